@@ -1,0 +1,60 @@
+"""golem-fakes: the in-memory Golem host for pytest.
+
+Worker code written for componentize-py imports generated bindings
+(``from wit_world.imports import host``). :func:`install` generates those modules
+under plain CPython — the same modules, names, classes and signatures componentize-py
+produces — and every call goes through one seam that validates arguments like the
+component runtime and dispatches to in-memory behaviour.
+
+Public API (imported lazily, so ``import golem_fakes`` stays cheap):
+
+* :func:`install` — generate and serve bindings for a WIT world.
+* :class:`Environment` — the state every host call acts on; the current one is found
+  through a ``ContextVar``.
+* :class:`Trap`, :class:`NotFaked`, :class:`NoEnvironment`, :class:`BindingsConflict`,
+  :class:`FakeBug` — what can go wrong, each with a message saying how to fix it.
+* :class:`WitError` — a WIT document could not be parsed or resolved.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_LAZY: dict[str, str] = {
+    "install": "golem_fakes.bindings.install",
+    "InstalledBindings": "golem_fakes.bindings.install",
+    "BindingsConflict": "golem_fakes.bindings.errors",
+    "Trap": "golem_fakes.bindings.runtime",
+    "NotFaked": "golem_fakes.bindings.runtime",
+    "NoEnvironment": "golem_fakes.bindings.runtime",
+    "FakeBug": "golem_fakes.bindings.runtime",
+    "implements": "golem_fakes.bindings.registry",
+    "Environment": "golem_fakes.state.environment",
+    "WitError": "golem_fakes.wit.model",
+}
+
+__all__ = ["__version__", *_LAZY]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from golem_fakes.bindings.errors import BindingsConflict
+    from golem_fakes.bindings.install import InstalledBindings, install
+    from golem_fakes.bindings.registry import implements
+    from golem_fakes.bindings.runtime import FakeBug, NoEnvironment, NotFaked, Trap
+    from golem_fakes.state.environment import Environment
+    from golem_fakes.wit.model import WitError
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'golem_fakes' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
