@@ -386,5 +386,8 @@ class Resolve:
     def world(self, name: str | None = None) -> World:
         """Select a world like ``componentize-py -w``: a plain name is looked up in
         ``main``; ``ns:pkg/world`` in that package; ``None`` means the only world of
-        ``main``."""
-        raise NotImplementedError  # replaced by golem_fakes.wit.resolve
+        ``main``. Versions may be left out when only one is loaded. Raises
+        :class:`WitError` naming the worlds that exist if there is no such world."""
+        from .resolve import select_world  # deferred: resolve imports this module
+
+        return select_world(self, name)
