@@ -1,0 +1,193 @@
+"""``Environment``: the state every host call acts on (base of ``golem_fakes.Golem``).
+
+The generated bindings find it through :data:`golem_fakes.bindings.runtime.current_environment`
+(the only global state); ``with env:`` makes it current for the block (re-entrant,
+nestable, per thread / asyncio task by ``ContextVar`` semantics).
+
+It holds
+
+* the resource handle table (``handles``: int handle → rep), with componentize-py's
+  semantics: a binding object keeps ``handle`` and ``finalizer``; ``__exit__`` drops at
+  once, garbage collection drops too, an owned argument gives the handle away;
+* the bound behaviours (``bindings``: one :class:`~golem_fakes.bindings.runtime.Binding`
+  per generated function, resolved on first call) and per-instance overrides
+  (:meth:`implement`);
+* call counts per WIT function (:meth:`call_count`);
+* interceptors (:meth:`intercept`): the hook where oplog recording, replay and fault
+  injection wrap every call.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from contextvars import Token
+from typing import Any, Callable, Iterator
+
+from golem_fakes.bindings import registry
+from golem_fakes.bindings.runtime import (
+    Binding,
+    HandleEntry,
+    NotFaked,
+    ResourceSite,
+    Site,
+    current_environment,
+)
+
+__all__ = ["Environment"]
+
+Impl = Callable[..., Any]
+Interceptor = Callable[["Site | ResourceSite", Impl], Impl]
+
+
+def _no_drop(env: Any, rep: Any) -> None:
+    """Default ``[resource-drop]``: nothing to release."""
+    return None
+
+
+class _Bindings(dict):
+    """``site → Binding``; a miss binds the behaviour once (``__missing__``)."""
+
+    __slots__ = ("env",)
+
+    def __missing__(self, site: Site | ResourceSite) -> Binding:
+        binding = self.env._bind(site)
+        self[site] = binding
+        return binding
+
+
+class Environment:
+    """An in-memory Golem host environment; use it as a context manager.
+
+    ``with Environment() as env:`` makes ``env`` the target of every binding call in
+    the block. Behaviours come from the registry unless overridden here with
+    :meth:`implement`.
+    """
+
+    def __init__(self) -> None:
+        self.bindings: dict[Site | ResourceSite, Binding] = _Bindings()
+        self.bindings.env = self  # type: ignore[attr-defined]
+        #: Resource table: handle → (rep, resource type, finalizer of the owner object).
+        self.handles: dict[int, HandleEntry] = {}
+        #: Handle numbers (ints from 1, never reused within an environment).
+        self.handle_ids: Iterator[int] = itertools.count(1)
+        self._overrides: dict[tuple[str, str], Impl] = {}
+        self._interceptors: list[Interceptor] = []
+        self._retired_counts: dict[tuple[str, str], int] = {}
+        self._tokens: list[Token[Any]] = []
+        self._lock = threading.Lock()
+
+    # --- context manager --------------------------------------------------------
+
+    def __enter__(self) -> "Environment":
+        tok = current_environment.set(self)
+        with self._lock:
+            self._tokens.append(tok)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        # Reset the token that belongs to this context (the most recent one entered
+        # here); tokens of other threads/tasks raise ValueError and stay.
+        with self._lock:
+            tokens = list(reversed(self._tokens))
+        for tok in tokens:
+            try:
+                current_environment.reset(tok)
+            except ValueError:
+                continue
+            with self._lock:
+                self._tokens.remove(tok)
+            return
+        raise RuntimeError(f"{self!r} is not active in this context")
+
+    # --- behaviours -------------------------------------------------------------
+
+    def implement(self, interface: str, function: str,
+                  impl: Impl | None = None) -> Any:
+        """Override the behaviour of ``interface#function`` in this environment only
+        (for tests): ``env.implement("golem:api/host@1.1.7", "get-oplog-index",
+        lambda env: 7)``. Without ``impl`` it is a decorator. Same calling convention
+        as registered behaviours."""
+        if impl is None:
+            def deco(fn: Impl) -> Impl:
+                self.implement(interface, function, fn)
+                return fn
+            return deco
+        key = (interface, function)
+        with self._lock:
+            self._overrides[key] = impl
+            self._unbind(lambda s: (s.interface, s.function) == key)
+        return impl
+
+    def intercept(self, factory: Interceptor) -> Interceptor:
+        """Register the hook for every call: ``factory(site, impl) -> impl`` is applied
+        (in registration order, the last outermost) when a site is first bound in this
+        environment. The returned callable is called as ``impl(env, *lowered_args)``
+        and returns what a behaviour returns. Oplog recording/replay and fault
+        injection attach here. Existing bindings are rebound."""
+        with self._lock:
+            self._interceptors.append(factory)
+            self._unbind(lambda s: True)
+        return factory
+
+    def _unbind(self, pred: Callable[[Any], bool]) -> None:
+        for site in [s for s in self.bindings if pred(s)]:
+            b = self.bindings.pop(site)
+            key = (site.interface, site.function)
+            self._retired_counts[key] = self._retired_counts.get(key, 0) + b.count
+
+    def _bind(self, site: Site | ResourceSite) -> Binding:
+        key = (site.interface, site.function)
+        behaviour = self._overrides.get(key)
+        if behaviour is None:
+            behaviour = registry.lookup(site.interface, site.function)
+        if behaviour is None:
+            if site.is_drop:
+                behaviour = _no_drop
+            else:
+                raise self._not_faked(site)
+        impl = behaviour
+        for factory in self._interceptors:
+            impl = factory(site, impl)
+        return Binding(self, site, impl, behaviour)
+
+    @staticmethod
+    def _not_faked(site: Site | ResourceSite) -> NotFaked:
+        module = registry.behaviour_module(site.interface)
+        return NotFaked(
+            f"{site.describe()} is not faked: golem-fakes has no behaviour for "
+            f"{site.function!r} of {site.interface}. In a test, provide one with "
+            f"env.implement({site.interface!r}, {site.function!r}, lambda env, *args: ...); "
+            f"to add it to golem-fakes, decorate a function in {module} with "
+            f"@implements({site.interface!r}, {site.function!r}).",
+            interface=site.interface, function=site.function)
+
+    # --- introspection ----------------------------------------------------------
+
+    def call_count(self, interface: str, function: str) -> int:
+        """How many times ``interface#function`` was called in this environment
+        (through any generated module; drops count under ``[resource-drop]r``)."""
+        key = (interface, function)
+        n = self._retired_counts.get(key, 0)
+        for site, b in list(self.bindings.items()):
+            if (site.interface, site.function) == key:
+                n += b.count
+        return n
+
+    def call_counts(self) -> dict[str, int]:
+        """All non-zero call counts, keyed ``interface#function``."""
+        out: dict[str, int] = {}
+        for (i, f), n in self._retired_counts.items():
+            out[f"{i}#{f}"] = out.get(f"{i}#{f}", 0) + n
+        for site, b in list(self.bindings.items()):
+            k = f"{site.interface}#{site.function}"
+            out[k] = out.get(k, 0) + b.count
+        return {k: v for k, v in out.items() if v}
+
+    def live_handles(self) -> dict[int, Any]:
+        """Handle → rep of every resource not dropped yet."""
+        return {h: e.rep for h, e in list(self.handles.items())}
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} at {id(self):#x}>"
+
