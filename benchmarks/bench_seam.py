@@ -169,5 +169,54 @@ def main(number: int = 20000, repeat: int = 31) -> dict[str, float]:
     return results
 
 
+_INSTALL_SNIPPET = """
+import time
+t0 = time.perf_counter()
+import golem_fakes
+golem_fakes.install()
+t1 = time.perf_counter()
+import wit_world.imports.host
+t2 = time.perf_counter()
+print(t1 - t0, t2 - t1)
+"""
+
+
+def install_times(runs: int = 5) -> None:
+    """Cold (empty cache: parse + generate + write) and warm (cache hit) ``install()`` of
+    the vendored all-imports world, each in a fresh interpreter; medians of ``runs``.
+    The baseline is a fresh interpreter importing nothing (``python -c pass``)."""
+    import os
+    import subprocess
+    import tempfile
+
+    def run(cache: str) -> tuple[float, float]:
+        env = dict(os.environ, GOLEM_FAKES_CACHE=cache)
+        out = subprocess.run([sys.executable, "-c", _INSTALL_SNIPPET], env=env, check=True,
+                             capture_output=True, text=True).stdout.split()
+        return float(out[0]), float(out[1])
+
+    def startup() -> float:
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        return time.perf_counter() - t0
+
+    cold, warm, host, base = [], [], [], []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as cache:
+            c, _h = run(cache)
+            w, h = run(cache)
+        cold.append(c)
+        warm.append(w)
+        host.append(h)
+        base.append(startup())
+    med = statistics.median
+    print(f"install() all-imports, cold cache: {med(cold) * 1e3:7.1f} ms (median of {runs})")
+    print(f"install() all-imports, warm cache: {med(warm) * 1e3:7.1f} ms "
+          f"(cold/warm ratio {med(cold) / med(warm):.1f}x)")
+    print(f"first `import wit_world.imports.host` after install: {med(host) * 1e3:7.1f} ms")
+    print(f"baseline: interpreter start-up (python -c pass): {med(base) * 1e3:7.1f} ms")
+
+
 if __name__ == "__main__":
     main()
+    install_times()
