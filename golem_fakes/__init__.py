@@ -9,6 +9,9 @@ component runtime and dispatches to in-memory behaviour.
 Public API (imported lazily, so ``import golem_fakes`` stays cheap):
 
 * :func:`install` — generate and serve bindings for a WIT world.
+* :class:`Golem` — one in-memory Golem installation (workers, oplogs, promises); the
+  environment tests use: ``with Golem(seed=0):``.
+* :class:`Deadlock` — worker code waits for something nothing in the test can provide.
 * :class:`Environment` — the state every host call acts on; the current one is found
   through a ``ContextVar``.
 * :class:`Trap`, :class:`NotFaked`, :class:`NoEnvironment`, :class:`BindingsConflict`,
@@ -33,6 +36,8 @@ _LAZY: dict[str, str] = {
     "FakeBug": "golem_fakes.bindings.runtime",
     "implements": "golem_fakes.bindings.registry",
     "Environment": "golem_fakes.state.environment",
+    "Golem": "golem_fakes.state.golem",
+    "Deadlock": "golem_fakes.state.promises",
     "WitError": "golem_fakes.wit.model",
 }
 
@@ -44,6 +49,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from golem_fakes.bindings.registry import implements
     from golem_fakes.bindings.runtime import FakeBug, NoEnvironment, NotFaked, Trap
     from golem_fakes.state.environment import Environment
+    from golem_fakes.state.golem import Golem
+    from golem_fakes.state.promises import Deadlock
     from golem_fakes.wit.model import WitError
 
 

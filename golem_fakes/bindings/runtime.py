@@ -61,6 +61,7 @@ __all__ = [
     "Ok",
     "Err",
     "Some",
+    "case_name",
 ]
 
 
@@ -785,3 +786,35 @@ def lift_flags(v: Any, table: EnumTable, nbits: int) -> Any:
             raise _mismatch(f"a flag of {cls.__name__} ({', '.join(table.by_name)})", name)
         out |= m
     return out
+
+
+# --- variant introspection (for behaviours) ------------------------------------------
+
+_CASE_NAMES: dict[type, str] = {}
+
+
+def case_name(value: Any) -> str:
+    """The kebab-case WIT case name of a variant case instance, e.g. ``"created-at"``
+    for a ``WorkerPropertyFilter_CreatedAt(...)`` argument.
+
+    componentize-py names a case class ``<VariantPascal>_<CasePascal>`` (both
+    ``heck::ToUpperCamelCase``, which never produces ``_``), so the case is the part
+    after the last ``_``, split back into heck words and joined with ``-``. Computed
+    once per class and cached. Round-trips every WIT identifier whose words are
+    lower case (the WIT convention); an all-caps word (``HTTP-ok``) comes back lower
+    case (``http-ok``). Raises ``TypeError`` for a value whose class is not a case
+    class."""
+    cls = type(value)
+    hit = _CASE_NAMES.get(cls)
+    if hit is not None:
+        return hit
+    prefix, sep, case = cls.__name__.rpartition("_")
+    if not sep or not prefix or not case or not case[:1].isupper():
+        raise TypeError(
+            f"{_short_repr(value)} is not an instance of a generated variant case class "
+            f"(expected a class named <Variant>_<Case>, got {cls.__name__!r})")
+    from golem_fakes.bindings.naming import heck_words
+
+    name = "-".join(w.lower() for w in heck_words(case))
+    _CASE_NAMES[cls] = name
+    return name

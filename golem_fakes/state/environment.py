@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from contextvars import Token
+from contextvars import ContextVar, Token
 from typing import Any, Callable, Iterator
 
 from golem_fakes.bindings import registry
@@ -38,6 +38,11 @@ __all__ = ["Environment"]
 
 Impl = Callable[..., Any]
 Interceptor = Callable[["Site | ResourceSite", Impl], Impl]
+
+#: Per context (thread / asyncio task): the environments entered, innermost last, with
+#: the token that restores the previous ``current_environment``.
+_ENTERED: ContextVar[tuple[tuple["Environment", Token[Any]], ...]] = ContextVar(
+    "golem_fakes_entered_environments", default=())
 
 
 def _no_drop(env: Any, rep: Any) -> None:
@@ -74,31 +79,28 @@ class Environment:
         self._overrides: dict[tuple[str, str], Impl] = {}
         self._interceptors: list[Interceptor] = []
         self._retired_counts: dict[tuple[str, str], int] = {}
-        self._tokens: list[Token[Any]] = []
         self._lock = threading.Lock()
 
     # --- context manager --------------------------------------------------------
 
     def __enter__(self) -> "Environment":
         tok = current_environment.set(self)
-        with self._lock:
-            self._tokens.append(tok)
+        _ENTERED.set(_ENTERED.get() + ((self, tok),))
         return self
 
     def __exit__(self, *exc: object) -> None:
-        # Reset the token that belongs to this context (the most recent one entered
-        # here); tokens of other threads/tasks raise ValueError and stay.
-        with self._lock:
-            tokens = list(reversed(self._tokens))
-        for tok in tokens:
-            try:
-                current_environment.reset(tok)
-            except ValueError:
-                continue
-            with self._lock:
-                self._tokens.remove(tok)
-            return
-        raise RuntimeError(f"{self!r} is not active in this context")
+        # Each context (thread, asyncio task) keeps its own stack of (environment,
+        # token) frames in a ContextVar, so two threads entering one environment each
+        # restore their own token, and exits must match entries in their context.
+        stack = _ENTERED.get()
+        if not stack or stack[-1][0] is not self:
+            top = stack[-1][0] if stack else None
+            raise RuntimeError(
+                f"{self!r} is not the innermost active environment in this context "
+                f"(innermost: {top!r}); exit environments in the reverse order of "
+                f"entering them, in the thread/task that entered them")
+        _ENTERED.set(stack[:-1])
+        current_environment.reset(stack[-1][1])
 
     # --- behaviours -------------------------------------------------------------
 

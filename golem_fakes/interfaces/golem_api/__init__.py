@@ -1,0 +1,1 @@
+"""Behaviour of the ``golem:api`` package (``host``, later ``oplog`` and ``context``)."""

@@ -1,0 +1,508 @@
+"""``Golem``: one in-memory Golem installation for a test.
+
+A :class:`Golem` holds everything the real executor and its services keep for the
+workers a test talks to (``golem-host-semantics.md``): components (name → stable
+component id derived from the seed), workers and their metadata (the
+:class:`~golem_fakes.state.registry.WorkerRegistry`), per-worker oplogs and executor
+state (retry policy, persistence level, idempotence mode, atomic regions —
+:class:`~golem_fakes.state.invocation.WorkerRuntime`), the promise store shared by all
+workers, the idempotency keys issued, and the update / fork / revert requests made.
+
+It is an :class:`~golem_fakes.state.environment.Environment`: ``with g:`` makes it the
+target of every binding call **and** runs the block inside an invocation of the
+default worker, as Golem only ever runs worker code inside an invocation (§16 rule 2).
+
+Determinism: every random-looking value derives from ``seed`` with process-independent
+hashing (component ids: SHA-256 of seed and name; invocation keys: a
+``random.Random`` seeded with a string), so the same seed gives the same values in
+every process.
+"""
+
+from __future__ import annotations
+
+import functools
+import random
+import uuid
+from contextvars import ContextVar, Token
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Mapping, TypeVar
+
+from golem_fakes.bindings.runtime import Trap
+from golem_fakes.state.environment import Environment
+from golem_fakes.state.invocation import (
+    DEFAULT_RETRY_POLICY,
+    Invocation,
+    InvocationRejected,
+    RetryPolicy,
+    WorkerRuntime,
+    current_invocation,
+)
+from golem_fakes.state.oplog import Oplog, ReplayRequired
+from golem_fakes.state.promises import Deadlock, Promise, PromiseKey, PromiseStore
+from golem_fakes.state.registry import Component, Worker, WorkerRegistry, WorkerStatus
+
+__all__ = ["Golem", "UpdateRequest", "ForkRequest", "RevertRequest"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Name recorded as the exported function of a ``with g:`` / ``run_as`` block.
+BLOCK_FUNCTION = "golem-fakes:test/block"
+
+
+@dataclass
+class UpdateRequest:
+    """An ``update-worker`` call (§8.1): target worker, version, mode (``"automatic"``
+    or ``"snapshot-based"``), the caller, and the outcome (``"successful"``,
+    ``"failed: <details>"`` or ``"pending"``)."""
+
+    worker: Worker
+    target_version: int
+    mode: str
+    requested_by: Worker | None
+    outcome: str = "pending"
+
+
+@dataclass
+class ForkRequest:
+    """A ``fork-worker`` or ``fork`` call (§8.2, §8.4): the copy ``target`` has the
+    source's ``create`` entry and entries ``2..=cut_off``."""
+
+    source: Worker
+    target: Worker
+    cut_off: int
+    kind: str  # "fork-worker" | "fork"
+    requested_by: Worker | None
+
+
+@dataclass
+class RevertRequest:
+    """A ``revert-worker`` call (§8.3): ``target`` is ``("revert-to-oplog-index", i)``
+    or ``("revert-last-invocations", n)``; ``deleted`` the inclusive index range the
+    ``revert`` entry deleted."""
+
+    worker: Worker
+    target: tuple[str, int]
+    deleted: tuple[int, int]
+    requested_by: Worker | None
+
+
+# Per context: the activations entered through ``with golem:`` (innermost last).
+_ACTIVE: ContextVar[tuple["_Activation", ...]] = ContextVar("golem_fakes_golem_activations",
+                                                             default=())
+
+
+class _Activation:
+    """Makes a Golem current and runs code inside an invocation of a worker.
+
+    ``worker=None`` (``with g:``) continues the invocation already running in this
+    context if it belongs to the same Golem, otherwise starts one of the default
+    worker."""
+
+    __slots__ = ("golem", "worker", "key", "function", "invocation", "token")
+
+    def __init__(self, golem: "Golem", worker: Worker | None, key: str | None,
+                 function: str) -> None:
+        self.golem = golem
+        self.worker = worker
+        self.key = key
+        self.function = function
+        self.invocation: Invocation | None = None
+        self.token: Token[Invocation | None] | None = None
+
+    def __enter__(self) -> Invocation:
+        g = self.golem
+        Environment.__enter__(g)
+        try:
+            cur = current_invocation.get()
+            if self.worker is None and cur is not None and cur.golem is g:
+                return cur  # re-entrant ``with g:``: same invocation
+            worker = self.worker if self.worker is not None else g.default_worker
+            inv = g._begin_invocation(worker, self.function, self.key, cur)
+            self.invocation = inv
+            self.token = current_invocation.set(inv)
+            return inv
+        except BaseException:
+            Environment.__exit__(g)
+            raise
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
+        g = self.golem
+        try:
+            if self.token is not None:
+                current_invocation.reset(self.token)
+                self.token = None
+                assert self.invocation is not None
+                g._end_invocation(self.invocation, exc)
+        finally:
+            Environment.__exit__(g)
+
+
+class Golem(Environment):
+    """One fake Golem installation; the environment worker code runs against.
+
+    :param seed: determines every random-looking value (component ids, invocation
+        idempotency keys, ...): the same seed gives the same values in every process.
+    :param component: name of the default component (``with g:`` runs as a worker of it).
+    :param worker: name of the default worker, created fresh (status idle, version 0,
+        ``created_at`` now) on first use, like Golem creating a worker on its first
+        invocation.
+    :param args: ``args`` of the default worker.
+    :param env: creation env of the default worker (pairs or a mapping, order kept).
+    :param config: ``wasi-config-vars`` of the default worker.
+    :param idempotency_key: invocation idempotency key of ``with g:`` blocks (default:
+        a v4 UUID drawn from the seed, as Golem draws a random one when the caller
+        gives none, §7.2).
+
+    Construction is cheap: the registry, the default worker and the RNG are created on
+    first use.
+
+    Entry forms:
+
+    * ``with g:`` — makes ``g`` current and runs the block inside an invocation of the
+      default worker (a nested ``with g:`` continues the same invocation);
+    * ``@g`` / ``@Golem(seed=1)`` on a sync function — each call runs inside
+      ``with g:``. The **same** Golem serves every call, so state accumulates across
+      calls; use :meth:`fresh` (e.g. per hypothesis example) for a clean one;
+    * ``with g.run_as(component, name):`` — a block inside an invocation of that worker;
+    * ``g.invoke(component, name, fn, *args)`` — call ``fn`` (e.g. an exported method
+      of the user's class) as an invocation of that worker.
+    """
+
+    #: Project of every component of this installation (resolve-component-id accepts
+    #: ``project/name``; an unknown project is an invalid request, §9.4).
+    project: str = "default"
+    #: Account id of this installation (``account/project/name`` references).
+    account: str = "account"
+
+    def __init__(self, seed: int = 0, *, component: str = "component", worker: str = "worker-1",
+                 args: Iterable[str] = (),
+                 env: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+                 config: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+                 idempotency_key: str | None = None) -> None:
+        super().__init__()
+        if not isinstance(seed, int) or isinstance(seed, bool):
+            raise TypeError(f"Golem seed must be an int, got {seed!r}")
+        self.seed = seed
+        self._default = (component, worker, tuple(args), env, config)
+        self._idempotency_key = idempotency_key
+        self._registry: WorkerRegistry | None = None
+        self._promises: PromiseStore | None = None
+        self._runtimes: dict[Worker, WorkerRuntime] = {}
+        self._rng: random.Random | None = None
+        #: The executor's worker retry policy (§6.1); a worker's ``set-retry-policy``
+        #: overrides it for that worker only.
+        self.retry_policy: RetryPolicy = DEFAULT_RETRY_POLICY
+        #: ``update-worker`` requests, in order (§8.1).
+        self.updates: list[UpdateRequest] = []
+        #: ``fork-worker`` and ``fork`` requests, in order (§8.2, §8.4).
+        self.forks: list[ForkRequest] = []
+        #: ``revert-worker`` requests, in order (§8.3).
+        self.reverts: list[RevertRequest] = []
+
+    # --- construction helpers --------------------------------------------------
+
+    def fresh(self, seed: int | None = None) -> "Golem":
+        """A new, empty Golem with the same constructor configuration (and ``seed``
+        unless given): one per hypothesis example, for instance."""
+        component, worker, args, env, config = self._default
+        g = type(self)(self.seed if seed is None else seed, component=component, worker=worker,
+                       args=args, env=env, config=config, idempotency_key=self._idempotency_key)
+        return g
+
+    @property
+    def registry(self) -> WorkerRegistry:
+        """Components and workers (created on first use)."""
+        r = self._registry
+        if r is None:
+            from golem_fakes.state.oplog import now_ms
+
+            r = self._registry = WorkerRegistry(self.seed, now_ms=now_ms)
+        return r
+
+    @property
+    def promises(self) -> dict[PromiseKey, Promise]:
+        """Every promise not deleted, keyed by :class:`PromiseKey` (its ``str`` is
+        Golem's ``<component-uuid>/<worker-name>/<oplog-idx>``); each has ``state``
+        (pending / completed), ``payload`` and ``completed_by``."""
+        return self.promise_store.all()
+
+    @property
+    def promise_store(self) -> PromiseStore:
+        """The shared promise store (§3.1)."""
+        p = self._promises
+        if p is None:
+            p = self._promises = PromiseStore()
+        return p
+
+    # --- components and workers ------------------------------------------------
+
+    def add_component(self, name: str, *, version: int = 0,
+                      env: Mapping[str, str] | Iterable[tuple[str, str]] | None = None) -> Component:
+        """Upload component ``name``: its id is a v4-shaped UUID derived from the seed
+        and the name (Golem assigns a random v4, ``ComponentId::new_v4``); ``version``
+        is the current version (Golem's first upload is 0); ``env`` is added to every
+        worker's env after the worker's own variables."""
+        return self.registry.add_component(name, version=version, env=env)
+
+    def add_worker(self, component: str | Component, name: str, *, args: Iterable[str] = (),
+                   env: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+                   config: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+                   status: WorkerStatus | str = "idle", component_version: int | None = None,
+                   created_at: int | None = None) -> Worker:
+        """Create a worker like Golem does (the component is added if unknown): its
+        oplog starts with the ``create`` entry at index 1. ``status`` sets its last
+        known status (e.g. ``"failed"`` to test filters). ``Worker already exists`` →
+        ``ValueError``."""
+        w = self.registry.add_worker(component, name, args=args, env=env, config=config,
+                                     status=status, component_version=component_version,
+                                     created_at=created_at)
+        if WorkerStatus.parse(status) is WorkerStatus.FAILED:
+            self.runtime(w).failed_error = "worker created with status failed"
+        return w
+
+    def worker(self, component: str | Component, name: str) -> Worker:
+        """The worker; ``KeyError`` naming what exists otherwise."""
+        return self.registry.get(component, name)
+
+    @property
+    def workers(self) -> list[Worker]:
+        """Every worker (components in the order added, workers by name)."""
+        return list(self.registry)
+
+    @property
+    def default_worker(self) -> Worker:
+        """The worker ``with g:`` runs as (created on first use)."""
+        component, name, args, env, config = self._default
+        w = self.registry.find(component, name)
+        if w is None:
+            w = self.registry.add_worker(component, name, args=args, env=env, config=config)
+        return w
+
+    @property
+    def current_invocation(self) -> Invocation | None:
+        """The invocation of this Golem the calling code runs in, or ``None``."""
+        inv = current_invocation.get()
+        return inv if inv is not None and inv.golem is self else None
+
+    @property
+    def current_worker(self) -> Worker:
+        """The worker the calling code runs as (the default worker outside any
+        invocation of this Golem)."""
+        inv = self.current_invocation
+        return inv.worker if inv is not None else self.default_worker
+
+    def _worker_of(self, spec: tuple[Any, ...]) -> Worker:
+        if not spec:
+            return self.current_worker
+        if len(spec) == 1:
+            if isinstance(spec[0], Worker):
+                return spec[0]
+            return self.worker(self._default[0], spec[0])
+        return self.worker(spec[0], spec[1])
+
+    def runtime(self, *worker: Any) -> WorkerRuntime:
+        """The executor state of a worker (``g.runtime()``: the current worker;
+        ``g.runtime(w)``; ``g.runtime("comp", "name")``): oplog, retry-policy override,
+        persistence level, idempotence mode, open atomic regions, invocations."""
+        w = self._worker_of(worker)
+        rt = self._runtimes.get(w)
+        if rt is None:
+            rt = self._runtimes[w] = WorkerRuntime()
+            self._write_create(rt.oplog, w, w)
+        return rt
+
+    @staticmethod
+    def _write_create(oplog: Oplog, worker: Worker, source: Worker) -> None:
+        """Index 1: ``create`` with the worker id and ``source``'s creation data."""
+        e = oplog.append("create", worker_id=str(worker),
+                         component_version=source.created_component_version
+                         if source.created_component_version is not None else source.component_version,
+                         args=list(source.args), env=list(source.env),
+                         wasi_config_vars=sorted(source.config.items()),
+                         created_by=None, parent=None)
+        e.timestamp = source.created_at
+        oplog.commit()
+
+    def oplog(self, *worker: Any) -> Oplog:
+        """The oplog of a worker (same addressing as :meth:`runtime`); entries are
+        1-based: ``g.oplog()[1].kind == "create"``."""
+        return self.runtime(*worker).oplog
+
+    @property
+    def idempotency_keys(self) -> dict[tuple[str, str], list[uuid.UUID]]:
+        """Keys issued by ``generate-idempotency-key``, per ``(component, worker)``."""
+        return {w.key: list(rt.idempotency_keys) for w, rt in self._runtimes.items()
+                if rt.idempotency_keys}
+
+    def invocations(self, *worker: Any) -> list[Invocation]:
+        """The invocations of a worker, oldest first (each with its
+        ``idempotency_key``, ``function_name``, ``start_index`` and ``outcome``)."""
+        return list(self.runtime(*worker).invocations)
+
+    def effective_retry_policy(self, *worker: Any) -> RetryPolicy:
+        """What ``get-retry-policy`` returns for the worker: its override, else
+        :attr:`retry_policy`."""
+        rt = self.runtime(*worker)
+        return rt.retry_policy if rt.retry_policy is not None else self.retry_policy
+
+    # --- promises (test side) --------------------------------------------------
+
+    def complete_promise(self, promise_id: Any, data: bytes) -> bool:
+        """Complete a promise as an external caller would through Golem's API
+        (``complete_promise_internal``, ``golem-worker-executor/src/grpc/mod.rs``):
+        ``True`` if this stored ``data``, ``False`` if it was already completed (the
+        first payload wins). ``promise_id`` is what ``create-promise`` returned, a
+        :class:`PromiseKey` or its string. An unknown or deleted promise raises
+        ``KeyError`` (Golem: ``Promise not found``)."""
+        key = PromiseKey.of(promise_id)
+        try:
+            return self.promise_store.complete(key, bytes(data), by="test")
+        except KeyError:
+            raise KeyError(self._unknown_promise(key)) from None
+
+    def schedule_promise_completion(self, promise_id: Any, data: bytes, *,
+                                    after_polls: int | None = None,
+                                    when: Callable[[], bool] | None = None) -> None:
+        """Arrange for a pending promise to be completed with ``data`` later, as an
+        external system would while the worker waits:
+
+        * ``after_polls=N`` — after ``N`` ``poll-promise`` calls have seen it pending
+          (``0``: at the first observation); an ``await-promise`` completes it at once
+          (the worker is suspended until the completion arrives, §3.3);
+        * ``when=callable`` — at the first ``poll-promise`` / ``await-promise`` for
+          which ``callable()`` is true (an await while it is false is a
+          :class:`~golem_fakes.state.promises.Deadlock`).
+        """
+        key = PromiseKey.of(promise_id)
+        try:
+            self.promise_store.schedule(key, bytes(data), after_polls=after_polls, when=when)
+        except KeyError:
+            raise KeyError(self._unknown_promise(key)) from None
+
+    def _unknown_promise(self, key: PromiseKey) -> str:
+        known = ", ".join(str(k) for k in self.promises) or "none"
+        return (f"Promise not found: {key} (promises that exist: {known}); a promise exists "
+                f"from create-promise until delete-promise")
+
+    # --- invocations -----------------------------------------------------------
+
+    def _new_invocation_key(self) -> str:
+        rng = self._rng
+        if rng is None:
+            rng = self._rng = random.Random(f"golem-fakes/invocation-keys/{self.seed}")
+        return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+    def _begin_invocation(self, worker: Worker, function: str, key: str | None,
+                          parent: Invocation | None) -> Invocation:
+        p = parent
+        while p is not None:
+            if p.golem is self and p.worker is worker:
+                raise Deadlock(
+                    f"worker {worker.component.name}/{worker.name} is already running an "
+                    f"invocation ({p.function_name}) in this context; Golem runs one invocation "
+                    f"of a worker at a time and would queue this one until that ends, which it "
+                    f"never does while waiting for this call. Invoke a different worker, or "
+                    f"call the function directly inside the running invocation.")
+            p = p.parent
+        rt = self.runtime(worker)
+        if rt.failed_error is not None:
+            raise InvocationRejected(
+                f"Previous invocation failed: worker {worker.component.name}/{worker.name} is "
+                f"failed ({rt.failed_error}); Golem rejects every later invocation of a failed "
+                f"worker. Use another worker, or g.fresh() for a clean installation.")
+        if key is None:
+            key = self._new_invocation_key()
+        entry = rt.oplog.append("exported-function-invoked", function_name=function,
+                                idempotency_key=key)
+        rt.oplog.commit()
+        worker.status = WorkerStatus.RUNNING
+        inv = Invocation(self, worker, rt, key, function, entry.index, parent)
+        rt.invocations.append(inv)
+        return inv
+
+    def _end_invocation(self, inv: Invocation, exc: BaseException | None) -> None:
+        rt, w = inv.runtime, inv.worker
+        if exc is None:
+            rt.oplog.append("exported-function-completed")
+            rt.oplog.commit()
+            inv.outcome = "completed"
+            w.status = WorkerStatus.IDLE
+        elif isinstance(exc, Deadlock):
+            inv.outcome, inv.error = "suspended", str(exc)
+        elif isinstance(exc, ReplayRequired):
+            inv.outcome, inv.error = "jumped", str(exc)
+            w.status = WorkerStatus.IDLE
+        elif isinstance(exc, (Trap, Exception)):
+            msg = str(exc) if isinstance(exc, Trap) else f"{type(exc).__name__}: {exc}"
+            inv.outcome, inv.error = "failed", msg
+            if getattr(exc, "invalid_request", False):
+                # §6.2: invalid-request traps (resolve-*, §9.4) fail only the invocation,
+                # no error entry, no retry.
+                w.status = WorkerStatus.IDLE
+            else:
+                # §6.2: an error entry; golem-fakes does not re-execute Python code, so
+                # the deterministic failure ends as it does after Golem's retries.
+                rt.oplog.append("error", error=msg, retry_from=inv.start_index)
+                rt.oplog.commit()
+                w.status = WorkerStatus.FAILED
+                rt.failed_error = msg
+        # other BaseExceptions (KeyboardInterrupt, NotFaked, ...) leave the state as is
+
+    # --- entry forms -----------------------------------------------------------
+
+    def __enter__(self) -> "Golem":
+        act = _Activation(self, None, self._idempotency_key, BLOCK_FUNCTION)
+        act.__enter__()
+        _ACTIVE.set(_ACTIVE.get() + (act,))
+        return self
+
+    def __exit__(self, exc_type: Any = None, exc: BaseException | None = None,
+                 tb: Any = None) -> None:
+        stack = _ACTIVE.get()
+        if not stack or stack[-1].golem is not self:
+            raise RuntimeError(f"{self!r} is not the innermost Golem entered in this context")
+        _ACTIVE.set(stack[:-1])
+        stack[-1].__exit__(exc_type, exc, tb)
+
+    def __call__(self, fn: F) -> F:
+        """Decorator: each call of ``fn`` runs inside ``with self:`` (same Golem, so
+        state is shared between calls)."""
+        if not callable(fn):
+            raise TypeError(f"@Golem decorates a function, got {fn!r}")
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with self:
+                return fn(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    def run_as(self, component: str | Component, name: str, *,
+               idempotency_key: str | None = None) -> _Activation:
+        """Context manager: the block runs as worker ``component/name`` (created if it
+        does not exist, as Golem creates a worker on its first invocation) inside a new
+        invocation with ``idempotency_key`` (default: drawn from the seed). Yields the
+        :class:`~golem_fakes.state.invocation.Invocation`."""
+        w = self.registry.find(component, name)
+        if w is None:
+            w = self.registry.add_worker(component, name)
+        return _Activation(self, w, idempotency_key, BLOCK_FUNCTION)
+
+    def invoke(self, component: str | Component, name: str, fn: Callable[..., Any],
+               *args: Any, idempotency_key: str | None = None, **kwargs: Any) -> Any:
+        """Call ``fn(*args, **kwargs)`` as an invocation of worker ``component/name``
+        (created if unknown) and return its result: ``exported-function-invoked`` is
+        appended with ``fn``'s name and the invocation key, the worker is running
+        during the call, and ``exported-function-completed`` follows a normal return.
+        An exception from ``fn`` fails the invocation (``error`` entry, worker failed;
+        invalid-request traps of resolve-* fail only the invocation) and propagates."""
+        w = self.registry.find(component, name)
+        if w is None:
+            w = self.registry.add_worker(component, name)
+        fname = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or repr(fn)
+        with _Activation(self, w, idempotency_key, fname):
+            return fn(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        n = len(self._registry) if self._registry is not None else 0
+        return f"<Golem seed={self.seed} workers={n} at {id(self):#x}>"

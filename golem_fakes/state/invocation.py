@@ -1,0 +1,121 @@
+"""Invocations and the per-worker executor state the host API acts on.
+
+In Golem, worker code only ever runs inside an *invocation* of an exported function
+(``golem-host-semantics.md`` §16 rule 2): the executor appends
+``exported-function-invoked`` (carrying the invocation's idempotency key, §7.2),
+runs the code with status ``running``, and appends ``exported-function-completed``.
+Besides the oplog, the executor keeps per worker (``PrivateDurableWorkerState``,
+``golem-worker-executor/src/durable_host/mod.rs``) the in-memory retry-policy override
+(§6.1), persistence level (default smart, §5.1), idempotence mode (default true,
+§5.2) and the stack of open atomic regions (§4.4) — :class:`WorkerRuntime`.
+
+The invocation the current code runs in is found through :data:`current_invocation`
+(a ``ContextVar``, so threads and asyncio tasks each have their own; the binding seam
+itself only uses ``runtime.current_environment``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from golem_fakes.state.oplog import Oplog
+
+if TYPE_CHECKING:  # pragma: no cover
+    from golem_fakes.state.golem import Golem
+    from golem_fakes.state.registry import Worker
+
+__all__ = ["RetryPolicy", "DEFAULT_RETRY_POLICY", "Invocation", "WorkerRuntime",
+           "current_invocation", "InvocationRejected", "PERSISTENCE_LEVELS"]
+
+#: WIT case names of ``persistence-level``.
+PERSISTENCE_LEVELS = ("persist-nothing", "persist-remote-side-effects", "smart")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Golem's ``RetryConfig`` (``golem-common/src/model/mod.rs``) in WIT units:
+    delays in **nanoseconds** (WIT ``duration``), ``multiplier`` a float,
+    ``max_jitter_factor`` ``None`` or a float."""
+
+    max_attempts: int = 3
+    min_delay: int = 100_000_000
+    max_delay: int = 1_000_000_000
+    multiplier: float = 3.0
+    max_jitter_factor: float | None = 0.15
+
+    def to_wit(self) -> dict[str, Any]:
+        """The WIT ``retry-policy`` record as a dict of Python field names."""
+        return {"max_attempts": self.max_attempts, "min_delay": self.min_delay,
+                "max_delay": self.max_delay, "multiplier": self.multiplier,
+                "max_jitter_factor": self.max_jitter_factor}
+
+    def base_delay_ms(self, count: int) -> int | None:
+        """Golem's ``get_delay`` without jitter (§6.3): ``None`` (no retry) if
+        ``count >= max_attempts``, else ``min(max_ms, trunc(multiplier)**(count-1) *
+        min_ms)`` whole milliseconds (the multiplier is truncated to an integer)."""
+        if count >= self.max_attempts:
+            return None
+        base = int(self.multiplier) ** (max(count, 1) - 1) * (self.min_delay // 1_000_000)
+        return min(self.max_delay // 1_000_000, min(base, (1 << 64) - 1))
+
+
+#: The worker retry policy of Golem's executor config (``RetryConfig::max_attempts_3``,
+#: ``golem-common/src/config.rs``; §6.1): 3 attempts, 100 ms .. 1 s, x3, jitter 0.15.
+DEFAULT_RETRY_POLICY = RetryPolicy()
+
+
+class InvocationRejected(Exception):
+    """Golem refused to start an invocation (e.g. the worker is failed: "Previous
+    invocation failed", ``ensure_not_failed`` in ``golem-worker-executor/src/grpc/mod.rs``)."""
+
+
+@dataclass(eq=False)
+class Invocation:
+    """One invocation of an exported function of ``worker``.
+
+    ``idempotency_key`` is the invocation's key (the one the caller gave, else a fresh
+    v4 UUID derived from the environment's seed; §7.2); ``start_index`` is the index
+    of its ``exported-function-invoked`` entry; ``outcome`` is ``None`` while running,
+    then ``"completed"``, ``"failed"``, ``"suspended"`` or ``"jumped"``; ``error`` holds
+    the failure message."""
+
+    golem: "Golem" = field(repr=False)
+    worker: "Worker"
+    runtime: "WorkerRuntime" = field(repr=False)
+    idempotency_key: str
+    function_name: str
+    start_index: int
+    parent: "Invocation | None" = field(default=None, repr=False)
+    outcome: str | None = None
+    error: str | None = None
+
+
+@dataclass(eq=False)
+class WorkerRuntime:
+    """The executor-side state of one worker (not part of its metadata)."""
+
+    oplog: Oplog = field(default_factory=Oplog)
+    #: ``set-retry-policy`` override (``None``: the executor default applies).
+    retry_policy: RetryPolicy | None = None
+    #: WIT case name of the ``persistence-level`` (default ``smart``, §5.1).
+    persistence_level: str = "smart"
+    #: Idempotence mode (default true, §5.2); never recorded.
+    idempotent: bool = True
+    #: Begin indices of open atomic regions, innermost last (§4.4).
+    atomic_regions: list[int] = field(default_factory=list)
+    #: Every invocation, oldest first.
+    invocations: list[Invocation] = field(default_factory=list)
+    #: Keys returned by ``generate-idempotency-key``, in order.
+    idempotency_keys: list[uuid.UUID] = field(default_factory=list)
+    #: ``(target-version, mode)`` of updates queued and not finished (§8.1).
+    pending_updates: list[tuple[int, str]] = field(default_factory=list)
+    #: Set when an invocation failed for good: later invocations are rejected.
+    failed_error: str | None = None
+
+
+#: The invocation the code in this context (thread / asyncio task) runs in.
+current_invocation: ContextVar[Invocation | None] = ContextVar(
+    "golem_fakes_current_invocation", default=None)

@@ -1,0 +1,150 @@
+"""The per-worker operation log (oplog), modelled on Golem's.
+
+Golem appends every durable fact about a worker to its oplog (``golem-host-semantics.md``
+§2, §4, §11): index **1** is always ``create``; every invocation starts with
+``exported-function-invoked`` and ends with ``exported-function-completed``; durable host
+calls append one ``imported-function-invoked`` each (``function-name`` exactly as Golem
+records it, e.g. ``golem api::generate_idempotency_key`` with a space); the host API's
+own entries are ``no-op`` (get-oplog-index), ``jump`` (set-oplog-index),
+``begin-/end-atomic-region``, ``begin-/end-remote-write``, ``change-retry-policy``,
+``change-persistence-level``, ``suspend``, ``error``, ``revert``, ``pending-update`` ...
+(the case names of ``golem:api/oplog@1.1.7``'s ``oplog-entry`` variant).
+
+"The current oplog index" is the index of the last entry appended, buffered entries
+included (``current_oplog_index`` in ``golem-worker-executor/src/durable_host/mod.rs``).
+Entries up to :attr:`Oplog.committed_index` are committed (written to storage);
+``get-oplog`` (a later interface) only sees those.
+
+This module is where crash/replay will live (a later issue): :class:`Oplog` keeps the
+deleted regions (``jump``/``revert``) that a replay skips, and
+:meth:`Oplog.replayable` yields the entries a replay would read.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+__all__ = ["OplogEntry", "Oplog", "HINT_KINDS", "ReplayRequired", "now_ms"]
+
+#: Entry kinds that replay skips (``OplogEntry::is_hint``, golem-common/src/model/oplog.rs;
+#: semantics §0.3), in ``oplog-entry`` case spelling.
+HINT_KINDS = frozenset({
+    "suspend", "error", "interrupted", "exited", "pending-worker-invocation",
+    "pending-update", "successful-update", "failed-update", "grow-memory",
+    "create-resource", "drop-resource", "log", "restart", "activate-plugin",
+    "deactivate-plugin", "revert", "cancel-invocation",
+})
+
+
+def now_ms() -> int:
+    """Wall-clock milliseconds since the epoch, read at call time (so time-machine or
+    freezegun apply); Golem timestamps oplog entries with millisecond precision."""
+    return time.time_ns() // 1_000_000
+
+
+class ReplayRequired(BaseException):
+    """The real executor would now restart the worker and replay its oplog (after a
+    valid ``set-oplog-index`` jump, §4.2). golem-fakes records the jump but does not
+    replay Python code yet, so the invocation ends here instead of silently running
+    on as if no jump had happened. A ``BaseException`` so worker code's
+    ``except Exception`` does not swallow it."""
+
+
+@dataclass
+class OplogEntry:
+    """One oplog entry: ``index`` (1-based), ``kind`` (an ``oplog-entry`` case name such
+    as ``"imported-function-invoked"``), ``timestamp`` (epoch ms) and ``payload``
+    (the case's fields, snake_case keys; e.g. ``function_name``, ``response`` for
+    ``imported-function-invoked``)."""
+
+    index: int
+    kind: str
+    timestamp: int
+    payload: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_hint(self) -> bool:
+        """Whether replay skips this entry (§0.3)."""
+        return self.kind in HINT_KINDS
+
+    def __getitem__(self, key: str) -> Any:
+        return self.payload[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.payload.get(key, default)
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{k}={v!r}" for k, v in self.payload.items())
+        return f"<{self.index} {self.kind}{' ' + inner if inner else ''}>"
+
+
+class Oplog:
+    """A worker's oplog: a list of :class:`OplogEntry` with 1-based indices.
+
+    ``oplog[1]`` is the ``create`` entry; ``len(oplog)`` is the current index.
+    """
+
+    __slots__ = ("entries", "committed_index", "deleted_regions")
+
+    def __init__(self) -> None:
+        self.entries: list[OplogEntry] = []
+        #: Index of the last committed entry (0: nothing committed).
+        self.committed_index = 0
+        #: Inclusive ``(start, end)`` index ranges deleted by ``jump`` / ``revert``
+        #: entries; replay skips them (§4.2, §8.3).
+        self.deleted_regions: list[tuple[int, int]] = []
+
+    # --- writing ---------------------------------------------------------------
+
+    def append(self, kind: str, **payload: Any) -> OplogEntry:
+        """Append an entry (buffered, not committed) and return it."""
+        entry = OplogEntry(len(self.entries) + 1, kind, now_ms(), payload)
+        self.entries.append(entry)
+        return entry
+
+    def commit(self) -> None:
+        """Flush buffered entries: everything appended so far is committed."""
+        self.committed_index = len(self.entries)
+
+    def delete_region(self, start: int, end: int) -> None:
+        """Mark ``start..=end`` deleted (what a ``jump`` or ``revert`` entry does)."""
+        self.deleted_regions.append((start, end))
+
+    # --- reading ---------------------------------------------------------------
+
+    @property
+    def current_index(self) -> int:
+        """The index of the last entry appended (buffered entries count), 0 if empty."""
+        return len(self.entries)
+
+    def is_deleted(self, index: int) -> bool:
+        """Whether ``index`` lies inside a region deleted by a jump or revert."""
+        return any(s <= index <= e for s, e in self.deleted_regions)
+
+    def replayable(self) -> Iterator[OplogEntry]:
+        """The entries a replay from the start would read: not deleted, not hints."""
+        for e in self.entries:
+            if not e.is_hint and not self.is_deleted(e.index):
+                yield e
+
+    def __getitem__(self, index: int) -> OplogEntry:
+        """The entry at 1-based ``index`` (``IndexError`` for 0 or beyond the end)."""
+        if index < 1 or index > len(self.entries):
+            raise IndexError(f"oplog index {index} out of range 1..{len(self.entries)}")
+        return self.entries[index - 1]
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __iter__(self) -> Iterator[OplogEntry]:
+        return iter(self.entries)
+
+    def kinds(self) -> list[str]:
+        """Entry kinds in order, e.g. ``["create", "exported-function-invoked", ...]``
+        (handy in assertions)."""
+        return [e.kind for e in self.entries]
+
+    def __repr__(self) -> str:
+        return f"Oplog({self.entries!r})"
