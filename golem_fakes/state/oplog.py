@@ -23,6 +23,7 @@ deleted regions (``jump``/``revert``) that a replay skips, and
 from __future__ import annotations
 
 import time
+from time import time_ns as _time_ns
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
@@ -52,7 +53,7 @@ class ReplayRequired(BaseException):
     ``except Exception`` does not swallow it."""
 
 
-@dataclass
+@dataclass(slots=True)
 class OplogEntry:
     """One oplog entry: ``index`` (1-based), ``kind`` (an ``oplog-entry`` case name such
     as ``"imported-function-invoked"``), ``timestamp`` (epoch ms) and ``payload``
@@ -100,8 +101,9 @@ class Oplog:
 
     def append(self, kind: str, **payload: Any) -> OplogEntry:
         """Append an entry (buffered, not committed) and return it."""
-        entry = OplogEntry(len(self.entries) + 1, kind, now_ms(), payload)
-        self.entries.append(entry)
+        entries = self.entries
+        entry = OplogEntry(len(entries) + 1, kind, _time_ns() // 1_000_000, payload)
+        entries.append(entry)
         return entry
 
     def commit(self) -> None:
