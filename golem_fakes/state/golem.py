@@ -35,6 +35,7 @@ from golem_fakes.state.invocation import (
     InvocationRejected,
     RetryPolicy,
     WorkerRuntime,
+    PendingInvocation,
     current_invocation,
 )
 from golem_fakes.state.oplog import Oplog, ReplayRequired
@@ -106,18 +107,27 @@ class _Activation:
         self.worker = worker
         self.key = key
         self.function = function
-        self.invocation: Invocation | None = None
-        self.token: Token[Invocation | None] | None = None
+        self.invocation: Invocation | PendingInvocation | None = None
+        self.token: Token[Invocation | PendingInvocation | None] | None = None
 
-    def __enter__(self) -> Invocation:
+    def __enter__(self) -> Invocation | PendingInvocation:
         g = self.golem
         Environment.__enter__(g)
         try:
             cur = current_invocation.get()
             if self.worker is None and cur is not None and cur.golem is g:
                 return cur  # re-entrant ``with g:``: same invocation
-            worker = self.worker if self.worker is not None else g.default_worker
-            inv = g._begin_invocation(worker, self.function, self.key, cur)
+            parent = cur if cur is None or type(cur) is Invocation else cur.resolve()
+            if self.worker is None:
+                # ``with g:`` on an untouched Golem (the fixture's case): begun on first
+                # use (see PendingInvocation); once state exists, begun at once.
+                function, key = self.function, self.key
+                inv: Invocation | PendingInvocation = PendingInvocation(
+                    g, lambda: g._begin_invocation(g.default_worker, function, key, parent))
+                if g._registry is not None:
+                    inv = inv.resolve()
+            else:
+                inv = g._begin_invocation(self.worker, self.function, self.key, parent)
             self.invocation = inv
             self.token = current_invocation.set(inv)
             return inv
@@ -131,8 +141,15 @@ class _Activation:
             if self.token is not None:
                 current_invocation.reset(self.token)
                 self.token = None
-                assert self.invocation is not None
-                g._end_invocation(self.invocation, exc)
+                inv = self.invocation
+                if type(inv) is PendingInvocation:
+                    if inv.invocation is None and exc is not None:
+                        inv.resolve()  # the block failed: the invocation fails (§6.2)
+                    # still None: nothing observed or failed, the Golem is untouched and
+                    # the invocation leaves no trace
+                    inv = inv.invocation
+                if inv is not None:
+                    g._end_invocation(inv, exc)
         finally:
             Environment.__exit__(g)
 
@@ -217,6 +234,11 @@ class Golem(Environment):
             from golem_fakes.state.oplog import now_ms
 
             r = self._registry = WorkerRegistry(self.seed, now_ms=now_ms)
+            # The state is observed from now on: a pending ``with g:`` invocation in
+            # this context begins, as it would have at entry (see PendingInvocation).
+            inv = current_invocation.get()
+            if type(inv) is PendingInvocation and inv.golem is self and not inv.beginning:
+                inv.resolve()
         return r
 
     @property
@@ -282,7 +304,9 @@ class Golem(Environment):
     def current_invocation(self) -> Invocation | None:
         """The invocation of this Golem the calling code runs in, or ``None``."""
         inv = current_invocation.get()
-        return inv if inv is not None and inv.golem is self else None
+        if inv is None or inv.golem is not self:
+            return None
+        return inv if type(inv) is Invocation else inv.resolve()  # type: ignore[union-attr]
 
     @property
     def current_worker(self) -> Worker:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import uuid
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from golem_fakes.state.oplog import Oplog
 
@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from golem_fakes.state.registry import Worker
 
 __all__ = ["RetryPolicy", "DEFAULT_RETRY_POLICY", "Invocation", "WorkerRuntime",
-           "current_invocation", "InvocationRejected", "PERSISTENCE_LEVELS"]
+           "current_invocation", "active_invocation", "PendingInvocation", "InvocationRejected", "PERSISTENCE_LEVELS"]
 
 #: WIT case names of ``persistence-level``.
 PERSISTENCE_LEVELS = ("persist-nothing", "persist-remote-side-effects", "smart")
@@ -116,6 +116,44 @@ class WorkerRuntime:
     failed_error: str | None = None
 
 
-#: The invocation the code in this context (thread / asyncio task) runs in.
-current_invocation: ContextVar[Invocation | None] = ContextVar(
+class PendingInvocation:
+    """The invocation ``with golem:`` runs its block in, begun on first use.
+
+    Beginning an invocation creates the default worker, draws an invocation key and
+    writes oplog entries; a test that never calls the host should not pay for that (the
+    ``golem`` fixture's cost per test), and cannot tell the difference: everything that
+    can observe the invocation (host calls, ``Golem.current_invocation``,
+    ``Golem.current_worker``, a nested ``run_as``) begins it through :meth:`resolve`."""
+
+    __slots__ = ("golem", "_begin", "invocation", "beginning")
+
+    def __init__(self, golem: Any, begin: Callable[[], Invocation]) -> None:
+        self.golem = golem
+        self._begin = begin
+        self.invocation: Invocation | None = None
+        #: True while the invocation is being begun (creating the state it observes).
+        self.beginning = False
+
+    def resolve(self) -> Invocation:
+        inv = self.invocation
+        if inv is None:
+            self.beginning = True
+            try:
+                inv = self.invocation = self._begin()
+            finally:
+                self.beginning = False
+        return inv
+
+
+#: The invocation the code in this context (thread / asyncio task) runs in (pending
+#: until first used, see :class:`PendingInvocation`).
+current_invocation: ContextVar[Invocation | PendingInvocation | None] = ContextVar(
     "golem_fakes_current_invocation", default=None)
+
+
+def active_invocation() -> Invocation | None:
+    """The invocation the calling code runs in, begun now if it was pending."""
+    inv = current_invocation.get()
+    if inv is None or type(inv) is Invocation:
+        return inv
+    return inv.resolve()  # type: ignore[union-attr]

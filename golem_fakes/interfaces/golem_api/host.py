@@ -69,7 +69,7 @@ def _ctx(env: Any, function: str) -> Invocation:
     one, §16 rule 2)."""
     inv = current_invocation.get()
     if inv is not None and inv.golem is env:
-        return inv
+        return inv if type(inv) is Invocation else inv.resolve()  # type: ignore[union-attr]
     if not isinstance(env, Golem):
         raise NotFaked(
             f"{HOST}#{function} needs a golem_fakes.Golem environment (workers, oplog, "

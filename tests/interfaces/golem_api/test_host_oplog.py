@@ -143,9 +143,23 @@ def test_invocation_keys_derive_from_the_seed(host: ModuleType) -> None:
         g = Golem(seed=seed)
         for _ in range(2):
             with g:
-                pass
+                host.get_oplog_index()
         return [i.idempotency_key for i in g.invocations()]
 
     assert keys(1) == keys(1) != keys(2)
     assert all(uuid.UUID(k).version == 4 for k in keys(1))
     assert len(set(keys(1))) == 2
+
+
+def test_an_unobserved_block_on_an_untouched_golem_leaves_no_trace(host: ModuleType) -> None:
+    """``with g:`` begins its invocation on first use (PendingInvocation): a block that
+    neither calls the host nor touches the Golem costs nothing and records nothing;
+    one that does gets the full invoke/complete pair."""
+    g = Golem(seed=3)
+    with g:
+        pass
+    assert g._registry is None
+    with g:
+        assert host.get_oplog_index() == 3  # 1 create, 2 exported-function-invoked, 3 no-op
+    assert g.oplog(g.default_worker).kinds() == [
+        "create", "exported-function-invoked", "no-op", "exported-function-completed"]
