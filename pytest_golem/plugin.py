@@ -1,32 +1,51 @@
-"""pytest wiring for golem-fakes: ini options that install the bindings once per
-session, and a header line saying what was installed.
+"""pytest wiring for golem-fakes: bindings installed once per session, the ``golem``
+fixture, the ``golem`` marker, per-test seeds. Logic lives in
+:mod:`golem_fakes.discovery` and :mod:`golem_fakes.seeding`.
 
-Options (``pytest.ini`` / ``pyproject.toml`` ``[tool.pytest.ini_options]``):
+Bindings are installed in ``pytest_load_initial_conftests`` — after ``pythonpath`` is
+applied, before any ``conftest.py`` runs — so conftests may import worker code. From the
+``golem_*`` ini options when ``golem_wit`` is set; else discovered
+(:func:`golem_fakes.discovery.discover`: the Golem application's ``golem.yaml``, a plain
+``wit/``, or the vendored ``all-imports`` world) with any other ``golem_*`` ini option
+overriding what was discovered. The session header says what was installed and why.
 
-``golem_wit``
-    The WIT folder (or file) to generate bindings from, relative to the rootdir.
-``golem_world``
-    The world to select (``-w`` of componentize-py).
-``golem_package``
-    The top-level package name (``--world-module``; default ``wit_world``).
-``golem_layout``
-    ``0.16``, ``0.17`` or ``0.19`` (componentize-py's layout families).
-``golem_interface_names``
-    Lines of ``ns:pkg/iface@ver=name`` (``--import-interface-name``).
+Options (``pytest.ini`` / ``[tool.pytest.ini_options]``): ``golem_wit``, ``golem_world``,
+``golem_package`` (``--world-module``), ``golem_layout`` (``0.16``/``0.17``/``0.19``),
+``golem_interface_names`` (``ns:pkg/iface@ver=name`` lines), ``golem_component`` (the
+component of a multi-component application; also the default component of the fixture),
+``golem_install`` (``false``: install nothing), ``golem_seed`` / ``--golem-seed``
+(global seed: an integer or ``random``; default 0).
 
-When none is set, nothing is installed at start-up: worker code's imports of
-``wit_world`` fail as they would without bindings, and tests call
-:func:`golem_fakes.install` themselves.
+``golem`` fixture: a fresh :class:`golem_fakes.Golem` entered for the test (the test
+body runs inside an invocation of a fresh worker ``worker-1`` of the installed
+component: its ``golem.yaml`` name, else the world name), seeded per test from the
+global seed and the node id; torn down after. ``@pytest.mark.golem(seed=..., component=...,
+worker=..., args=..., env=..., config=..., idempotency_key=..., workers=[{...}])``
+configures it and injects it; the closest marker (function, class, module ``pytestmark``)
+wins. A failing test that used it gets a "golem-fakes" report section with its seed and
+the command that reproduces it.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Iterator
 
 import pytest
 
+if TYPE_CHECKING:  # pragma: no cover
+    from golem_fakes.state.golem import Golem
+
 _INI = ("golem_wit", "golem_world", "golem_package", "golem_layout", "golem_interface_names")
+_MARKER_KEYS = ("seed", "component", "worker", "args", "env", "config", "idempotency_key",
+                "workers")
+
+_installed_key = pytest.StashKey[Any]()
+_reason_key = pytest.StashKey[str]()
+_component_key = pytest.StashKey["str | None"]()
+_global_seed_key = pytest.StashKey[int]()
+_seed_origin_key = pytest.StashKey[str]()
+_item_seed_key = pytest.StashKey["tuple[int, bool]"]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -37,12 +56,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("golem_interface_names",
                   "ns:pkg/iface@ver=name lines (componentize-py --import-interface-name)",
                   type="linelist", default=[])
+    parser.addini("golem_component",
+                  "component of the Golem application whose bindings are installed and "
+                  "whose worker the golem fixture runs as", default="")
+    parser.addini("golem_install", "install bindings at start-up (default true)",
+                  type="bool", default=True)
+    parser.addini("golem_seed", "global seed of golem-fakes (integer or 'random')", default="")
+    group = parser.getgroup("golem", "golem-fakes")
+    group.addoption("--golem-seed", dest="golem_seed", default=None, metavar="SEED",
+                    help="global seed of golem-fakes: an integer, or 'random' "
+                         "(default: the golem_seed ini value, else 0). Each test's seed "
+                         "derives from it and the test's node id.")
 
 
-def _install_options(config: pytest.Config) -> dict[str, Any] | None:
+# --- bindings ------------------------------------------------------------------------
+
+
+def _ini_overrides(config: pytest.Config) -> dict[str, Any]:
     values = {name: config.getini(name) for name in _INI}
-    if not any(values.values()):
-        return None
     names: dict[str, str] = {}
     for line in values["golem_interface_names"]:
         key, sep, value = line.partition("=")
@@ -51,32 +82,245 @@ def _install_options(config: pytest.Config) -> dict[str, Any] | None:
                 f"golem_interface_names: {line!r} is not of the form ns:pkg/iface@ver=name")
         names[key.strip().strip('"')] = value.strip().strip('"')
     wit = values["golem_wit"]
-    return {
+    out: dict[str, Any] = {
         "wit": str(Path(config.rootpath, wit)) if wit else None,
         "world": values["golem_world"] or None,
         "package": values["golem_package"] or None,
         "layout": values["golem_layout"] or None,
         "interface_names": names or None,
     }
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def _install(config: pytest.Config) -> None:
+    from golem_fakes.bindings import install as install_mod
+    from golem_fakes.bindings.errors import BindingsAlreadyInstalled, BindingsConflict
+    from golem_fakes.discovery import DiscoveryError, discover
+
+    component = config.getini("golem_component") or None
+    config.stash[_component_key] = component
+    if not config.getini("golem_install"):
+        config.stash[_reason_key] = "golem_install = false: nothing installed at start-up"
+        return
+    overrides = _ini_overrides(config)
+    reason = "from the golem_* ini options"
+    try:
+        if "wit" in overrides:
+            kwargs, reason, kind = overrides, "from the golem_* ini options", "ini"
+        else:
+            found = discover(config.rootpath, component=component)
+            kwargs = {**found.install_kwargs, **overrides}
+            kind = found.kind
+            reason = found.reason + "".join(f" [{n}]" for n in found.notes)
+            if overrides:
+                reason += " (overridden by ini: " + ", ".join(f"golem_{k}" for k in overrides) + ")"
+            config.stash[_component_key] = found.component
+        try:
+            installed = install_mod.install(**kwargs)
+        except BindingsAlreadyInstalled:
+            existing = install_mod.installed()
+            if kind != "vendored" or overrides or existing is None:
+                raise
+            # Installed before this plugin ran (another plugin, or pytest.main() in a
+            # process that installed other bindings): the project asks for nothing
+            # specific, so keep them.
+            installed = existing
+            reason = ("kept the bindings installed before the golem plugin started "
+                      "(the project configures none: " + reason + ")")
+        config.stash[_installed_key] = installed
+        config.stash[_reason_key] = reason
+    except (BindingsConflict, BindingsAlreadyInstalled, DiscoveryError) as e:
+        text = str(e)
+        _fail(config, text if text.startswith("golem-fakes") else f"golem-fakes: {text}")
+    except Exception as e:
+        from golem_fakes.wit.model import WitError
+
+        if not isinstance(e, (ValueError, OSError, WitError)):
+            raise
+        _fail(config, f"golem-fakes could not install bindings ({reason}): "
+                      f"{type(e).__name__}: {e}")
+
+
+def _fail(config: pytest.Config, message: str) -> None:
+    """A usage error — except under ``--help``/``--version``, which must keep working
+    in a broken project (the header-less help then just lacks the bindings)."""
+    ns = getattr(config, "known_args_namespace", None)
+    if getattr(ns, "help", False) or getattr(ns, "version", False):
+        config.stash[_reason_key] = message
+        return
+    raise pytest.UsageError(message)
+
+
+@pytest.hookimpl
+def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser,
+                                  args: list[str]) -> None:
+    _install(early_config)
+
+
+def _global_seed(config: pytest.Config) -> tuple[int, str]:
+    from golem_fakes import seeding
+
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None and "golem_global_seed" in workerinput:
+        return int(workerinput["golem_global_seed"]), workerinput["golem_seed_origin"]
+    option = config.getoption("golem_seed", None)
+    source, raw = ("--golem-seed", option) if option is not None else \
+        ("golem_seed", config.getini("golem_seed") or None)
+    if raw is None:
+        return seeding.DEFAULT_GLOBAL_SEED, "default"
+    try:
+        seed = seeding.parse_seed(raw, source=source)
+    except ValueError as e:
+        raise pytest.UsageError(str(e)) from None
+    if seed is None:
+        return seeding.random_seed(), f"{source} random"
+    return seed, source
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    options = _install_options(config)
-    if options is None:
-        return
-    from golem_fakes import install
+    config.addinivalue_line(
+        "markers",
+        "golem(seed=None, component=None, worker=None, args=(), env=None, config=None, "
+        "idempotency_key=None, workers=()): configure the golem-fakes environment of this "
+        "test (and use the golem fixture without naming it)")
+    if _installed_key not in config.stash and _reason_key not in config.stash:
+        _install(config)  # plugin registered after start-up (e.g. -p in pytester)
+    seed, origin = _global_seed(config)
+    config.stash[_global_seed_key] = seed
+    config.stash[_seed_origin_key] = origin
 
-    config.stash[_installed_key] = install(**options)
 
-
-_installed_key = pytest.StashKey[Any]()
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist: workers use the controller's global seed (matters for ``random``)."""
+    node.workerinput["golem_global_seed"] = node.config.stash[_global_seed_key]
+    node.workerinput["golem_seed_origin"] = node.config.stash[_seed_origin_key]
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     import golem_fakes
 
+    head = f"golem-fakes {golem_fakes.__version__}"
     installed = config.stash.get(_installed_key, None)
+    reason = config.stash.get(_reason_key, "")
+    seed = config.stash.get(_global_seed_key, 0)
+    origin = config.stash.get(_seed_origin_key, "default")
+    lines = []
     if installed is None:
-        return [f"golem-fakes {golem_fakes.__version__}: no bindings installed at start-up "
-                "(set golem_wit/golem_world to install them)"]
-    return [f"golem-fakes {golem_fakes.__version__}: {installed}"]
+        lines.append(f"{head}: no bindings installed ({reason})")
+    else:
+        lines.append(f"{head}: world {installed.world!r} as {installed.package!r} "
+                     f"(componentize-py {installed.version} layout {installed.layout}) "
+                     f"from {installed.wit}")
+        lines.append(f"golem-fakes: {reason}")
+    component = _default_component(config)
+    lines.append(f"golem-fakes: global seed {seed} ({origin}); golem fixture runs as "
+                 f"{component}/worker-1 unless @pytest.mark.golem says otherwise")
+    return lines
+
+
+def _default_component(config: pytest.Config) -> str:
+    component = config.stash.get(_component_key, None)
+    if component:
+        return component
+    installed = config.stash.get(_installed_key, None)
+    return installed.world if installed is not None else "component"
+
+
+# --- the fixture and the marker -----------------------------------------------------
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test with the ``golem`` marker gets the ``golem`` fixture without naming it
+    (as time-machine's marker does)."""
+    for item in items:
+        names = getattr(item, "fixturenames", None)
+        if names is not None and "golem" not in names and item.get_closest_marker("golem"):
+            names.insert(0, "golem")
+            _resolve_fixture_now(item)
+
+
+def _resolve_fixture_now(item: pytest.Item) -> None:
+    """Record the fixture's definition in the item's fixture info, as pytest does for
+    fixtures named in the signature; otherwise pytest looks it up again at every setup
+    (~0.2 ms per test). Private pytest structures: skipped if they change."""
+    try:
+        info = item._fixtureinfo  # type: ignore[attr-defined]
+        if "golem" not in info.name2fixturedefs:
+            defs = item.session._fixturemanager.getfixturedefs("golem", item)
+            if defs:
+                info.name2fixturedefs["golem"] = defs
+    except (AttributeError, TypeError):  # pragma: no cover - other pytest versions
+        pass
+
+
+def _marker_kwargs(item: pytest.Item) -> dict[str, Any]:
+    marker = item.get_closest_marker("golem")
+    if marker is None:
+        return {}
+    if marker.args:
+        pytest.fail(
+            f"{item.nodeid}: @pytest.mark.golem takes keyword arguments only "
+            f"({', '.join(_MARKER_KEYS)}), got positional {marker.args!r}; write "
+            f"@pytest.mark.golem(seed={marker.args[0]!r}) for a seed.", pytrace=False)
+    unknown = sorted(set(marker.kwargs) - set(_MARKER_KEYS))
+    if unknown:
+        pytest.fail(
+            f"{item.nodeid}: @pytest.mark.golem got unknown option(s) {', '.join(unknown)}; "
+            f"it accepts {', '.join(_MARKER_KEYS)}.", pytrace=False)
+    return dict(marker.kwargs)
+
+
+def _add_workers(g: "Golem", workers: Any, nodeid: str) -> None:
+    for k, spec in enumerate(workers or ()):
+        if not isinstance(spec, dict) or "component" not in spec or "name" not in spec:
+            pytest.fail(
+                f"{nodeid}: @pytest.mark.golem(workers=[...]) entry {k} is {spec!r}; each "
+                f"entry is a dict with 'component' and 'name' and optionally args, env, "
+                f"config, status, component_version, created_at (Golem.add_worker's "
+                f"arguments).", pytrace=False)
+        rest = {key: v for key, v in spec.items() if key not in ("component", "name")}
+        g.add_worker(spec["component"], spec["name"], **rest)
+
+
+@pytest.fixture
+def golem(request: pytest.FixtureRequest) -> Iterator["Golem"]:
+    """A fresh :class:`golem_fakes.Golem`, current for the test: the test body runs
+    inside an invocation of a fresh worker (default ``worker-1`` of the installed
+    component), as Golem only runs worker code inside invocations. Configure it with
+    ``@pytest.mark.golem(...)``. Its seed derives from the global seed
+    (``--golem-seed``) and the test's node id unless the marker gives one."""
+    from golem_fakes.seeding import test_seed
+    from golem_fakes.state.golem import Golem  # looked up per call: tests may patch it
+
+    item = request.node
+    config = item.config
+    options = _marker_kwargs(item)
+    marker_seed = options.pop("seed", None)
+    seed = test_seed(config.stash[_global_seed_key], item.nodeid) if marker_seed is None \
+        else marker_seed
+    item.stash[_item_seed_key] = (seed, marker_seed is not None)
+    workers = options.pop("workers", None)
+    if "component" not in options:
+        options["component"] = _default_component(config)
+    g = Golem(seed, **options)
+    if workers:
+        _add_workers(g, workers, item.nodeid)
+    with g:
+        yield g
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if report.failed:
+        seeded = item.stash.get(_item_seed_key, None)
+        if seeded is not None:
+            from golem_fakes import seeding
+
+            seed, from_marker = seeded
+            report.sections.append((
+                "golem-fakes",
+                seeding.describe(item.nodeid, seed, item.config.stash[_global_seed_key],
+                                 marker_seed=from_marker)))
+    return report
