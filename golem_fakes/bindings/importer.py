@@ -24,7 +24,7 @@ import sys
 import threading
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 __all__ = [
     "BindingsFinder",
@@ -34,6 +34,8 @@ __all__ = [
     "read_manifest",
     "finder",
     "GENERATOR_FILES",
+    "add_module_hook",
+    "remove_module_hook",
 ]
 
 #: Sources whose text shapes the generated code (part of the cache key), relative to
@@ -158,14 +160,54 @@ class BindingsFinder:
         pkg_init = root / rel / "__init__.py"
         if pkg_init.is_file():
             return importlib.util.spec_from_file_location(
-                fullname, pkg_init, submodule_search_locations=[str(root / rel)])
+                fullname, pkg_init, loader=_Loader(fullname, str(pkg_init)),
+                submodule_search_locations=[str(root / rel)])
         mod = root / rel.with_suffix(".py")
         if mod.is_file():
-            return importlib.util.spec_from_file_location(fullname, mod)
+            return importlib.util.spec_from_file_location(
+                fullname, mod, loader=_Loader(fullname, str(mod)))
         return None
 
     def invalidate_caches(self) -> None:  # pragma: no cover - nothing cached
         pass
+
+
+#: Callbacks run after a served module was executed (see :func:`add_module_hook`).
+_MODULE_HOOKS: list[Callable[[ModuleType], None]] = []
+
+
+class _Loader(importlib.machinery.SourceFileLoader):
+    """The standard source loader, plus the module hooks after execution."""
+
+    def exec_module(self, module: ModuleType) -> None:
+        super().exec_module(module)
+        for hook in tuple(_MODULE_HOOKS):
+            hook(module)
+
+
+def add_module_hook(hook: Callable[[ModuleType], None]) -> None:
+    """Call ``hook(module)`` after every generated module is executed, and right now
+    for each generated module already imported (idempotent: a hook is added once).
+
+    Used by golem-fakes' hypothesis plugin to register strategies for the generated
+    classes lazily, without importing every module of a world. A hook must not
+    raise (an exception would fail the import)."""
+    if hook in _MODULE_HOOKS:
+        return
+    _MODULE_HOOKS.append(hook)
+    if _FINDER is None:
+        return
+    tops = set(_FINDER.served())
+    for name, module in list(sys.modules.items()):
+        if module is not None and name.partition(".")[0] in tops and \
+                isinstance(getattr(module, "__loader__", None), _Loader):
+            hook(module)
+
+
+def remove_module_hook(hook: Callable[[ModuleType], None]) -> None:
+    """Undo :func:`add_module_hook`."""
+    if hook in _MODULE_HOOKS:
+        _MODULE_HOOKS.remove(hook)
 
 
 _FINDER: BindingsFinder | None = None

@@ -14,7 +14,7 @@ from typing import Any, Iterable, Mapping
 from golem_fakes.bindings.errors import BindingsAlreadyInstalled, BindingsConflict
 from golem_fakes.bindings.naming import resolve_flavor, snake
 
-__all__ = ["install", "InstalledBindings", "vendored_wit", "DEFAULT_WORLD"]
+__all__ = ["install", "installed", "InstalledBindings", "vendored_wit", "DEFAULT_WORLD"]
 
 DEFAULT_WORLD = "all-imports"
 
@@ -153,6 +153,12 @@ def install(wit: str | os.PathLike[str] | None = None, world: str | None = None,
             modules=tuple(manifest["modules"]), top_level=tuple(top_level),
             generated=generated, seconds=time.perf_counter() - t0, options=options)
         return _INSTALLED
+
+
+def installed() -> InstalledBindings | None:
+    """What :func:`install` set up in this process, or ``None`` if nothing is
+    installed (used by :mod:`golem_fakes.strategies` to find the generated classes)."""
+    return _INSTALLED
 
 
 def _top_level(layout: str, package: str | None) -> list[str]:
