@@ -1,5 +1,6 @@
 # golem-fakes — developer commands. Each target creates its virtualenv when missing.
-#   make test      the whole suite on Python 3.12 (parity included), then on Python 3.11
+#   make test      the whole suite on Python 3.12 (parity included), then on 3.11, then the example
+#   make example   the bundled example worker (examples/shop) and its own tests
 #   make bench     the benchmarks (print medians and ratios to a baseline)
 SHELL := /bin/bash
 
@@ -13,9 +14,9 @@ PYTEST_ARGS ?=
 VENV312 := .venv
 VENV311 := .venv311
 
-.PHONY: test test-312 test-311 bench clean
+.PHONY: test test-312 test-311 example bench clean
 
-test: test-312 test-311
+test: test-312 test-311 example
 
 $(VENV312)/.installed: pyproject.toml
 	@test -n "$(PY312)" || { echo "Python 3.12 not found (set PY312=/path/to/python3.12)"; exit 1; }
@@ -35,6 +36,13 @@ test-312: $(VENV312)/.installed
 # Python 3.11: the whole suite but the parity comparison (run once, above, on 3.12).
 test-311: $(VENV311)/.installed
 	$(VENV311)/bin/python -m pytest -m "not parity" $(PYTEST_ARGS)
+
+# examples/shop is a Golem application as `golem-cli app new` lays it out; golem-cli
+# puts the shared WIT packages in its wit/deps, here they come from the vendored golem-wit.
+EXAMPLE := examples/shop
+example: $(VENV312)/.installed
+	test -d $(EXAMPLE)/wit/deps || cp -r golem_fakes/data/wit/deps $(EXAMPLE)/wit/deps
+	cd $(EXAMPLE)/components-python/shop-cart && $(CURDIR)/$(VENV312)/bin/python -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV312)/.installed
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(VENV312)/bin/python $$b || exit 1; done

@@ -1,0 +1,52 @@
+"""The shop:cart worker: ordinary componentize-py worker code, unchanged for tests.
+
+Inside Golem every worker is its own instance of this module, so the module-level
+``cart`` is that worker's state. Under pytest all fake workers share one Python
+process; the tests reset ``cart`` between tests (see tests/conftest.py).
+"""
+
+import uuid
+
+from wit_world import exports
+from wit_world.imports import host
+from wit_world.types import Err
+
+cart: dict[str, int] = {}
+
+
+def _uuid(u) -> str:
+    return str(uuid.UUID(int=(u.high_bits << 64) | u.low_bits))
+
+
+class ShopCartApi(exports.ShopCartApi):
+    def add_item(self, sku: str, qty: int) -> int:
+        cart[sku] = cart.get(sku, 0) + qty
+        return sum(cart.values())
+
+    def checkout(self) -> str:
+        if not cart:
+            raise Err("cart is empty")
+        # The same invocation always derives the same key, so a checkout retried
+        # after a crash places the same order instead of a second one.
+        order_id = _uuid(host.generate_idempotency_key())
+        cart.clear()
+        return order_id
+
+    def neighbours(self) -> list[str]:
+        me = host.get_self_metadata()
+        region = dict(me.env).get("REGION", "")
+        query = host.WorkerAnyFilter([
+            host.WorkerAllFilter([
+                host.WorkerPropertyFilter_Env(host.WorkerEnvFilter(
+                    "REGION", host.StringFilterComparator.EQUAL, region)),
+                host.WorkerPropertyFilter_Status(host.WorkerStatusFilter(
+                    host.FilterComparator.LESS, host.WorkerStatus.FAILED)),
+                host.WorkerPropertyFilter_Name(host.WorkerNameFilter(
+                    host.StringFilterComparator.NOT_EQUAL, me.worker_id.worker_name)),
+            ])
+        ])
+        names: list[str] = []
+        with host.GetWorkers(me.worker_id.component_id, query, True) as workers:
+            while (page := workers.get_next()) is not None:
+                names += [m.worker_id.worker_name for m in page]
+        return names

@@ -1,0 +1,90 @@
+"""Tests of the shop:cart worker, run with plain pytest against golem-fakes."""
+
+import uuid
+
+import pytest
+from hypothesis import given, strategies as st
+
+from component import ShopCartApi
+from wit_world.imports import host
+from wit_world.types import Err
+
+
+def test_add_items_and_check_out(golem):
+    api = ShopCartApi()
+    assert api.add_item("apple", 2) == 2
+    assert api.add_item("pear", 1) == 3
+    order = api.checkout()
+    # the order id is the idempotency key Golem derived for this invocation
+    assert golem.idempotency_keys[("shop:cart", "worker-1")] == [uuid.UUID(order)]
+
+
+def test_checkout_of_an_empty_cart_is_an_error(golem):
+    with pytest.raises(Err) as e:
+        ShopCartApi().checkout()
+    assert e.value.value == "cart is empty"
+
+
+def test_a_retried_checkout_places_the_same_order(golem):
+    """Golem re-runs a failed invocation with the same idempotency key; the order id
+    derives from it, so the retry places the same order, not a second one."""
+    def checkout():
+        api = ShopCartApi()
+        api.add_item("apple", 1)
+        return api.checkout()
+
+    first = golem.invoke("shop:cart", "alice", checkout, idempotency_key="order-42")
+    again = golem.fresh().invoke("shop:cart", "alice", checkout, idempotency_key="order-42")
+    other = golem.fresh().invoke("shop:cart", "alice", checkout, idempotency_key="order-43")
+    assert first == again != other
+
+
+@pytest.mark.golem(
+    worker="carol",
+    env={"REGION": "eu"},
+    workers=[
+        {"component": "shop:cart", "name": "alice", "env": {"REGION": "eu"}},
+        {"component": "shop:cart", "name": "bob", "env": {"REGION": "us"}},
+        {"component": "shop:cart", "name": "dave", "env": {"REGION": "eu"}, "status": "failed"},
+        {"component": "shop:cart", "name": "erin"},
+    ],
+)
+def test_neighbours_are_found_with_a_worker_filter():
+    # the marker injects the golem fixture: this test runs as worker "carol"
+    assert host.get_self_metadata().worker_id.worker_name == "carol"
+    assert ShopCartApi().neighbours() == ["alice"]
+
+
+def test_neighbours_page_through_many_workers(golem):
+    for i in range(120):
+        golem.add_worker("shop:cart", f"cart-{i:03}", env={"REGION": "eu" if i % 2 else "us"})
+    with golem.run_as("shop:cart", "cart-001"):
+        found = ShopCartApi().neighbours()
+    assert len(found) == 59 and "cart-001" not in found and found == sorted(found)
+
+
+def test_promises_complete_from_outside(golem):
+    promise = host.create_promise()
+    assert host.poll_promise(promise) is None
+    assert golem.complete_promise(promise, b"paid") is True
+    assert host.await_promise(promise) == b"paid"
+
+
+def test_property_items_add_up(golem):
+    """A property test with a fresh Golem per example: nest @given inside a test that
+    takes the fixture and enter golem.fresh() per example (no function-scoped-fixture
+    health check involved)."""
+
+    @given(st.lists(st.tuples(st.sampled_from(["apple", "pear", "fig"]),
+                              st.integers(min_value=1, max_value=1000)), min_size=1))
+    def items_add_up(items):
+        import component
+
+        component.cart.clear()
+        with golem.fresh():
+            api = ShopCartApi()
+            totals = [api.add_item(sku, qty) for sku, qty in items]
+            assert totals[-1] == sum(qty for _, qty in items)
+            assert uuid.UUID(api.checkout())
+
+    items_add_up()
