@@ -18,9 +18,6 @@ __all__ = ["install", "installed", "InstalledBindings", "vendored_wit", "DEFAULT
 
 DEFAULT_WORLD = "all-imports"
 
-_DEV_FALLBACK_WIT = Path("/work/shared/wit")
-
-
 @dataclass(frozen=True)
 class InstalledBindings:
     """What :func:`install` set up."""
@@ -54,8 +51,6 @@ def vendored_wit() -> Path:
     here = Path(__file__).resolve().parent.parent / "data" / "wit"
     if (here / "all-imports.wit").exists():
         return here
-    if (_DEV_FALLBACK_WIT / "all-imports.wit").exists():  # development checkouts only
-        return _DEV_FALLBACK_WIT
     raise FileNotFoundError(f"vendored WIT not found at {here}")
 
 

@@ -43,8 +43,7 @@ REPO = HERE.parent.parent
 
 
 def vendored_wit() -> Path:
-    p = REPO / "golem_fakes" / "data" / "wit"
-    return p if (p / "all-imports.wit").exists() else Path("/work/shared/wit")
+    return REPO / "golem_fakes" / "data" / "wit"
 
 
 GOLEM_TEMPLATE_NAMES = {"wasi:http/types@0.2.3": "types",

@@ -11,7 +11,6 @@ DATA = Path(__file__).parent / "data"
 
 _CANDIDATES = [
     os.environ.get("GOLEM_FAKES_WIT", ""),
-    "/work/shared/wit",
     str(Path(__file__).parents[2] / "golem_fakes" / "data" / "wit"),
 ]
 
