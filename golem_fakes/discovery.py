@@ -836,8 +836,7 @@ def _discover_app(app: GolemApp, rootdir: Path, wanted: str | None) -> Discovery
         if opts.full_names:
             kwargs["full_names"] = True
         if opts.all_features:
-            notes.append("--all-features is not supported by golem-fakes; list the "
-                         "features with --features (or golem_features) instead")
+            kwargs["all_features"] = True
     pin = componentize_py_pin(comp.directory / "pyproject.toml") or \
         componentize_py_pin(app.root / "pyproject.toml")
     if pin is not None:

@@ -78,7 +78,7 @@ def install(wit: str | os.PathLike[str] | None = None, world: str | None = None,
             interface_names: Mapping[str, str] | Iterable[str] | None = None,
             export_interface_names: Mapping[str, str] | Iterable[str] | None = None,
             features: Iterable[str] = (), full_names: bool = False,
-            version: str | None = None) -> InstalledBindings:
+            version: str | None = None, all_features: bool = False) -> InstalledBindings:
     """Generate (or find in the cache) componentize-py's bindings for a WIT world and
     make them importable: ``from wit_world.imports import host`` then works.
 
@@ -93,6 +93,7 @@ def install(wit: str | os.PathLike[str] | None = None, world: str | None = None,
         ``{"wasi:http/types@0.2.3": "types"}`` (or ``["KEY=NAME", ...]``).
     :param export_interface_names: ``--export-interface-name`` overrides.
     :param features: WIT ``@unstable`` features to enable.
+    :param all_features: enable every ``@unstable`` feature (``--all-features``).
     :param full_names: ``--full-names`` (componentize-py ≥ 0.22).
     :param version: the componentize-py release to reproduce exactly (finer than
         ``layout``; default: the installed one if it matches, else the newest of the
@@ -118,6 +119,7 @@ def install(wit: str | os.PathLike[str] | None = None, world: str | None = None,
         ("interface_names", _freeze(interface_names)),
         ("export_interface_names", _freeze(export_interface_names)),
         ("features", tuple(sorted(set(features)))),
+        ("all_features", bool(all_features)),
         ("full_names", bool(full_names)),
     )
     with _LOCK:
@@ -171,28 +173,17 @@ def _package_guess(flavor: Any, world: str | None, package: str | None) -> str |
     return "wit_world"
 
 
-def _load(wit_path: Path, features: Iterable[str]) -> Any:
-    import inspect
-
+def _load(wit_path: Path, features: Iterable[str], all_features: bool = False) -> Any:
     from golem_fakes.wit import load
 
-    features = tuple(features)
-    try:
-        params = inspect.signature(load).parameters
-    except (TypeError, ValueError):  # pragma: no cover
-        params = {}
-    if "features" in params:
-        return load(wit_path, features=features)
-    if features:
-        raise TypeError("this WIT loader does not support features")
-    return load(wit_path)
+    return load(wit_path, features=tuple(features), all_features=all_features)
 
 
 def _generate(wit_path: Path, world_name: str | None, layout: str | None, version: str,
               package: str | None, options: dict[str, Any], directory: Path) -> dict[str, Any]:
     from golem_fakes.bindings import codegen, importer
 
-    resolve = _load(wit_path, options["features"])
+    resolve = _load(wit_path, options["features"], options.get("all_features", False))
     world = select_world(resolve, world_name)
     flavor = resolve_flavor(world.name, layout=layout, version=version, package=package)
     out = codegen.generate(

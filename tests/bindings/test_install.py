@@ -42,7 +42,7 @@ def kitchen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("GOLEM_FAKES_CACHE", str(tmp_path / "cache"))
     loads: list[Path] = []
 
-    def fake_load(path: Path, features: Any) -> _FakeResolve:
+    def fake_load(path: Path, features: Any, all_features: bool = False) -> _FakeResolve:
         loads.append(path)
         return _FakeResolve()
 
@@ -199,3 +199,29 @@ def test_default_install_cold_and_warm(tmp_path: Path) -> None:
     print(f"\ninstall all-imports: cold {cold_s*1000:.0f} ms, warm {warm_s*1000:.0f} ms")
     assert cold_gen and cold_parsed and not warm_gen and not warm_parsed
     assert warm_s < cold_s
+
+
+FEATURES_WIT = Path(__file__).parents[1] / "wit" / "data" / "features"
+
+
+@pytest.mark.parametrize("kwargs, shiny", [
+    ({}, False),
+    ({"features": ["shiny"]}, True),
+    ({"all_features": True}, True),
+])
+def test_unstable_features_are_left_out_unless_enabled(tmp_path: Path, kwargs: dict[str, Any],
+                                                       shiny: bool) -> None:
+    """``features=`` / ``all_features=`` are componentize-py's ``--features`` /
+    ``--all-features``: ``@unstable`` items exist only when their feature is enabled."""
+    code = (
+        "import golem_fakes, json\n"
+        f"golem_fakes.install(wit={str(FEATURES_WIT)!r}, world='app', **{kwargs!r})\n"
+        "from wit_world.imports import stable_things\n"
+        "import importlib.util as u\n"
+        "print(json.dumps([hasattr(stable_things, 'shiny'), hasattr(stable_things, 'ShinyRec'),\n"
+        "                  u.find_spec('wit_world.imports.shiny_iface') is not None]))\n")
+    env = dict(os.environ, GOLEM_FAKES_CACHE=str(tmp_path / "cache"))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == [shiny, shiny, shiny]
