@@ -1,0 +1,341 @@
+"""Behaviour of ``wasi:io/streams@0.2.3``: every ``input-stream`` / ``output-stream`` method.
+
+Semantics of wasmtime's host (``crates/wasi-io/src/impls.rs``, ``streams.rs``; the memory
+pipes of ``crates/wasi/src/p2/pipe.rs``; ``AsyncWriteStream`` of ``write_stream.rs``),
+which Golem links for every stream (``docs/golem-io-semantics.md`` §5):
+
+* **errors**: ``stream-error::closed`` once an input stream reached its end (every later
+  read/skip too, also with ``len = 0``) or an output stream was closed by its owner;
+  ``last-operation-failed(error)`` when the source/sink failed (reported once, then the
+  stream is ``closed``). Host bugs such as writing more than the permit *trap*.
+* **input**: ``read(len)`` returns up to ``len`` available bytes, possibly none (the
+  stream would block); ``blocking-read`` waits until at least one byte is available or
+  the end; ``skip``/``blocking-skip`` are read-and-discard returning the count;
+  ``subscribe`` gives a pollable ready when data is available or the stream ended.
+* **output**: ``check-write`` returns the permit; ``write`` of more than the permit traps
+  (``write exceeded budget``); ``write-zeroes`` likewise (``cannot write more zeroes
+  than `check_write` allows``); ``blocking-write-and-flush`` and
+  ``blocking-write-zeroes-and-flush`` trap above the stream's blocking limit
+  (``Buffer too large for blocking-write-and-flush (expected at most 4096)``), else
+  write in permit-sized pieces and flush (a ``closed`` while flushing is ignored);
+  ``splice``/``blocking-splice`` move ``min(len, permit)`` bytes, returning 0 when
+  nothing is permitted or available.
+
+Nothing runs beside the worker code in a test, so a blocking call on a source that
+cannot produce data raises :class:`~golem_fakes.state.promises.Deadlock` naming the
+stream instead of hanging. Data moves as ``memoryview`` slices; nothing is copied into
+growing buffers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from golem_fakes.bindings.registry import implements
+from golem_fakes.bindings.result import Err, Ok
+from golem_fakes.bindings.runtime import Trap
+from golem_fakes.interfaces.wasi_io import STREAMS
+from golem_fakes.state.promises import Deadlock
+from golem_fakes.state.streams import (
+    BLOCKING_ATTEMPTS,
+    InputStreamRep,
+    OutputStreamRep,
+    PollableRep,
+    StreamErrorRep,
+)
+
+__all__ = ["read_input", "blocking_read_input", "write_output"]
+
+_ZEROES = memoryview(bytes(65536))
+CLOSED = "closed"
+
+
+def _failed(message: str) -> Err:
+    return Err(("last-operation-failed", StreamErrorRep(message)))
+
+
+def _input_error(rep: InputStreamRep, function: str) -> Err | None:
+    if not isinstance(rep, InputStreamRep):
+        raise Trap(f"input-stream rep {rep!r} is not a golem_fakes.state.streams.InputStreamRep; "
+                   f"behaviours must return InputStreamRep(...) for an input-stream",
+                   interface=STREAMS, function=function)
+    if rep.failure is not None:
+        message, rep.failure = rep.failure, None
+        rep.closed = True
+        return _failed(message)
+    return None
+
+
+def _output_error(rep: OutputStreamRep, function: str) -> Err | None:
+    if not isinstance(rep, OutputStreamRep):
+        raise Trap(f"output-stream rep {rep!r} is not a golem_fakes.state.streams.OutputStreamRep; "
+                   f"behaviours must return OutputStreamRep(...) for an output-stream",
+                   interface=STREAMS, function=function)
+    if rep.failure is not None:
+        message, rep.failure = rep.failure, None
+        rep.closed = True
+        return _failed(message)
+    if rep.closed:
+        return Err(CLOSED)
+    return None
+
+
+def read_input(rep: InputStreamRep, n: int, function: str) -> Any:
+    """One non-blocking read: ``Ok(bytes)`` (possibly empty) or ``Err``."""
+    err = _input_error(rep, function)
+    if err is not None:
+        return err
+    data = rep.take(n)
+    if data is None:
+        return Err(CLOSED)
+    return Ok(data)
+
+
+def blocking_read_input(rep: InputStreamRep, n: int, function: str) -> Any:
+    """Read once at least one byte is available (or the end / a failure is reached)."""
+    for _ in range(BLOCKING_ATTEMPTS):
+        err = _input_error(rep, function)
+        if err is not None:
+            return err
+        if n == 0:
+            # wasmtime: wait for readiness, then read(0): empty, or closed at the end.
+            if not rep.is_ready():
+                continue
+            data = rep.take(0)
+        else:
+            data = rep.take(n)
+        if data is None:
+            return Err(CLOSED)
+        if len(data) or n == 0:
+            return Ok(data)
+    raise Deadlock(f"{function} on {rep.name}: no data after {BLOCKING_ATTEMPTS} attempts and "
+                   f"the stream has not ended; nothing else runs in the test, so the worker "
+                   f"would wait forever. Give the stream data (or let it end) before the "
+                   f"blocking read, or use read / subscribe+ready.")
+
+
+# ---------------------------------------------------------------- input-stream
+
+
+@implements(STREAMS, "[method]input-stream.read")
+def input_stream_read(env: Any, rep: InputStreamRep, n: int) -> Any:
+    """Up to ``n`` available bytes, ``[]`` if none yet, ``closed`` after the end."""
+    return read_input(rep, n, "[method]input-stream.read")
+
+
+@implements(STREAMS, "[method]input-stream.blocking-read")
+def input_stream_blocking_read(env: Any, rep: InputStreamRep, n: int) -> Any:
+    """Like ``read`` but waits for at least one byte (or the end)."""
+    return blocking_read_input(rep, n, "[method]input-stream.blocking-read")
+
+
+@implements(STREAMS, "[method]input-stream.skip")
+def input_stream_skip(env: Any, rep: InputStreamRep, n: int) -> Any:
+    """Read and discard up to ``n`` bytes; returns how many (wasmtime's default
+    ``InputStream::skip`` is ``read(n).len()``)."""
+    r = read_input(rep, n, "[method]input-stream.skip")
+    return Ok(len(r.value)) if isinstance(r, Ok) else r
+
+
+@implements(STREAMS, "[method]input-stream.blocking-skip")
+def input_stream_blocking_skip(env: Any, rep: InputStreamRep, n: int) -> Any:
+    """Like ``skip`` but waits for at least one byte (or the end)."""
+    r = blocking_read_input(rep, n, "[method]input-stream.blocking-skip")
+    return Ok(len(r.value)) if isinstance(r, Ok) else r
+
+
+@implements(STREAMS, "[method]input-stream.subscribe")
+def input_stream_subscribe(env: Any, rep: InputStreamRep) -> PollableRep:
+    """A pollable ready when a read would return data, ``closed`` or an error."""
+    if not isinstance(rep, InputStreamRep):
+        raise Trap(f"input-stream rep {rep!r} is not a golem_fakes.state.streams.InputStreamRep; "
+                   f"behaviours must return InputStreamRep(...) for an input-stream",
+                   interface=STREAMS, function="[method]input-stream.subscribe")
+    return PollableRep(rep.is_ready, name=f"subscribe({rep.name})")
+
+
+# ---------------------------------------------------------------- output-stream
+
+
+def write_output(rep: OutputStreamRep, contents: Any, function: str) -> Any:
+    """``write``: trap above the permit, else hand the bytes to the sink."""
+    err = _output_error(rep, function)
+    if err is not None:
+        return err
+    view = memoryview(contents)
+    if len(view) > rep.permit:
+        raise Trap(f"write exceeded budget: {len(view)} bytes written to {rep.name} but "
+                   f"check-write permits {rep.permit}; call check-write and write at most "
+                   f"that many bytes per write (or use blocking-write-and-flush)",
+                   interface=STREAMS, function=function)
+    rep.emit(view)
+    return Ok(None)
+
+
+def _flush(rep: OutputStreamRep, function: str) -> Any:
+    err = _output_error(rep, function)
+    if err is not None:
+        return err
+    rep.do_flush()
+    return Ok(None)
+
+
+def _check_blocking_limit(rep: OutputStreamRep, n: int, what: str, function: str) -> None:
+    if n > rep.blocking_limit:
+        raise Trap(f"Buffer too large for {what} (expected at most {rep.blocking_limit}): "
+                   f"{n} bytes for {rep.name}; split the data into pieces of at most "
+                   f"{rep.blocking_limit} bytes, or use check-write + write + flush",
+                   interface=STREAMS, function=function)
+
+
+def _wait_writable(rep: OutputStreamRep, function: str) -> None:
+    """wasmtime's ``write_ready().await``: the sink writes synchronously, so only an
+    owner-set permit of 0 can make it wait, and nothing in a test can change that."""
+    if rep.permit <= 0:
+        raise Deadlock(f"{function} on {rep.name}: check-write permits 0 bytes and nothing "
+                       f"else runs in the test to drain the stream, so the worker would wait "
+                       f"forever. Set the rep's permit above 0 (or close it) before blocking.")
+
+
+def _blocking_write_and_flush(rep: OutputStreamRep, view: memoryview, function: str) -> Any:
+    err = _output_error(rep, function)
+    if err is not None:
+        return err
+    pos, total = 0, len(view)
+    while pos < total:
+        _wait_writable(rep, function)
+        step = min(rep.permit, total - pos)
+        r = write_output(rep, view[pos:pos + step], function)
+        if isinstance(r, Err):
+            return r
+        pos += step
+    r = _flush(rep, function)
+    if isinstance(r, Err) and r.value == CLOSED:
+        return Ok(None)  # wasmtime: "if the stream has become closed, do not" report it
+    return r
+
+
+@implements(STREAMS, "[method]output-stream.check-write")
+def output_stream_check_write(env: Any, rep: OutputStreamRep) -> Any:
+    """How many bytes the next ``write`` may carry."""
+    err = _output_error(rep, "[method]output-stream.check-write")
+    return err if err is not None else Ok(rep.permit)
+
+
+@implements(STREAMS, "[method]output-stream.write")
+def output_stream_write(env: Any, rep: OutputStreamRep, contents: Any) -> Any:
+    """Write without blocking; more than the permit traps."""
+    return write_output(rep, contents, "[method]output-stream.write")
+
+
+@implements(STREAMS, "[method]output-stream.blocking-write-and-flush")
+def output_stream_blocking_write_and_flush(env: Any, rep: OutputStreamRep, contents: Any) -> Any:
+    """Write all of ``contents`` (at most the blocking limit) and flush."""
+    function = "[method]output-stream.blocking-write-and-flush"
+    view = memoryview(contents)
+    _check_blocking_limit(rep, len(view), "blocking-write-and-flush", function)
+    return _blocking_write_and_flush(rep, view, function)
+
+
+@implements(STREAMS, "[method]output-stream.flush")
+def output_stream_flush(env: Any, rep: OutputStreamRep) -> Any:
+    """Flush the sink (it completes at once)."""
+    return _flush(rep, "[method]output-stream.flush")
+
+
+@implements(STREAMS, "[method]output-stream.blocking-flush")
+def output_stream_blocking_flush(env: Any, rep: OutputStreamRep) -> Any:
+    """Flush, then wait until writing is permitted again (wasmtime: ``flush()?;
+    write_ready().await?``)."""
+    function = "[method]output-stream.blocking-flush"
+    r = _flush(rep, function)
+    if isinstance(r, Ok):
+        _wait_writable(rep, function)
+    return r
+
+
+@implements(STREAMS, "[method]output-stream.subscribe")
+def output_stream_subscribe(env: Any, rep: OutputStreamRep) -> PollableRep:
+    """A pollable ready when writing is permitted, or the stream is closed/failed."""
+    if not isinstance(rep, OutputStreamRep):
+        raise Trap(f"output-stream rep {rep!r} is not a golem_fakes.state.streams.OutputStreamRep",
+                   interface=STREAMS, function="[method]output-stream.subscribe")
+    return PollableRep(lambda: rep.closed or rep.failure is not None or rep.permit > 0,
+                       name=f"subscribe({rep.name})")
+
+
+def _write_zeroes(rep: OutputStreamRep, n: int, function: str) -> Any:
+    err = _output_error(rep, function)
+    if err is not None:
+        return err
+    if n > rep.permit:
+        raise Trap(f"cannot write more zeroes than `check_write` allows: {n} zero bytes for "
+                   f"{rep.name}, check-write permits {rep.permit}",
+                   interface=STREAMS, function=function)
+    while n > 0:
+        step = min(n, len(_ZEROES))
+        rep.emit(_ZEROES[:step])
+        n -= step
+    return Ok(None)
+
+
+@implements(STREAMS, "[method]output-stream.write-zeroes")
+def output_stream_write_zeroes(env: Any, rep: OutputStreamRep, n: int) -> Any:
+    """Write ``n`` zero bytes; more than the permit traps."""
+    return _write_zeroes(rep, n, "[method]output-stream.write-zeroes")
+
+
+@implements(STREAMS, "[method]output-stream.blocking-write-zeroes-and-flush")
+def output_stream_blocking_write_zeroes_and_flush(env: Any, rep: OutputStreamRep, n: int) -> Any:
+    """Write ``n`` (at most the blocking limit) zero bytes in permitted pieces, then flush."""
+    function = "[method]output-stream.blocking-write-zeroes-and-flush"
+    _check_blocking_limit(rep, n, "blocking-write-zeroes-and-flush", function)
+    err = _output_error(rep, function)
+    if err is not None:
+        return err
+    while n > 0:
+        _wait_writable(rep, function)
+        step = min(n, rep.permit)
+        r = _write_zeroes(rep, step, function)
+        if isinstance(r, Err):
+            return r
+        n -= step
+    r = _flush(rep, function)
+    if isinstance(r, Err) and r.value == CLOSED:
+        return Ok(None)
+    return r
+
+
+def _splice(rep: OutputStreamRep, src: InputStreamRep, n: int, blocking: bool,
+            function: str) -> Any:
+    err = _output_error(rep, function)
+    if err is not None:
+        return err
+    if blocking:
+        _wait_writable(rep, function)
+    n = min(n, rep.permit)
+    if n == 0:
+        return Ok(0)
+    r = (blocking_read_input if blocking else read_input)(src, n, function)
+    if isinstance(r, Err):
+        return r
+    data = r.value
+    if not len(data):
+        return Ok(0)
+    if blocking:
+        w = _blocking_write_and_flush(rep, memoryview(data), function)
+    else:
+        w = write_output(rep, data, function)
+    return w if isinstance(w, Err) else Ok(len(data))
+
+
+@implements(STREAMS, "[method]output-stream.splice")
+def output_stream_splice(env: Any, rep: OutputStreamRep, src: InputStreamRep, n: int) -> Any:
+    """Move up to ``min(n, permit)`` available bytes from ``src``; returns how many."""
+    return _splice(rep, src, n, False, "[method]output-stream.splice")
+
+
+@implements(STREAMS, "[method]output-stream.blocking-splice")
+def output_stream_blocking_splice(env: Any, rep: OutputStreamRep, src: InputStreamRep, n: int) -> Any:
+    """Like ``splice`` but waits for data from ``src`` and flushes."""
+    return _splice(rep, src, n, True, "[method]output-stream.blocking-splice")
