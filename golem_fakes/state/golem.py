@@ -25,7 +25,7 @@ import random
 import uuid
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, TypeVar
 
 from golem_fakes.bindings.runtime import Trap
 from golem_fakes.state.environment import Environment
@@ -41,6 +41,9 @@ from golem_fakes.state.invocation import (
 from golem_fakes.state.oplog import Oplog, ReplayRequired
 from golem_fakes.state.promises import Deadlock, Promise, PromiseKey, PromiseStore
 from golem_fakes.state.registry import Component, Worker, WorkerRegistry, WorkerStatus
+
+if TYPE_CHECKING:
+    from golem_fakes.state.keyvalue import KeyValueStore
 
 __all__ = ["Golem", "UpdateRequest", "ForkRequest", "RevertRequest"]
 
@@ -247,6 +250,17 @@ class Golem(Environment):
         Golem's ``<component-uuid>/<worker-name>/<oplog-idx>``); each has ``state``
         (pending / completed), ``payload`` and ``completed_by``."""
         return self.promise_store.all()
+
+    @property
+    def keyvalue(self) -> "KeyValueStore":
+        """The ``wasi:keyvalue`` buckets of this installation's project, shared by all its
+        workers (created on first use; see :mod:`golem_fakes.state.keyvalue`)."""
+        kv = self.__dict__.get("_keyvalue")
+        if kv is None:
+            from golem_fakes.state.keyvalue import KeyValueStore
+
+            kv = self.__dict__["_keyvalue"] = KeyValueStore(self)
+        return kv
 
     @property
     def promise_store(self) -> PromiseStore:

@@ -1,0 +1,154 @@
+"""Behaviour of ``wasi:keyvalue@0.1.0`` as Golem v1.3.0-dev.25 implements it
+(``docs/golem-io-semantics.md`` §1): one module per interface (``types``, ``eventual``,
+``eventual_batch``, ``atomic``, ``cache``, ``wasi_keyvalue_error``); the data lives in
+``golem.keyvalue`` (:mod:`golem_fakes.state.keyvalue`, which also documents the backend
+flavours table of §1.8).
+
+This package module holds what the interface modules share: the resource reps, the
+store lookup, and Golem's ``Durability`` wrapper in live mode (§0.1): every storage call
+appends one ``imported-function-invoked`` oplog entry with Golem's exact
+``function_name`` (§1.9), its request summary (value *lengths*, not values, for writes)
+and its ``Ok``/``Err`` response; write-remote calls are bracketed by
+``begin-remote-write``/``end-remote-write`` when the worker's idempotence mode is off,
+and commit the oplog. Storage errors are never retried (§0.3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from golem_fakes.bindings.result import Err, Ok
+from golem_fakes.bindings.runtime import NotFaked, Trap
+from golem_fakes.state.keyvalue import KeyValueStore
+
+__all__ = ["BucketRep", "OutgoingValueRep", "IncomingValueRep", "ErrorRep", "store",
+           "durable", "READ_REMOTE", "WRITE_REMOTE", "PAST_END_READ_LIMIT"]
+
+READ_REMOTE = "read-remote"
+WRITE_REMOTE = "write-remote"
+
+#: Reads of an ``incoming-value-consume-async`` stream entirely past the end of the
+#: value before golem-fakes fails the test: Golem's stream never reports ``closed``
+#: (§1.2), so a "read until closed" loop spins forever there.
+PAST_END_READ_LIMIT = 64
+
+
+@dataclass(eq=False)
+class BucketRep:
+    """A ``bucket`` handle: just the name given to ``open-bucket`` and the project of the
+    worker that opened it (§1.1, §1.2)."""
+
+    name: str
+    project: str
+
+
+@dataclass(eq=False)
+class OutgoingValueRep:
+    """An ``outgoing-value``: a growable buffer that writes append to (§1.2)."""
+
+    buffer: bytearray = field(default_factory=bytearray)
+
+    def append(self, data: bytes | bytearray | memoryview) -> None:
+        """What ``write-body-sync`` and every async body stream's writes do."""
+        self.buffer += data
+
+
+@dataclass(eq=False)
+class IncomingValueRep:
+    """An ``incoming-value``: the value's bytes, drained by ``consume-sync`` and by its
+    async body streams alike (§1.2)."""
+
+    buffer: bytearray
+    past_end_reads: int = 0
+
+    def take(self, n: int) -> bytes:
+        """Remove and return up to ``n`` leading bytes."""
+        out = bytes(self.buffer[:n])
+        del self.buffer[:n]
+        return out
+
+    def read_padded(self, n: int) -> bytes:
+        """One read of an ``incoming-value-consume-async`` stream: exactly ``n`` bytes,
+        the next remaining ones then zero padding, never end-of-stream (Golem's
+        ``IncomingValueEntryStream::read``, §1.2). After :data:`PAST_END_READ_LIMIT`
+        reads entirely past the end it traps: on Golem the loop would never end."""
+        if n > 0 and not self.buffer:
+            self.past_end_reads += 1
+            if self.past_end_reads > PAST_END_READ_LIMIT:
+                raise Trap(
+                    f"read {self.past_end_reads} times past the end of a wasi:keyvalue "
+                    f"incoming-value body stream: Golem v1.3.0-dev.25 (and v1.3.1) zero-pads "
+                    f"every read to the requested length and never reports `closed` "
+                    f"(docs/golem-io-semantics.md §1.2), so this loop would spin forever on "
+                    f"Golem. Read exactly `incoming-value-size()` bytes, or use "
+                    f"`incoming-value-consume-sync()`.",
+                    interface="wasi:io/streams@0.2.3", function="[method]input-stream.read")
+        chunk = self.take(n)
+        return chunk + bytes(n - len(chunk))
+
+
+@dataclass(eq=False)
+class ErrorRep:
+    """A ``wasi-keyvalue-error`` ``error``: one string, the backend's message (§1.7)."""
+
+    message: str
+
+
+def store(env: Any, interface: str, function: str) -> KeyValueStore:
+    """The keyvalue store of the current environment (a :class:`~golem_fakes.Golem`)."""
+    kv = getattr(env, "keyvalue", None)
+    if not isinstance(kv, KeyValueStore):
+        raise NotFaked(
+            f"{interface}#{function} needs a golem_fakes.Golem environment (it keeps the "
+            f"keyvalue buckets as `golem.keyvalue`), but the current environment is {env!r}. "
+            f"Use `with golem_fakes.Golem():`, or override the function with "
+            f"env.implement({interface!r}, {function!r}, ...).",
+            interface=interface, function=function)
+    return kv
+
+
+def _runtime(env: Any) -> Any:
+    """The calling worker's runtime (oplog, idempotence mode), or ``None`` outside any
+    invocation of this environment."""
+    from golem_fakes.state.invocation import Invocation, current_invocation
+
+    inv = current_invocation.get()
+    if inv is None or getattr(inv, "golem", None) is not env:
+        return None
+    if type(inv) is not Invocation:
+        inv = inv.resolve()
+    return inv.runtime
+
+
+def durable(env: Any, kv: KeyValueStore, function: str, function_name: str, dtype: str,
+            bucket: BucketRep, request: Any, compute: Callable[[], tuple[Any, Any]]) -> Any:
+    """Golem's ``Durability`` wrapper, live mode (§0.1): run ``compute`` (which returns
+    ``(value for the guest, response to record)``) unless a storage error is injected
+    for ``function``; record the ``Ok``/``Err`` response; return the guest's value or
+    ``Err(error)`` (§1.3: immediate, not retried, §0.3)."""
+    rt = _runtime(env)
+    begin = None
+    if rt is not None and dtype == WRITE_REMOTE and not rt.idempotent:
+        begin = rt.oplog.append("begin-remote-write").index
+        rt.oplog.commit()
+    failure = kv.take_failure(function, bucket.name)
+    if failure is not None:
+        value: Any = Err(ErrorRep(failure))
+        response: Any = Err(failure)
+    else:
+        guest, recorded = compute()
+        value, response = Ok(guest), Ok(recorded)
+    if rt is not None:
+        rt.oplog.append("imported-function-invoked", function_name=function_name,
+                        request=request, response=response, durable_function_type=dtype)
+        if begin is not None:
+            rt.oplog.append("end-remote-write", begin_index=begin)
+        if dtype == WRITE_REMOTE:
+            rt.oplog.commit()
+    return value
+
+
+def storage_trap(interface: str, function: str, message: str) -> Trap:
+    """The trap of ``keys`` on a storage error (§1.4: recorded, then ``?``)."""
+    return Trap(message, interface=interface, function=function)
