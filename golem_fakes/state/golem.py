@@ -43,6 +43,7 @@ from golem_fakes.state.promises import Deadlock, Promise, PromiseKey, PromiseSto
 from golem_fakes.state.registry import Component, Worker, WorkerRegistry, WorkerStatus
 
 if TYPE_CHECKING:
+    from golem_fakes.state.blobstore import BlobStore
     from golem_fakes.state.keyvalue import KeyValueStore
 
 __all__ = ["Golem", "UpdateRequest", "ForkRequest", "RevertRequest"]
@@ -261,6 +262,17 @@ class Golem(Environment):
 
             kv = self.__dict__["_keyvalue"] = KeyValueStore(self)
         return kv
+
+    @property
+    def blobstore(self) -> "BlobStore":
+        """The ``wasi:blobstore`` containers of this installation's project, shared by all
+        its workers (created on first use; see :mod:`golem_fakes.state.blobstore`)."""
+        bs = self.__dict__.get("_blobstore")
+        if bs is None:
+            from golem_fakes.state.blobstore import BlobStore
+
+            bs = self.__dict__["_blobstore"] = BlobStore(self)
+        return bs
 
     @property
     def promise_store(self) -> PromiseStore:

@@ -1,0 +1,108 @@
+"""Behaviour of ``wasi:blobstore`` (``docs/golem-io-semantics.md`` §2): the resource reps
+shared by :mod:`.types`, :mod:`.container` and :mod:`.blobstore`.
+
+State lives in ``golem.blobstore`` (:mod:`golem_fakes.state.blobstore`). None of the
+errors below is a Python exception the worker can miss: Golem's Err strings come back as
+``Err(str)`` values (§2.7), executor aborts are :class:`~golem_fakes.Trap`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from golem_fakes.bindings.runtime import NotFaked, Trap
+from golem_fakes.state.blobstore import BlobStore
+
+__all__ = ["OutgoingValueRep", "IncomingValueRep", "ContainerRep", "ObjectNamesRep",
+           "PAST_END_READ_LIMIT", "store"]
+
+TYPES = "wasi:blobstore/types"
+CONTAINER = "wasi:blobstore/container"
+BLOBSTORE = "wasi:blobstore/blobstore"
+
+#: Reads of an ``incoming-value-consume-async`` stream entirely past the end before
+#: golem-fakes traps: Golem's stream zero-pads and never reports ``closed`` (§2.5, §1.2).
+PAST_END_READ_LIMIT = 64
+
+
+@dataclass(eq=False)
+class OutgoingValueRep:
+    """An ``outgoing-value``: a growable buffer kept as a list of written chunks (no
+    copies until ``write-data`` joins them once, §2.5)."""
+
+    chunks: list[bytes] = field(default_factory=list)
+
+    def append(self, data: bytes | bytearray | memoryview) -> None:
+        """What every body stream's writes do (the stream may reuse its buffer, so the
+        chunk is frozen to ``bytes`` here)."""
+        if len(data):
+            self.chunks.append(bytes(data))
+
+    def getvalue(self) -> bytes:
+        """The buffer at this moment (``write-data`` copies it at call time, §2.5)."""
+        if len(self.chunks) > 1:
+            self.chunks[:] = [b"".join(self.chunks)]
+        return self.chunks[0] if self.chunks else b""
+
+
+@dataclass(eq=False)
+class IncomingValueRep:
+    """An ``incoming-value``: its own view of the bytes read (deleting the object later
+    does not affect it, §2.5), drained from the front by ``consume-sync`` and by its
+    async body streams alike."""
+
+    view: memoryview
+    past_end_reads: int = 0
+
+    def take(self, n: int) -> bytes:
+        out = bytes(self.view[:n])
+        self.view = self.view[n:]
+        return out
+
+    def read_padded(self, n: int) -> bytes:
+        """One read of the async body: exactly ``n`` bytes, the remaining ones followed by
+        zero padding, never end-of-stream (Golem's ``IncomingValueEntryStream::read``)."""
+        if n > 0 and not len(self.view):
+            self.past_end_reads += 1
+            if self.past_end_reads > PAST_END_READ_LIMIT:
+                raise Trap(
+                    f"wasi:blobstore incoming-value body read past its end "
+                    f"{self.past_end_reads} times: on Golem this stream never reports "
+                    f"`closed` (it returns zero bytes forever, docs/golem-io-semantics.md "
+                    f"§2.5/§1.2), so a read-until-closed loop never ends. Read exactly "
+                    f"`size()` bytes instead.",
+                    interface=TYPES, function="[method]incoming-value.incoming-value-consume-async")
+        head = self.take(n)
+        return head + bytes(n - len(head)) if len(head) < n else head
+
+
+@dataclass(eq=False)
+class ContainerRep:
+    """A ``container`` handle: project, name and ``created-at`` cached when obtained; it is
+    never re-validated (§2.2, §2.3)."""
+
+    project: str
+    name: str
+    created_ms: int
+
+
+@dataclass(eq=False)
+class ObjectNamesRep:
+    """A ``stream-object-names``: the complete listing, handed out from the back (§2.4)."""
+
+    names: list[str]
+
+
+def store(env: Any, interface: str, function: str) -> BlobStore:
+    """The blob store of the current environment (a :class:`~golem_fakes.Golem`)."""
+    bs = getattr(env, "blobstore", None)
+    if not isinstance(bs, BlobStore):
+        raise NotFaked(
+            f"{interface}#{function} needs a golem_fakes.Golem environment (it keeps the "
+            f"blob containers as `golem.blobstore`), but the current environment is {env!r}. "
+            f"Use `with golem_fakes.Golem():`, or override the function with "
+            f"env.implement({interface!r}, {function!r}, ...).",
+            interface=interface, function=function)
+    bs.check_backend()
+    return bs

@@ -1,0 +1,132 @@
+"""Behaviour of ``wasi:blobstore/blobstore`` (``docs/golem-io-semantics.md`` §2.2).
+
+* ``create-container(name)`` - ``Ok(container)``, **no error if it exists** (objects
+  kept). ``created-at``: FS keeps the directory mtime; S3 re-puts the marker, so it moves.
+* ``get-container(name)`` - ``Ok(container)`` or ``Err("Container not found")``.
+* ``delete-container(name)`` - removes it and everything in it; ``Ok`` also when missing.
+* ``container-exists(name)`` - ``Ok(bool)`` (S3: the marker exists).
+* ``copy-object(src, dest)`` / ``move-object`` - overwrite dest. FS: a missing source or
+  destination container gives ``Err("No such file or directory (os error 2)")``, copying
+  an object onto itself **truncates it to 0 bytes** and moving it onto itself **deletes
+  it** (Golem defects, reproduced). S3: no destination container needed; a missing
+  source and self-copy are not determined (the AWS error text), golem-fakes traps.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from golem_fakes.bindings.registry import implements
+from golem_fakes.bindings.result import Err, Ok
+from golem_fakes.bindings.runtime import Trap
+from golem_fakes.interfaces.wasi_blobstore import BLOBSTORE, ContainerRep, store
+from golem_fakes.state.blobstore import BlobObject, BlobStore, ContainerState
+
+ENOENT = "No such file or directory (os error 2)"
+
+
+@implements(BLOBSTORE, "create-container")
+def create_container(env: Any, name: str) -> Ok[ContainerRep]:
+    """Creates the container if needed and returns a handle (§2.2)."""
+    bs = store(env, BLOBSTORE, "create-container")
+    ns = bs._ns()
+    c = ns.get(name)
+    if c is None:
+        c = ns[name] = ContainerState(created_ms=bs.now_ms())
+    elif bs.backend == "s3" or not c.marker:
+        c.created_ms = bs.now_ms()      # S3 marker re-put: LastModified refreshed
+    c.marker = True
+    return Ok(ContainerRep(bs.project, name, c.created_ms))
+
+
+@implements(BLOBSTORE, "get-container")
+def get_container(env: Any, name: str) -> Ok[ContainerRep] | Err[str]:
+    """A handle caching ``created-at``, or ``Err("Container not found")`` (§2.2, §2.7)."""
+    bs = store(env, BLOBSTORE, "get-container")
+    c = bs._ns().get(name)
+    if c is None or not c.marker:
+        return Err("Container not found")
+    return Ok(ContainerRep(bs.project, name, c.created_ms))
+
+
+@implements(BLOBSTORE, "delete-container")
+def delete_container(env: Any, name: str) -> Ok[None]:
+    """Removes the container and its objects; ``Ok`` even when it does not exist (§2.2)."""
+    store(env, BLOBSTORE, "delete-container")._ns().pop(name, None)
+    return Ok(None)
+
+
+@implements(BLOBSTORE, "container-exists")
+def container_exists(env: Any, name: str) -> Ok[bool]:
+    """Whether the container (directory / S3 marker) exists (§2.2)."""
+    c = store(env, BLOBSTORE, "container-exists")._ns().get(name)
+    return Ok(c is not None and c.marker)
+
+
+def _fields(oid: Any) -> tuple[str, str]:
+    if isinstance(oid, dict):
+        return oid["container"], oid["object"]
+    return oid.container, oid.object
+
+
+def _copy(bs: BlobStore, src: Any, dest: Any, *, move: bool, function: str) -> Ok[None] | Err[str]:
+    (sc, so), (dc, do) = _fields(src), _fields(dest)
+    ns = bs._ns()
+    s_cont = ns.get(sc)
+    obj = s_cont.objects.get(so) if s_cont is not None else None
+    if bs.backend == "fs":
+        d_cont = ns.get(dc)
+        if obj is None or d_cont is None or not d_cont.marker:
+            return Err(ENOENT)
+        assert s_cont is not None
+        now = bs.now_ms()
+        if (sc, so) == (dc, do):
+            # std::fs::copy onto itself truncates the file first (§2.2): empty object;
+            # move then deletes the "source", i.e. the object itself.
+            if move:
+                del s_cont.objects[so]
+                s_cont.created_ms = now
+            else:
+                s_cont.objects[so] = BlobObject(b"", now)
+            return Ok(None)
+        if do not in d_cont.objects:
+            d_cont.created_ms = now      # directory mtime moves on a new entry
+        d_cont.objects[do] = BlobObject(obj.data, now)
+        if move:
+            del s_cont.objects[so]
+            s_cont.created_ms = now
+        return Ok(None)
+    # s3
+    if obj is None:
+        raise Trap(f"wasi:blobstore {function}: the source object {sc!r}/{so!r} does not "
+                   f"exist; on the S3 backend Golem returns the AWS SDK's error text, which "
+                   f"is not determined (docs/golem-io-semantics.md §2.2, §2.7). Use the "
+                   f"default 'fs' backend to test this case, or golem.implement() it.",
+                   interface=BLOBSTORE, function=function)
+    if (sc, so) == (dc, do):
+        raise Trap(f"wasi:blobstore {function} of {sc!r}/{so!r} onto itself on the S3 "
+                   f"backend follows S3 CopyObject rules, which are not determined "
+                   f"(docs/golem-io-semantics.md §2.6). Use the 'fs' backend or "
+                   f"golem.implement() it.", interface=BLOBSTORE, function=function)
+    d_cont = ns.get(dc)
+    if d_cont is None:
+        d_cont = ns[dc] = ContainerState(created_ms=bs.now_ms(), marker=False)
+    d_cont.objects[do] = BlobObject(obj.data, bs.now_ms())
+    if move:
+        assert s_cont is not None
+        del s_cont.objects[so]
+    return Ok(None)
+
+
+@implements(BLOBSTORE, "copy-object")
+def copy_object(env: Any, src: Any, dest: Any) -> Ok[None] | Err[str]:
+    """Copies ``src`` over ``dest`` (§2.2; FS self-copy truncates, reproduced)."""
+    return _copy(store(env, BLOBSTORE, "copy-object"), src, dest, move=False,
+                 function="copy-object")
+
+
+@implements(BLOBSTORE, "move-object")
+def move_object(env: Any, src: Any, dest: Any) -> Ok[None] | Err[str]:
+    """Copy then delete the source (§2.2; FS self-move deletes the object, reproduced)."""
+    return _copy(store(env, BLOBSTORE, "move-object"), src, dest, move=True,
+                 function="move-object")

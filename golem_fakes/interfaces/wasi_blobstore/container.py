@@ -1,0 +1,205 @@
+"""Behaviour of ``wasi:blobstore/container``: the ``container`` and
+``stream-object-names`` resources (``docs/golem-io-semantics.md`` §2.3, §2.4).
+
+The handle caches ``name`` and ``created-at`` and is never re-validated: methods act on
+the path even after ``delete-container``/``clear``. Per method (FS default / S3):
+
+* ``get-data(name, start, end)`` - FS: bytes ``[start, end)`` (end **exclusive**, despite
+  the WIT); ``end > size`` or ``start > end`` panics in the ``bytes`` crate: executor
+  abort → :class:`~golem_fakes.Trap`. S3: inclusive, ``end`` clamped; ``start >= size``
+  and ``start > end`` are not determined → Trap. Missing → ``Err("Object does not exist")``.
+* ``write-data`` - copies the outgoing-value; creates or replaces. FS re-creates a missing
+  container; S3 writes no marker (``container-exists`` stays false).
+* ``list-objects`` - FS: missing container → ``Err("No such file or directory (os error
+  2)")``; S3: empty. Names are handed out from the back of an ascending listing, so the
+  guest sees descending order.
+* ``delete-object`` - **does not delete** (Golem defect, reproduced): FS existing →
+  ``Err("Not a directory (os error 20)")``, missing → ``Ok``; S3 always ``Ok``.
+* ``delete-objects`` - FS deletes in order and stops at the first missing name with
+  ``Failed to delete file at "<path>": No such file or directory (os error 2)``; S3
+  ignores missing names (an empty list is not determined → Trap).
+* ``has-object`` → bool; ``object-info`` → metadata or ``Err("Object does not exist")``.
+* ``clear`` - **deletes the container itself** (Golem defect, reproduced).
+* ``read-stream-object-names(len)`` / ``skip-stream-object-names(n)`` - pop from the
+  back; the flag is true only if the list ran out while filling the request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from golem_fakes.bindings.registry import implements
+from golem_fakes.bindings.result import Err, Ok
+from golem_fakes.bindings.runtime import Trap
+from golem_fakes.interfaces.wasi_blobstore import (
+    CONTAINER,
+    ContainerRep,
+    IncomingValueRep,
+    ObjectNamesRep,
+    OutgoingValueRep,
+    store,
+)
+from golem_fakes.state.blobstore import BlobObject, BlobStore, ContainerState
+
+NO_OBJECT = "Object does not exist"
+ENOENT = "No such file or directory (os error 2)"
+
+
+def _bs(env: Any, function: str) -> BlobStore:
+    return store(env, CONTAINER, function)
+
+
+def _state(bs: BlobStore, rep: ContainerRep) -> ContainerState | None:
+    return bs._ns(rep.project).get(rep.name)
+
+
+@implements(CONTAINER, "[method]container.name")
+def name(env: Any, rep: ContainerRep) -> Ok[str]:
+    """The cached name; not recorded, never fails (§2.3)."""
+    return Ok(rep.name)
+
+
+@implements(CONTAINER, "[method]container.info")
+def info(env: Any, rep: ContainerRep) -> Ok[dict[str, Any]]:
+    """``{name, created-at}`` cached when the handle was obtained (§2.3)."""
+    return Ok({"name": rep.name, "created_at": rep.created_ms})
+
+
+@implements(CONTAINER, "[method]container.get-data")
+def get_data(env: Any, rep: ContainerRep, obj: str, start: int, end: int) -> Any:
+    """A range of the object as an incoming-value (a view, no copy); see the module doc."""
+    fn = "[method]container.get-data"
+    bs = _bs(env, fn)
+    c = _state(bs, rep)
+    blob = c.objects.get(obj) if c is not None else None
+    if blob is None:
+        return Err(NO_OBJECT)
+    size = blob.size
+    if bs.backend == "fs":
+        if start > end:
+            raise Trap(f"executor abort in get-data({obj!r}, {start}, {end}) of container "
+                       f"{rep.name!r}: range start must not be greater than end: {start} <= "
+                       f"{end} (the FS backend slices [start, end), §2.3)",
+                       interface=CONTAINER, function=fn)
+        if end > size:
+            raise Trap(f"executor abort in get-data({obj!r}, {start}, {end}) of container "
+                       f"{rep.name!r}: range end out of bounds: {end} <= {size} (the FS "
+                       f"backend slices [start, end) of the {size}-byte object; pass "
+                       f"end <= {size}, §2.3)", interface=CONTAINER, function=fn)
+        return Ok(IncomingValueRep(memoryview(blob.data)[start:end]))
+    if start >= size or start > end:
+        raise Trap(f"get-data({obj!r}, {start}, {end}) on the S3 backend for a {size}-byte "
+                   f"object: Golem's result for start >= size or start > end is not "
+                   f"determined (docs/golem-io-semantics.md §2.3); use 0 <= start <= end "
+                   f"< size, or golem.implement() it.", interface=CONTAINER, function=fn)
+    return Ok(IncomingValueRep(memoryview(blob.data)[start:min(end, size - 1) + 1]))
+
+
+@implements(CONTAINER, "[method]container.write-data")
+def write_data(env: Any, rep: ContainerRep, obj: str, data: OutgoingValueRep) -> Ok[None]:
+    """Creates or replaces the object with the buffer's bytes at this moment (§2.3)."""
+    bs = _bs(env, "[method]container.write-data")
+    ns = bs._ns(rep.project)
+    now = bs.now_ms()
+    c = ns.get(rep.name)
+    if c is None:
+        c = ns[rep.name] = ContainerState(created_ms=now, marker=bs.backend == "fs")
+    elif bs.backend == "fs" and not c.marker:
+        c.marker = True
+    if bs.backend == "fs" and obj not in c.objects:
+        c.created_ms = now          # directory mtime moves on a new entry
+    c.objects[obj] = BlobObject(data.getvalue(), now)
+    return Ok(None)
+
+
+@implements(CONTAINER, "[method]container.list-objects")
+def list_objects(env: Any, rep: ContainerRep) -> Ok[ObjectNamesRep] | Err[str]:
+    """The names of the container's objects as a stream (§2.3, §2.4)."""
+    bs = _bs(env, "[method]container.list-objects")
+    c = _state(bs, rep)
+    if c is None or (bs.backend == "fs" and not c.marker):
+        return Err(ENOENT) if bs.backend == "fs" else Ok(ObjectNamesRep([]))
+    return Ok(ObjectNamesRep(sorted(c.objects, key=lambda n: n.encode())))
+
+
+@implements(CONTAINER, "[method]container.delete-object")
+def delete_object(env: Any, rep: ContainerRep, obj: str) -> Ok[None] | Err[str]:
+    """Golem's broken delete: the object is never removed (§2.3)."""
+    bs = _bs(env, "[method]container.delete-object")
+    c = _state(bs, rep)
+    if bs.backend == "fs" and c is not None and obj in c.objects:
+        return Err("Not a directory (os error 20)")
+    return Ok(None)
+
+
+@implements(CONTAINER, "[method]container.delete-objects")
+def delete_objects(env: Any, rep: ContainerRep, names: list[str]) -> Ok[None] | Err[str]:
+    """Deletes each object in order (§2.3; FS stops at the first missing one)."""
+    fn = "[method]container.delete-objects"
+    bs = _bs(env, fn)
+    c = _state(bs, rep)
+    if bs.backend == "s3":
+        if not names:
+            raise Trap("delete-objects with an empty list on the S3 backend: S3 may reject an "
+                       "empty DeleteObjects request; Golem's result is not determined "
+                       "(docs/golem-io-semantics.md §2.3). Skip the call for no names.",
+                       interface=CONTAINER, function=fn)
+        for n in names:
+            if c is not None:
+                c.objects.pop(n, None)
+        return Ok(None)
+    for n in names:
+        if c is None or n not in c.objects:
+            return Err(f'Failed to delete file at "{bs.host_path(rep.project, rep.name, n)}": '
+                       f"{ENOENT}")
+        del c.objects[n]
+        c.created_ms = bs.now_ms()
+    return Ok(None)
+
+
+@implements(CONTAINER, "[method]container.has-object")
+def has_object(env: Any, rep: ContainerRep, obj: str) -> Ok[bool]:
+    """Whether the object exists; false for a missing container (§2.3)."""
+    c = _state(_bs(env, "[method]container.has-object"), rep)
+    return Ok(c is not None and obj in c.objects)
+
+
+@implements(CONTAINER, "[method]container.object-info")
+def object_info(env: Any, rep: ContainerRep, obj: str) -> Ok[dict[str, Any]] | Err[str]:
+    """``{name, container, created-at: last-modified ms, size}`` (§2.3)."""
+    c = _state(_bs(env, "[method]container.object-info"), rep)
+    blob = c.objects.get(obj) if c is not None else None
+    if blob is None:
+        return Err(NO_OBJECT)
+    return Ok({"name": obj, "container": rep.name, "created_at": blob.modified_ms,
+               "size": blob.size})
+
+
+@implements(CONTAINER, "[method]container.clear")
+def clear(env: Any, rep: ContainerRep) -> Ok[None]:
+    """Golem's ``clear`` deletes the container itself, not only its objects (§2.3)."""
+    _bs(env, "[method]container.clear")._ns(rep.project).pop(rep.name, None)
+    return Ok(None)
+
+
+@implements(CONTAINER, "[method]stream-object-names.read-stream-object-names")
+def read_stream_object_names(env: Any, rep: ObjectNamesRep, n: int) -> Ok[tuple[list[str], bool]]:
+    """Up to ``n`` names popped from the back; true only if it ran out while filling (§2.4)."""
+    out: list[str] = []
+    while len(out) < n:
+        if not rep.names:
+            return Ok((out, True))
+        out.append(rep.names.pop())
+    return Ok((out, False))
+
+
+@implements(CONTAINER, "[method]stream-object-names.skip-stream-object-names")
+def skip_stream_object_names(env: Any, rep: ObjectNamesRep, n: int) -> Ok[tuple[int, bool]]:
+    """Like the read, returning the count skipped (§2.4)."""
+    done = 0
+    while done < n:
+        if not rep.names:
+            return Ok((done, True))
+        rep.names.pop()
+        done += 1
+    return Ok((done, False))
