@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from golem_fakes.bindings.runtime import NotFaked, Trap
+from golem_fakes.bindings.runtime import Trap
+from golem_fakes.interfaces import golem_state
 from golem_fakes.state.blobstore import BlobStore
 
 __all__ = ["OutgoingValueRep", "IncomingValueRep", "ContainerRep", "ObjectNamesRep",
@@ -95,14 +96,7 @@ class ObjectNamesRep:
 
 
 def store(env: Any, interface: str, function: str) -> BlobStore:
-    """The blob store of the current environment (a :class:`~golem_fakes.Golem`)."""
-    bs = getattr(env, "blobstore", None)
-    if not isinstance(bs, BlobStore):
-        raise NotFaked(
-            f"{interface}#{function} needs a golem_fakes.Golem environment (it keeps the "
-            f"blob containers as `golem.blobstore`), but the current environment is {env!r}. "
-            f"Use `with golem_fakes.Golem():`, or override the function with "
-            f"env.implement({interface!r}, {function!r}, ...).",
-            interface=interface, function=function)
+    """The blobstore state of the current environment (a :class:`~golem_fakes.Golem`)."""
+    bs = golem_state(env, "blobstore", BlobStore, interface, function)
     bs.check_backend()
     return bs

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from golem_fakes.bindings.result import Err, Ok
-from golem_fakes.bindings.runtime import NotFaked, Trap
+from golem_fakes.bindings.runtime import Trap
+from golem_fakes.interfaces import golem_state
 from golem_fakes.state.keyvalue import KeyValueStore
 
 __all__ = ["BucketRep", "OutgoingValueRep", "IncomingValueRep", "ErrorRep", "store",
@@ -96,15 +97,8 @@ class ErrorRep:
 
 
 def store(env: Any, interface: str, function: str) -> KeyValueStore:
-    """The keyvalue store of the current environment (a :class:`~golem_fakes.Golem`)."""
-    kv = getattr(env, "keyvalue", None)
-    if not isinstance(kv, KeyValueStore):
-        raise NotFaked(
-            f"{interface}#{function} needs a golem_fakes.Golem environment (it keeps the "
-            f"keyvalue buckets as `golem.keyvalue`), but the current environment is {env!r}. "
-            f"Use `with golem_fakes.Golem():`, or override the function with "
-            f"env.implement({interface!r}, {function!r}, ...).",
-            interface=interface, function=function)
+    """The keyvalue state of the current environment (a :class:`~golem_fakes.Golem`)."""
+    kv = golem_state(env, "keyvalue", KeyValueStore, interface, function)
     return kv
 
 
