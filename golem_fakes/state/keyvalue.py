@@ -86,6 +86,8 @@ class InjectedFailure:
     times: int | None
     buckets: frozenset[str] | None = None
     hits: int = field(default=0)
+    #: Raise :class:`~golem_fakes.Trap` (after recording ``Err``) instead of ``Err``.
+    trap: bool = False
 
     def matches(self, function: str, bucket: str) -> bool:
         return ((self.functions is None or function in self.functions)
@@ -195,11 +197,15 @@ class KeyValueStore:
         self._profile = value
 
     def fail(self, message: str, *, functions: Iterable[str] | None = None,
-             buckets: Iterable[str] | None = None, times: int | None = 1) -> InjectedFailure:
+             buckets: Iterable[str] | None = None, times: int | None = 1,
+             trap: bool = False) -> InjectedFailure:
         """Make the next ``times`` matching storage calls (``None``: all of them) fail
         with the backend error ``message``: ``get``/``set``/... return ``Err(error)``
         with ``error.trace() == message`` (§1.3, §1.7); ``keys`` traps (§1.4).
-        ``functions`` are WIT names from :data:`STORAGE_FUNCTIONS` (default: all)."""
+        ``functions`` are WIT names from :data:`STORAGE_FUNCTIONS` (default: all).
+        With ``trap=True`` every matching call records ``Err(message)`` in the oplog and
+        then traps (:class:`~golem_fakes.Trap` carrying ``message``) instead of returning
+        it, as a host ``?`` on the failure would (§0.2). The store is left unchanged."""
         fs = None if functions is None else frozenset(functions)
         if fs is not None and not fs <= STORAGE_FUNCTIONS:
             raise ValueError(f"golem.keyvalue.fail(functions={sorted(fs)!r}): "
@@ -209,18 +215,24 @@ class KeyValueStore:
             raise ValueError(f"golem.keyvalue.fail(times={times!r}): give a count >= 1, or "
                              f"None for every matching call")
         f = InjectedFailure(str(message), fs, times,
-                            None if buckets is None else frozenset(buckets))
+                            None if buckets is None else frozenset(buckets), trap=bool(trap))
         self._failures.append(f)
         return f
 
     def take_failure(self, function: str, bucket: str) -> str | None:
         """The injected error message for this call, consuming one use, else ``None``."""
+        f = self.take_injected(function, bucket)
+        return None if f is None else f.message
+
+    def take_injected(self, function: str, bucket: str) -> InjectedFailure | None:
+        """The injected failure for this call (message and ``trap`` flag), consuming one
+        use, else ``None``."""
         for f in self._failures:
             if f.matches(function, bucket):
                 f.hits += 1
                 if f.times is not None and f.hits >= f.times:
                     self._failures.remove(f)
-                return f.message
+                return f
         return None
 
     # --- storage (used by the behaviours) ------------------------------------

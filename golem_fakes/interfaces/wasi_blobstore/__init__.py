@@ -1,6 +1,13 @@
 """Behaviour of ``wasi:blobstore`` (``docs/golem-io-semantics.md`` §2): the resource reps
 shared by :mod:`.types`, :mod:`.container` and :mod:`.blobstore`.
 
+Every call Golem makes durable goes through :func:`durable` (Golem's ``Durability``
+wrapper, §0.1, shared with keyvalue via :func:`golem_fakes.interfaces.durable_call`): one
+``imported-function-invoked`` oplog entry with Golem's exact ``function_name``, request
+summary and ``Ok``/``Err`` response (§2.8), bracketed by ``begin-remote-write`` /
+``end-remote-write`` for writes when the worker's idempotence mode is off. Failures
+injected with ``golem.blobstore.fail(...)`` are applied and recorded there.
+
 State lives in ``golem.blobstore`` (:mod:`golem_fakes.state.blobstore`). None of the
 errors below is a Python exception the worker can miss: Golem's Err strings come back as
 ``Err(str)`` values (§2.7), executor aborts are :class:`~golem_fakes.Trap`.
@@ -9,14 +16,15 @@ errors below is a Python exception the worker can miss: Golem's Err strings come
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from golem_fakes.bindings.runtime import Trap
-from golem_fakes.interfaces import golem_state
+from golem_fakes.bindings.result import Err
+from golem_fakes.interfaces import READ_REMOTE, WRITE_REMOTE, durable_call, golem_state
 from golem_fakes.state.blobstore import BlobStore
 
 __all__ = ["OutgoingValueRep", "IncomingValueRep", "ContainerRep", "ObjectNamesRep",
-           "PAST_END_READ_LIMIT", "store"]
+           "PAST_END_READ_LIMIT", "store", "durable", "READ_REMOTE", "WRITE_REMOTE"]
 
 TYPES = "wasi:blobstore/types"
 CONTAINER = "wasi:blobstore/container"
@@ -100,3 +108,26 @@ def store(env: Any, interface: str, function: str) -> BlobStore:
     bs = golem_state(env, "blobstore", BlobStore, interface, function)
     bs.check_backend()
     return bs
+
+
+def durable(env: Any, bs: BlobStore, interface: str, function: str, function_name: str,
+            dtype: str, containers: tuple[str, ...], request: Any,
+            compute: Callable[[], tuple[Any, Any]]) -> Any:
+    """One recorded blobstore call (§0.1, §2.8). ``function`` is the short WIT name
+    (``"get-data"``) that :meth:`BlobStore.fail` matches, ``containers`` the containers
+    the call touches; ``compute`` returns ``(result for the guest, response to record)``
+    (both ``Ok``/``Err``). An injected failure skips ``compute`` (the store is left
+    unchanged), is recorded as ``Err(message)`` and returned as the WIT ``Err(message)``
+    (§2.7, at once, §0.3), or raised as :class:`~golem_fakes.Trap` with ``trap=True`` and
+    always for ``clear`` (record-then-``?``, §2.3)."""
+
+    def run() -> tuple[Any, Any]:
+        failure = bs.take_failure(function, *containers)
+        if failure is None:
+            return compute()
+        if failure.trap or function == "clear":
+            wit = function if interface == BLOBSTORE else f"[method]container.{function}"
+            return Trap(failure.message, interface=interface, function=wit), Err(failure.message)
+        return Err(failure.message), Err(failure.message)
+
+    return durable_call(env, function_name, dtype, request, run)

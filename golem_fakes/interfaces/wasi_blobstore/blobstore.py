@@ -10,6 +10,8 @@
   an object onto itself **truncates it to 0 bytes** and moving it onto itself **deletes
   it** (Golem defects, reproduced). S3: no destination container needed; a missing
   source and self-copy are not determined (the AWS error text), golem-fakes traps.
+
+Each call appends one oplog entry ``golem blobstore::blobstore::<fn>`` (§2.8).
 """
 
 from __future__ import annotations
@@ -19,7 +21,14 @@ from typing import Any
 from golem_fakes.bindings.registry import implements
 from golem_fakes.bindings.result import Err, Ok
 from golem_fakes.bindings.runtime import Trap
-from golem_fakes.interfaces.wasi_blobstore import BLOBSTORE, ContainerRep, store
+from golem_fakes.interfaces.wasi_blobstore import (
+    BLOBSTORE,
+    READ_REMOTE,
+    WRITE_REMOTE,
+    ContainerRep,
+    durable,
+    store,
+)
 from golem_fakes.state.blobstore import BlobObject, BlobStore, ContainerState
 
 ENOENT = "No such file or directory (os error 2)"
@@ -29,38 +38,64 @@ ENOENT = "No such file or directory (os error 2)"
 def create_container(env: Any, name: str) -> Ok[ContainerRep]:
     """Creates the container if needed and returns a handle (§2.2)."""
     bs = store(env, BLOBSTORE, "create-container")
-    ns = bs._ns()
-    c = ns.get(name)
-    if c is None:
-        c = ns[name] = ContainerState(created_ms=bs.now_ms())
-    elif bs.backend == "s3" or not c.marker:
-        c.created_ms = bs.now_ms()      # S3 marker re-put: LastModified refreshed
-    c.marker = True
-    return Ok(ContainerRep(bs.project, name, c.created_ms))
+
+    def run() -> tuple[Any, Any]:
+        ns = bs._ns()
+        c = ns.get(name)
+        if c is None:
+            c = ns[name] = ContainerState(created_ms=bs.now_ms())
+        elif bs.backend == "s3" or not c.marker:
+            c.created_ms = bs.now_ms()      # S3 marker re-put: LastModified refreshed
+        c.marker = True
+        return Ok(ContainerRep(bs.project, name, c.created_ms)), Ok(c.created_ms)
+
+    return durable(env, bs, BLOBSTORE, "create-container",
+                   "golem blobstore::blobstore::create_container", WRITE_REMOTE, (name,),
+                   name, run)
 
 
 @implements(BLOBSTORE, "get-container")
 def get_container(env: Any, name: str) -> Ok[ContainerRep] | Err[str]:
     """A handle caching ``created-at``, or ``Err("Container not found")`` (§2.2, §2.7)."""
     bs = store(env, BLOBSTORE, "get-container")
-    c = bs._ns().get(name)
-    if c is None or not c.marker:
-        return Err("Container not found")
-    return Ok(ContainerRep(bs.project, name, c.created_ms))
+
+    def run() -> tuple[Any, Any]:
+        c = bs._ns().get(name)
+        if c is None or not c.marker:
+            return Err("Container not found"), Ok(None)    # recorded as Ok(none), §2.7
+        return Ok(ContainerRep(bs.project, name, c.created_ms)), Ok(c.created_ms)
+
+    return durable(env, bs, BLOBSTORE, "get-container",
+                   "golem blobstore::blobstore::get_container", READ_REMOTE, (name,), name, run)
 
 
 @implements(BLOBSTORE, "delete-container")
 def delete_container(env: Any, name: str) -> Ok[None]:
     """Removes the container and its objects; ``Ok`` even when it does not exist (§2.2)."""
-    store(env, BLOBSTORE, "delete-container")._ns().pop(name, None)
-    return Ok(None)
+    bs = store(env, BLOBSTORE, "delete-container")
+
+    def run() -> tuple[Any, Any]:
+        bs._ns().pop(name, None)
+        return Ok(None), Ok(None)
+
+    return durable(env, bs, BLOBSTORE, "delete-container",
+                   "golem blobstore::blobstore::delete_container", WRITE_REMOTE, (name,),
+                   name, run)
 
 
 @implements(BLOBSTORE, "container-exists")
 def container_exists(env: Any, name: str) -> Ok[bool]:
     """Whether the container (directory / S3 marker) exists (§2.2)."""
-    c = store(env, BLOBSTORE, "container-exists")._ns().get(name)
-    return Ok(c is not None and c.marker)
+    bs = store(env, BLOBSTORE, "container-exists")
+
+    def run() -> tuple[Any, Any]:
+        c = bs._ns().get(name)
+        exists = c is not None and c.marker
+        return Ok(exists), Ok(exists)
+
+    return durable(env, bs, BLOBSTORE, "container-exists",
+                   "golem blobstore::blobstore::container_exists", READ_REMOTE, (name,),
+                   name, run)
 
 
 def _fields(oid: Any) -> tuple[str, str]:
@@ -118,15 +153,28 @@ def _copy(bs: BlobStore, src: Any, dest: Any, *, move: bool, function: str) -> O
     return Ok(None)
 
 
+def _recorded_copy(env: Any, bs: BlobStore, src: Any, dest: Any, *, move: bool) -> Any:
+    """``copy_object``/``move_object`` with request ``(src container, src object, dest
+    container, dest object)`` (§2.8)."""
+    function = "move-object" if move else "copy-object"
+    (sc, so), (dc, do) = _fields(src), _fields(dest)
+
+    def run() -> tuple[Any, Any]:
+        result = _copy(bs, src, dest, move=move, function=function)
+        return result, result
+
+    return durable(env, bs, BLOBSTORE, function,
+                   f"golem blobstore::blobstore::{function.replace('-', '_')}", WRITE_REMOTE,
+                   (sc, dc), (sc, so, dc, do), run)
+
+
 @implements(BLOBSTORE, "copy-object")
 def copy_object(env: Any, src: Any, dest: Any) -> Ok[None] | Err[str]:
     """Copies ``src`` over ``dest`` (§2.2; FS self-copy truncates, reproduced)."""
-    return _copy(store(env, BLOBSTORE, "copy-object"), src, dest, move=False,
-                 function="copy-object")
+    return _recorded_copy(env, store(env, BLOBSTORE, "copy-object"), src, dest, move=False)
 
 
 @implements(BLOBSTORE, "move-object")
 def move_object(env: Any, src: Any, dest: Any) -> Ok[None] | Err[str]:
     """Copy then delete the source (§2.2; FS self-move deletes the object, reproduced)."""
-    return _copy(store(env, BLOBSTORE, "move-object"), src, dest, move=True,
-                 function="move-object")
+    return _recorded_copy(env, store(env, BLOBSTORE, "move-object"), src, dest, move=True)

@@ -22,11 +22,15 @@ the path even after ``delete-container``/``clear``. Per method (FS default / S3)
 * ``clear`` - **deletes the container itself** (Golem defect, reproduced).
 * ``read-stream-object-names(len)`` / ``skip-stream-object-names(n)`` - pop from the
   back; the flag is true only if the list ran out while filling the request.
+
+Every method except ``name``/``info`` and the stream methods appends one oplog entry
+``golem blobstore::container::<fn>`` (``list-objects`` is ``list_object``, singular) with
+the §2.8 request summary and its ``Ok``/``Err`` response.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from golem_fakes.bindings.registry import implements
 from golem_fakes.bindings.result import Err, Ok
@@ -37,6 +41,9 @@ from golem_fakes.interfaces.wasi_blobstore import (
     IncomingValueRep,
     ObjectNamesRep,
     OutgoingValueRep,
+    READ_REMOTE,
+    WRITE_REMOTE,
+    durable,
     store,
 )
 from golem_fakes.state.blobstore import BlobObject, BlobStore, ContainerState
@@ -51,6 +58,20 @@ def _bs(env: Any, function: str) -> BlobStore:
 
 def _state(bs: BlobStore, rep: ContainerRep) -> ContainerState | None:
     return bs._ns(rep.project).get(rep.name)
+
+
+def _recorded(env: Any, bs: BlobStore, rep: ContainerRep, function: str, dtype: str,
+              request: Any, compute: Callable[[], tuple[Any, Any]], *,
+              oplog_name: str | None = None) -> Any:
+    """Record one container call as ``golem blobstore::container::<name>`` (§2.8)."""
+    name_ = oplog_name or function.replace("-", "_")
+    return durable(env, bs, CONTAINER, function, f"golem blobstore::container::{name_}",
+                   dtype, (rep.name,), request, compute)
+
+
+def _same(result: Any) -> tuple[Any, Any]:
+    """A result that is both handed to the guest and recorded."""
+    return result, result
 
 
 @implements(CONTAINER, "[method]container.name")
@@ -70,6 +91,20 @@ def get_data(env: Any, rep: ContainerRep, obj: str, start: int, end: int) -> Any
     """A range of the object as an incoming-value (a view, no copy); see the module doc."""
     fn = "[method]container.get-data"
     bs = _bs(env, fn)
+
+    def run() -> tuple[Any, Any]:
+        value = _get_data(bs, rep, obj, start, end, fn)
+        if isinstance(value, Err):
+            return value, value
+        # the data itself is in the oplog (§2.8); the guest gets a view of it
+        return Ok(IncomingValueRep(value)), Ok(bytes(value))
+
+    return _recorded(env, bs, rep, "get-data", READ_REMOTE, (rep.name, obj, start, end), run)
+
+
+def _get_data(bs: BlobStore, rep: ContainerRep, obj: str, start: int, end: int,
+              fn: str) -> memoryview | Err[str]:
+    """The requested range as a view of the stored bytes, ``Err``, or an abort (§2.3)."""
     c = _state(bs, rep)
     blob = c.objects.get(obj) if c is not None else None
     if blob is None:
@@ -86,50 +121,68 @@ def get_data(env: Any, rep: ContainerRep, obj: str, start: int, end: int) -> Any
                        f"{rep.name!r}: range end out of bounds: {end} <= {size} (the FS "
                        f"backend slices [start, end) of the {size}-byte object; pass "
                        f"end <= {size}, §2.3)", interface=CONTAINER, function=fn)
-        return Ok(IncomingValueRep(memoryview(blob.data)[start:end]))
+        return memoryview(blob.data)[start:end]
     if start >= size or start > end:
         raise Trap(f"get-data({obj!r}, {start}, {end}) on the S3 backend for a {size}-byte "
                    f"object: Golem's result for start >= size or start > end is not "
                    f"determined (docs/golem-io-semantics.md §2.3); use 0 <= start <= end "
                    f"< size, or golem.implement() it.", interface=CONTAINER, function=fn)
-    return Ok(IncomingValueRep(memoryview(blob.data)[start:min(end, size - 1) + 1]))
+    return memoryview(blob.data)[start:min(end, size - 1) + 1]
 
 
 @implements(CONTAINER, "[method]container.write-data")
 def write_data(env: Any, rep: ContainerRep, obj: str, data: OutgoingValueRep) -> Ok[None]:
     """Creates or replaces the object with the buffer's bytes at this moment (§2.3)."""
     bs = _bs(env, "[method]container.write-data")
-    ns = bs._ns(rep.project)
-    now = bs.now_ms()
-    c = ns.get(rep.name)
-    if c is None:
-        c = ns[rep.name] = ContainerState(created_ms=now, marker=bs.backend == "fs")
-    elif bs.backend == "fs" and not c.marker:
-        c.marker = True
-    if bs.backend == "fs" and obj not in c.objects:
-        c.created_ms = now          # directory mtime moves on a new entry
-    c.objects[obj] = BlobObject(data.getvalue(), now)
-    return Ok(None)
+    value = data.getvalue()         # copied at call time (§2.5)
+
+    def run() -> tuple[Any, Any]:
+        ns = bs._ns(rep.project)
+        now = bs.now_ms()
+        c = ns.get(rep.name)
+        if c is None:
+            c = ns[rep.name] = ContainerState(created_ms=now, marker=bs.backend == "fs")
+        elif bs.backend == "fs" and not c.marker:
+            c.marker = True
+        if bs.backend == "fs" and obj not in c.objects:
+            c.created_ms = now          # directory mtime moves on a new entry
+        c.objects[obj] = BlobObject(value, now)
+        return _same(Ok(None))
+
+    return _recorded(env, bs, rep, "write-data", WRITE_REMOTE, (rep.name, obj, len(value)), run)
 
 
 @implements(CONTAINER, "[method]container.list-objects")
 def list_objects(env: Any, rep: ContainerRep) -> Ok[ObjectNamesRep] | Err[str]:
     """The names of the container's objects as a stream (§2.3, §2.4)."""
     bs = _bs(env, "[method]container.list-objects")
-    c = _state(bs, rep)
-    if c is None or (bs.backend == "fs" and not c.marker):
-        return Err(ENOENT) if bs.backend == "fs" else Ok(ObjectNamesRep([]))
-    return Ok(ObjectNamesRep(sorted(c.objects, key=lambda n: n.encode())))
+
+    def run() -> tuple[Any, Any]:
+        c = _state(bs, rep)
+        if c is None or (bs.backend == "fs" and not c.marker):
+            if bs.backend == "fs":
+                return _same(Err(ENOENT))
+            names: list[str] = []
+        else:
+            names = sorted(c.objects, key=lambda n: n.encode())
+        return Ok(ObjectNamesRep(list(names))), Ok(names)     # the whole list is recorded
+
+    return _recorded(env, bs, rep, "list-objects", READ_REMOTE, rep.name, run,
+                     oplog_name="list_object")
 
 
 @implements(CONTAINER, "[method]container.delete-object")
 def delete_object(env: Any, rep: ContainerRep, obj: str) -> Ok[None] | Err[str]:
     """Golem's broken delete: the object is never removed (§2.3)."""
     bs = _bs(env, "[method]container.delete-object")
-    c = _state(bs, rep)
-    if bs.backend == "fs" and c is not None and obj in c.objects:
-        return Err("Not a directory (os error 20)")
-    return Ok(None)
+
+    def run() -> tuple[Any, Any]:
+        c = _state(bs, rep)
+        if bs.backend == "fs" and c is not None and obj in c.objects:
+            return _same(Err("Not a directory (os error 20)"))
+        return _same(Ok(None))
+
+    return _recorded(env, bs, rep, "delete-object", WRITE_REMOTE, (rep.name, obj), run)
 
 
 @implements(CONTAINER, "[method]container.delete-objects")
@@ -137,6 +190,15 @@ def delete_objects(env: Any, rep: ContainerRep, names: list[str]) -> Ok[None] | 
     """Deletes each object in order (§2.3; FS stops at the first missing one)."""
     fn = "[method]container.delete-objects"
     bs = _bs(env, fn)
+
+    def run() -> tuple[Any, Any]:
+        return _same(_delete_objects(bs, rep, names, fn))
+
+    return _recorded(env, bs, rep, "delete-objects", WRITE_REMOTE, (rep.name, list(names)), run)
+
+
+def _delete_objects(bs: BlobStore, rep: ContainerRep, names: list[str],
+                    fn: str) -> Ok[None] | Err[str]:
     c = _state(bs, rep)
     if bs.backend == "s3":
         if not names:
@@ -160,26 +222,41 @@ def delete_objects(env: Any, rep: ContainerRep, names: list[str]) -> Ok[None] | 
 @implements(CONTAINER, "[method]container.has-object")
 def has_object(env: Any, rep: ContainerRep, obj: str) -> Ok[bool]:
     """Whether the object exists; false for a missing container (§2.3)."""
-    c = _state(_bs(env, "[method]container.has-object"), rep)
-    return Ok(c is not None and obj in c.objects)
+    bs = _bs(env, "[method]container.has-object")
+
+    def run() -> tuple[Any, Any]:
+        c = _state(bs, rep)
+        return _same(Ok(c is not None and obj in c.objects))
+
+    return _recorded(env, bs, rep, "has-object", READ_REMOTE, (rep.name, obj), run)
 
 
 @implements(CONTAINER, "[method]container.object-info")
 def object_info(env: Any, rep: ContainerRep, obj: str) -> Ok[dict[str, Any]] | Err[str]:
     """``{name, container, created-at: last-modified ms, size}`` (§2.3)."""
-    c = _state(_bs(env, "[method]container.object-info"), rep)
-    blob = c.objects.get(obj) if c is not None else None
-    if blob is None:
-        return Err(NO_OBJECT)
-    return Ok({"name": obj, "container": rep.name, "created_at": blob.modified_ms,
-               "size": blob.size})
+    bs = _bs(env, "[method]container.object-info")
+
+    def run() -> tuple[Any, Any]:
+        c = _state(bs, rep)
+        blob = c.objects.get(obj) if c is not None else None
+        if blob is None:
+            return _same(Err(NO_OBJECT))
+        return _same(Ok({"name": obj, "container": rep.name, "created_at": blob.modified_ms,
+                         "size": blob.size}))
+
+    return _recorded(env, bs, rep, "object-info", READ_REMOTE, (rep.name, obj), run)
 
 
 @implements(CONTAINER, "[method]container.clear")
 def clear(env: Any, rep: ContainerRep) -> Ok[None]:
     """Golem's ``clear`` deletes the container itself, not only its objects (§2.3)."""
-    _bs(env, "[method]container.clear")._ns(rep.project).pop(rep.name, None)
-    return Ok(None)
+    bs = _bs(env, "[method]container.clear")
+
+    def run() -> tuple[Any, Any]:
+        bs._ns(rep.project).pop(rep.name, None)
+        return _same(Ok(None))
+
+    return _recorded(env, bs, rep, "clear", WRITE_REMOTE, rep.name, run)
 
 
 @implements(CONTAINER, "[method]stream-object-names.read-stream-object-names")

@@ -20,14 +20,17 @@ from typing import Any, Callable
 
 from golem_fakes.bindings.result import Err, Ok
 from golem_fakes.bindings.runtime import Trap
-from golem_fakes.interfaces import golem_state
+from golem_fakes.interfaces import (
+    READ_REMOTE,
+    WRITE_REMOTE,
+    current_runtime,
+    durable_call,
+    golem_state,
+)
 from golem_fakes.state.keyvalue import KeyValueStore
 
 __all__ = ["BucketRep", "OutgoingValueRep", "IncomingValueRep", "ErrorRep", "store",
            "durable", "READ_REMOTE", "WRITE_REMOTE", "PAST_END_READ_LIMIT"]
-
-READ_REMOTE = "read-remote"
-WRITE_REMOTE = "write-remote"
 
 #: Reads of an ``incoming-value-consume-async`` stream entirely past the end of the
 #: value before golem-fakes fails the test: Golem's stream never reports ``closed``
@@ -103,44 +106,37 @@ def store(env: Any, interface: str, function: str) -> KeyValueStore:
 
 
 def _runtime(env: Any) -> Any:
-    """The calling worker's runtime (oplog, idempotence mode), or ``None`` outside any
-    invocation of this environment."""
-    from golem_fakes.state.invocation import Invocation, current_invocation
-
-    inv = current_invocation.get()
-    if inv is None or getattr(inv, "golem", None) is not env:
-        return None
-    if type(inv) is not Invocation:
-        inv = inv.resolve()
-    return inv.runtime
+    """The calling worker's runtime (kept for callers of the old private name)."""
+    return current_runtime(env)
 
 
 def durable(env: Any, kv: KeyValueStore, function: str, function_name: str, dtype: str,
             bucket: BucketRep, request: Any, compute: Callable[[], tuple[Any, Any]]) -> Any:
-    """Golem's ``Durability`` wrapper, live mode (§0.1): run ``compute`` (which returns
+    """Golem's ``Durability`` wrapper, live mode (§0.1, via
+    :func:`golem_fakes.interfaces.durable_call`): run ``compute`` (which returns
     ``(value for the guest, response to record)``) unless a storage error is injected
     for ``function``; record the ``Ok``/``Err`` response; return the guest's value or
-    ``Err(error)`` (§1.3: immediate, not retried, §0.3)."""
-    rt = _runtime(env)
-    begin = None
-    if rt is not None and dtype == WRITE_REMOTE and not rt.idempotent:
-        begin = rt.oplog.append("begin-remote-write").index
-        rt.oplog.commit()
-    failure = kv.take_failure(function, bucket.name)
-    if failure is not None:
-        value: Any = Err(ErrorRep(failure))
-        response: Any = Err(failure)
-    else:
-        guest, recorded = compute()
-        value, response = Ok(guest), Ok(recorded)
-    if rt is not None:
-        rt.oplog.append("imported-function-invoked", function_name=function_name,
-                        request=request, response=response, durable_function_type=dtype)
-        if begin is not None:
-            rt.oplog.append("end-remote-write", begin_index=begin)
-        if dtype == WRITE_REMOTE:
-            rt.oplog.commit()
-    return value
+    ``Err(error)`` (§1.3: immediate, not retried, §0.3). A failure injected with
+    ``trap=True`` is recorded as ``Err`` and then raises :class:`~golem_fakes.Trap`."""
+
+    def run() -> tuple[Any, Any]:
+        failure = kv.take_injected(function, bucket.name)
+        if failure is None:
+            guest, recorded = compute()
+            return Ok(guest), Ok(recorded)
+        if failure.trap:
+            return storage_trap(function_interface(function), function,
+                                failure.message), Err(failure.message)
+        return Err(ErrorRep(failure.message)), Err(failure.message)
+
+    return durable_call(env, function_name, dtype, request, run)
+
+
+def function_interface(function: str) -> str:
+    """The WIT interface of a keyvalue storage function (for trap messages)."""
+    if function in ("get", "set", "delete", "exists"):
+        return "wasi:keyvalue/eventual@0.1.0"
+    return "wasi:keyvalue/eventual-batch@0.1.0"
 
 
 def storage_trap(interface: str, function: str, message: str) -> Trap:

@@ -317,3 +317,20 @@ def test_backend_and_profile_are_validated(g):
     with pytest.raises(ValueError, match="'golem'.*'wit'"):
         g.keyvalue.profile = "strict"
     assert (g.keyvalue.backend, g.keyvalue.profile) == ("sqlite", "golem")
+
+
+def test_fail_with_trap_records_err_then_traps_and_keeps_the_store(kv, g):
+    g.keyvalue["b"]["k"] = b"v"
+    g.keyvalue.fail("Broken pipe (os error 32)", functions={"set"}, trap=True)
+    b = kv.types.Bucket.open_bucket("b")
+    with pytest.raises(golem_fakes.Trap, match=r"Broken pipe \(os error 32\)"):
+        try:
+            kv.eventual.set(b, "k", out(kv, b"new"))
+        except Exception:                                  # guest code cannot catch it
+            pytest.fail("a trap must not be an Exception")
+    assert g.keyvalue["b"]["k"] == b"v"
+    last = list(g.oplog())[-1]
+    assert (last["function_name"], last["response"]) == \
+        ("golem keyvalue::eventual::set", Err("Broken pipe (os error 32)"))
+    kv.eventual.set(b, "k", out(kv, b"new"))                # times=1: next call succeeds
+    assert g.keyvalue["b"]["k"] == b"new"
