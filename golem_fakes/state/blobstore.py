@@ -51,11 +51,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Iterator, Literal, Mapping
 
+from golem_fakes.state.faults import FaultPlan, InjectedFailure
+
 if TYPE_CHECKING:
     from golem_fakes.state.golem import Golem
 
 __all__ = ["BlobStore", "ContainerState", "BlobObject", "ContainerView", "BACKENDS",
-           "BLOB_ROOT", "EPOCH_MS", "InjectedBlobFailure", "STORAGE_FUNCTIONS"]
+           "BLOB_ROOT", "EPOCH_MS", "InjectedFailure", "STORAGE_FUNCTIONS"]
 
 Backend = Literal["fs", "s3"]
 BACKENDS: tuple[str, ...] = ("fs", "s3")
@@ -68,23 +70,6 @@ STORAGE_FUNCTIONS = frozenset({
     "create-container", "get-container", "delete-container", "container-exists",
     "copy-object", "move-object", "get-data", "write-data", "list-objects",
     "delete-object", "delete-objects", "has-object", "object-info", "clear"})
-
-
-@dataclass
-class InjectedBlobFailure:
-    """A storage error the next matching calls get (§0.2: ``Err(message)`` at once, or a
-    trap with ``trap=True``; §2.3: ``clear`` always traps)."""
-
-    message: str
-    functions: frozenset[str] | None
-    containers: frozenset[str] | None
-    times: int | None
-    trap: bool = False
-    hits: int = 0
-
-    def matches(self, function: str, containers: tuple[str, ...]) -> bool:
-        return ((self.functions is None or function in self.functions)
-                and (self.containers is None or any(c in self.containers for c in containers)))
 
 
 @dataclass(frozen=True)
@@ -154,7 +139,7 @@ class BlobStore:
         self.backend: Backend = backend
         self._projects: dict[str, dict[str, ContainerState]] = {}
         self._clock = EPOCH_MS
-        self._failures: list[InjectedBlobFailure] = []
+        self._faults = FaultPlan("golem.blobstore.fail", STORAGE_FUNCTIONS)
 
     # -- plumbing -------------------------------------------------------------------
     @property
@@ -183,7 +168,7 @@ class BlobStore:
     # -- fault injection (§0.2, §2.7) ---------------------------------------------------
     def fail(self, message: str, *, functions: Iterable[str] | None = None,
              containers: Iterable[str] | None = None, times: int | None = 1,
-             trap: bool = False) -> InjectedBlobFailure:
+             trap: bool = False) -> InjectedFailure:
         """Make the next ``times`` matching recorded calls (``None``: all of them) fail
         with the storage error ``message``: the WIT ``Err(message)`` (§2.7, immediate, no
         retry, §0.3) or, with ``trap=True``, a :class:`~golem_fakes.Trap` carrying it.
@@ -192,29 +177,12 @@ class BlobStore:
         those containers (copy/move match the source or destination). Either way the
         failure is recorded as ``Err(message)`` in the oplog (§2.8) and the store is left
         unchanged. ``clear`` always traps on a storage error (§2.3)."""
-        fs = None if functions is None else frozenset(functions)
-        if fs is not None and not fs <= STORAGE_FUNCTIONS:
-            raise ValueError(f"golem.blobstore.fail(functions={sorted(fs)!r}): "
-                             f"{sorted(fs - STORAGE_FUNCTIONS)!r} are not recorded storage "
-                             f"calls; choose from {sorted(STORAGE_FUNCTIONS)!r}")
-        if times is not None and times < 1:
-            raise ValueError(f"golem.blobstore.fail(times={times!r}): give a count >= 1, or "
-                             f"None for every matching call")
-        f = InjectedBlobFailure(str(message), fs,
-                                None if containers is None else frozenset(containers),
-                                times, bool(trap))
-        self._failures.append(f)
-        return f
+        return self._faults.add(message, functions=functions, scopes=containers, times=times,
+                                trap=trap)
 
-    def take_failure(self, function: str, *containers: str) -> InjectedBlobFailure | None:
+    def take_failure(self, function: str, *containers: str) -> InjectedFailure | None:
         """The injected failure for this call, consuming one use, else ``None``."""
-        for f in self._failures:
-            if f.matches(function, containers):
-                f.hits += 1
-                if f.times is not None and f.hits >= f.times:
-                    self._failures.remove(f)
-                return f
-        return None
+        return self._faults.take(function, *containers)
 
     # -- test-side API ----------------------------------------------------------------
     def __getitem__(self, name: str) -> ContainerView:

@@ -45,6 +45,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, MutableMapping
 
+from golem_fakes.state.faults import FaultPlan, InjectedFailure
+
 if TYPE_CHECKING:
     from golem_fakes.state.golem import Golem
 
@@ -74,24 +76,6 @@ def _check_value(value: object) -> bytes:
                         f"{type(value).__name__}; encode it first, e.g. "
                         f"json.dumps(v).encode()")
     return bytes(value)
-
-
-@dataclass
-class InjectedFailure:
-    """A storage error the next matching calls return (§1.3: ``Err(error)`` whose
-    ``trace()`` is ``message``; §1.4: ``keys`` records it and traps)."""
-
-    message: str
-    functions: frozenset[str] | None
-    times: int | None
-    buckets: frozenset[str] | None = None
-    hits: int = field(default=0)
-    #: Raise :class:`~golem_fakes.Trap` (after recording ``Err``) instead of ``Err``.
-    trap: bool = False
-
-    def matches(self, function: str, bucket: str) -> bool:
-        return ((self.functions is None or function in self.functions)
-                and (self.buckets is None or bucket in self.buckets))
 
 
 class BucketView(MutableMapping[str, bytes]):
@@ -151,7 +135,7 @@ class KeyValueStore:
         self._data: dict[tuple[str, str], dict[str, bytes]] = {}
         self._backend = "sqlite"
         self._profile = "golem"
-        self._failures: list[InjectedFailure] = []
+        self._faults = FaultPlan("golem.keyvalue.fail", STORAGE_FUNCTIONS)
         #: The panic text of the last ``atomic``/``cache`` call that would have aborted
         #: Golem's executor (§1.5, §1.6), else ``None``.
         self.executor_aborted: str | None = None
@@ -206,18 +190,8 @@ class KeyValueStore:
         With ``trap=True`` every matching call records ``Err(message)`` in the oplog and
         then traps (:class:`~golem_fakes.Trap` carrying ``message``) instead of returning
         it, as a host ``?`` on the failure would (§0.2). The store is left unchanged."""
-        fs = None if functions is None else frozenset(functions)
-        if fs is not None and not fs <= STORAGE_FUNCTIONS:
-            raise ValueError(f"golem.keyvalue.fail(functions={sorted(fs)!r}): "
-                             f"{sorted(fs - STORAGE_FUNCTIONS)!r} touch no storage; choose "
-                             f"from {sorted(STORAGE_FUNCTIONS)!r}")
-        if times is not None and times < 1:
-            raise ValueError(f"golem.keyvalue.fail(times={times!r}): give a count >= 1, or "
-                             f"None for every matching call")
-        f = InjectedFailure(str(message), fs, times,
-                            None if buckets is None else frozenset(buckets), trap=bool(trap))
-        self._failures.append(f)
-        return f
+        return self._faults.add(message, functions=functions, scopes=buckets, times=times,
+                                trap=trap)
 
     def take_failure(self, function: str, bucket: str) -> str | None:
         """The injected error message for this call, consuming one use, else ``None``."""
@@ -227,13 +201,7 @@ class KeyValueStore:
     def take_injected(self, function: str, bucket: str) -> InjectedFailure | None:
         """The injected failure for this call (message and ``trap`` flag), consuming one
         use, else ``None``."""
-        for f in self._failures:
-            if f.matches(function, bucket):
-                f.hits += 1
-                if f.times is not None and f.hits >= f.times:
-                    self._failures.remove(f)
-                return f
-        return None
+        return self._faults.take(function, bucket)
 
     # --- storage (used by the behaviours) ------------------------------------
 

@@ -187,7 +187,7 @@ def test_container_filter_times_and_none(bs, g):
 
 
 def test_fail_validates_its_arguments(g):
-    with pytest.raises(ValueError, match="not recorded storage calls"):
+    with pytest.raises(ValueError, match="are not storage calls"):
         g.blobstore.fail("x", functions={"name"})
     with pytest.raises(ValueError, match="count >= 1"):
         g.blobstore.fail("x", times=0)

@@ -243,7 +243,7 @@ def test_keys_storage_error_is_recorded_then_traps(kv, g):
 
 
 def test_fail_validates_its_arguments(g):
-    with pytest.raises(ValueError, match="touch no storage"):
+    with pytest.raises(ValueError, match="are not storage calls"):
         g.keyvalue.fail("x", functions={"open-bucket"})
     with pytest.raises(ValueError, match="count >= 1"):
         g.keyvalue.fail("x", times=0)
