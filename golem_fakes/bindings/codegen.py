@@ -764,35 +764,16 @@ class GeneratedBindings:
 
 def generate(world: World, flavor: Flavor, *, import_names: Mapping[str, str] | None = None,
              export_names: Mapping[str, str] | None = None, full_names: bool = False,
-             stub: bool | None = False, lowering: Any = None) -> GeneratedBindings:
+             stub: bool = False, lowering: Any = None) -> GeneratedBindings:
     """Generate the whole binding package tree for ``world``.
 
     ``stub=True`` gives componentize-py's own ``raise NotImplementedError`` bodies;
     ``stub=False`` takes bodies from ``lowering`` (default
-    :mod:`golem_fakes.bindings.lowering`); ``stub=None`` does the latter unless the
-    lowering is still the unimplemented contract (or ``GOLEM_FAKES_STUB_BODIES=1``),
-    then falls back to stub bodies with a warning. ``full_names`` requires a flavor
+    :mod:`golem_fakes.bindings.lowering`). ``full_names`` requires a flavor
     of componentize-py 0.22 or later, like the CLI flag.
     """
     if full_names and not flavor.full_names_supported:
         raise ValueError(f"full_names needs componentize-py 0.22 or later (flavor {flavor.version})")
-    if stub is None:
-        import os
-
-        if os.environ.get("GOLEM_FAKES_STUB_BODIES") == "1":
-            stub = True
-        else:
-            try:
-                return generate(world, flavor, import_names=import_names,
-                                export_names=export_names, full_names=full_names,
-                                stub=False, lowering=lowering)
-            except NotImplementedError:
-                import warnings
-
-                warnings.warn("golem_fakes.bindings.lowering is not implemented yet: "
-                              "generated bindings keep componentize-py's "
-                              "`raise NotImplementedError` bodies", RuntimeWarning, stacklevel=2)
-                stub = True
     if not stub and lowering is None:
         from golem_fakes.bindings import lowering as lowering_mod
         lowering = lowering_mod

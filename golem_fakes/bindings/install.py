@@ -190,7 +190,7 @@ def _generate(wit_path: Path, world_name: str | None, layout: str | None, versio
         world, flavor,
         import_names=dict(options["interface_names"]),
         export_names=dict(options["export_interface_names"]),
-        full_names=options["full_names"], stub=None)
+        full_names=options["full_names"], stub=False)
     manifest = {
         "modules": out.modules,
         "world": world_name or world.name,
@@ -207,12 +207,7 @@ def _generate(wit_path: Path, world_name: str | None, layout: str | None, versio
 
 def select_world(resolve: Any, name: str | None) -> Any:
     """``resolve.world(name)`` (``componentize-py -w`` semantics)."""
-    try:
-        return resolve.world(name)
-    except NotImplementedError:  # model placeholder: the resolver provides it
-        from golem_fakes.wit import select_world as _select
-
-        return _select(resolve, name)
+    return resolve.world(name)
 
 
 def _check_conflicts(top_level: list[str]) -> None:
