@@ -44,7 +44,11 @@ from golem_fakes.state.registry import Component, Worker, WorkerRegistry, Worker
 
 if TYPE_CHECKING:
     from golem_fakes.state.blobstore import BlobStore
+    from golem_fakes.state.clock import VirtualClock
+    from golem_fakes.state.console import Console
+    from golem_fakes.state.filesystem import FileSystem
     from golem_fakes.state.keyvalue import KeyValueStore
+    from golem_fakes.state.randomness import Randomness
 
 __all__ = ["Golem", "UpdateRequest", "ForkRequest", "RevertRequest"]
 
@@ -275,6 +279,53 @@ class Golem(Environment):
         return bs
 
     @property
+    def clock(self) -> "VirtualClock":
+        """The virtual wall and monotonic clocks of this installation (created on first
+        use; see :mod:`golem_fakes.state.clock`)."""
+        c = self.__dict__.get("_clock")
+        if c is None:
+            from golem_fakes.state.clock import VirtualClock
+
+            c = self.__dict__["_clock"] = VirtualClock(self)
+        return c
+
+    @property
+    def random(self) -> "Randomness":
+        """The seeded sources behind ``wasi:random`` (created on first use; see
+        :mod:`golem_fakes.state.randomness`)."""
+        r = self.__dict__.get("_randomness")
+        if r is None:
+            from golem_fakes.state.randomness import Randomness
+
+            r = self.__dict__["_randomness"] = Randomness(self)
+        return r
+
+    def filesystem(self, *worker: Any) -> "FileSystem":
+        """The in-memory file system of a worker (same addressing as :meth:`runtime`;
+        created on first use from its component's initial files; see
+        :mod:`golem_fakes.state.filesystem`)."""
+        w = self._worker_of(worker)
+        per = self.__dict__.setdefault("_filesystems", {})
+        fs = per.get(w)
+        if fs is None:
+            from golem_fakes.state.filesystem import FileSystem
+
+            fs = per[w] = FileSystem.for_worker(self, w)
+        return fs
+
+    def console(self, *worker: Any) -> "Console":
+        """What a worker wrote to stdout / stderr and logged through ``wasi:logging``
+        (same addressing as :meth:`runtime`; see :mod:`golem_fakes.state.console`)."""
+        w = self._worker_of(worker)
+        per = self.__dict__.setdefault("_consoles", {})
+        c = per.get(w)
+        if c is None:
+            from golem_fakes.state.console import Console
+
+            c = per[w] = Console(self, w)
+        return c
+
+    @property
     def promise_store(self) -> PromiseStore:
         """The shared promise store (§3.1)."""
         p = self._promises
@@ -285,12 +336,21 @@ class Golem(Environment):
     # --- components and workers ------------------------------------------------
 
     def add_component(self, name: str, *, version: int = 0,
-                      env: Mapping[str, str] | Iterable[tuple[str, str]] | None = None) -> Component:
+                      env: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+                      files: Mapping[str, Any] | None = None) -> Component:
         """Upload component ``name``: its id is a v4-shaped UUID derived from the seed
         and the name (Golem assigns a random v4, ``ComponentId::new_v4``); ``version``
         is the current version (Golem's first upload is 0); ``env`` is added to every
-        worker's env after the worker's own variables."""
-        return self.registry.add_component(name, version=version, env=env)
+        worker's env after the worker's own variables; ``files`` are its initial files
+        (guest path → ``bytes`` (read-only, the golem-cli default) or
+        :class:`~golem_fakes.state.filesystem.InitialFile`), copied into the file
+        system of each of its workers."""
+        comp = self.registry.add_component(name, version=version, env=env)
+        if files:
+            from golem_fakes.state.filesystem import normalize_initial_files
+
+            comp.files = normalize_initial_files(files)
+        return comp
 
     def add_worker(self, component: str | Component, name: str, *, args: Iterable[str] = (),
                    env: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,

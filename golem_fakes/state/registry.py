@@ -165,6 +165,10 @@ class Component:
     component_id: uuid.UUID
     version: int = 0
     env: dict[str, str] = field(default_factory=dict)
+    #: The component's initial files (Golem's component metadata ``files``): guest path
+    #: (absolute, e.g. ``/static/a.txt``) → ``InitialFile`` (see
+    #: :mod:`golem_fakes.state.filesystem`), copied into each worker's file system.
+    files: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._id_cache: tuple[uuid.UUID, dict[str, int], str] | None = None
