@@ -13,6 +13,13 @@ none becomes ready the call raises :class:`~golem_fakes.state.promises.Deadlock`
 naming the pollables instead of hanging. A pollable rep is any object with a
 ``ready() -> bool`` method (normally :class:`~golem_fakes.state.streams.PollableRep`).
 
+Time skipping (like trio's ``MockClock`` / temporal's test server): when nothing is
+ready on the first check and some arguments are ``wasi:clocks`` pollables
+(:class:`~golem_fakes.state.clock.ClockPollable`), the Golem's virtual clock jumps to
+the earliest of their deadlines instead of sleeping, so a one-hour sleep returns at
+once with the clock an hour later; a jump of 10 s or more is recorded as Golem's
+suspension (a ``suspend`` entry before the poll's own entry, §5.2).
+
 Durability (``docs/golem-io-semantics.md`` §5.1): inside a worker invocation,
 ``poll`` and ``block`` append one ``imported-function-invoked`` entry named
 ``golem io::poll::poll`` (read-local) whose response is the list of ready indices
@@ -64,6 +71,15 @@ def _record(env: Any, request: Any, ready: list[int]) -> None:
                              durable_function_type=READ_LOCAL)
 
 
+def _skip_time(env: Any, pollables: Any) -> bool:
+    """Time skipping: nothing is ready, so if clock pollables are among ``pollables`` the
+    virtual clock jumps to the earliest deadline (and a jump of 10 s or more is a Golem
+    suspension); see :func:`golem_fakes.interfaces.wasi_clocks.skip_time`."""
+    from golem_fakes.interfaces.wasi_clocks import skip_time
+
+    return skip_time(env, pollables) is not None
+
+
 def _name(rep: Any) -> str:
     return str(getattr(rep, "name", None) or repr(rep))
 
@@ -77,10 +93,12 @@ def pollable_ready(env: Any, rep: Any) -> bool:
 @implements(POLL, "[method]pollable.block")
 def pollable_block(env: Any, rep: Any) -> None:
     """Returns once the pollable is ready; :class:`Deadlock` if it never can be."""
-    for _ in range(BLOCKING_ATTEMPTS):
+    for attempt in range(BLOCKING_ATTEMPTS):
         if is_ready(rep, "[method]pollable.block"):
             _record(env, 1, [0])
             return None
+        if attempt == 0:
+            _skip_time(env, (rep,))
     raise Deadlock(f"pollable.block on {_name(rep)}: it is not ready after "
                    f"{BLOCKING_ATTEMPTS} checks and nothing else runs in the test, so the "
                    f"worker would wait forever. Make its source produce data (or end) "
@@ -93,11 +111,13 @@ def poll(env: Any, pollables: list[Any]) -> list[int]:
     if not pollables:
         raise Trap("empty poll list (wasmtime traps on poll([]); pass at least one pollable)",
                    interface=POLL, function="poll")
-    for _ in range(BLOCKING_ATTEMPTS):
+    for attempt in range(BLOCKING_ATTEMPTS):
         ready = [i for i, p in enumerate(pollables) if is_ready(p, "poll")]
         if ready:
             _record(env, len(pollables), ready)
             return ready
+        if attempt == 0:
+            _skip_time(env, pollables)
     names = ", ".join(_name(p) for p in pollables)
     raise Deadlock(f"poll on [{names}]: none is ready after {BLOCKING_ATTEMPTS} checks and "
                    f"nothing else runs in the test, so the worker would wait forever. "

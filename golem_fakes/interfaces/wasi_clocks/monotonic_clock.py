@@ -1,0 +1,64 @@
+"""Behaviour of ``wasi:clocks/monotonic-clock@0.2.3`` (see
+:mod:`golem_fakes.interfaces.wasi_clocks`).
+
+Golem's monotonic clock is a system-time clock: ``now`` is nanoseconds since the Unix
+epoch (``golem-worker-executor/src/wasi_host/helpers/clocks.rs``); here it is the
+virtual monotonic clock, which follows the wall clock but never goes backwards.
+``resolution`` is 1 ns. ``subscribe-duration(d)`` reads ``now`` (recorded as
+``monotonic_clock::subscribe_duration`` with the duration as request), commits the
+oplog, and subscribes to ``now + d`` (saturating at 2**64-1, like Golem's
+``saturating_add``); ``subscribe-instant(t)`` is not recorded and is ready once the
+clock reaches ``t`` (at once if ``t`` has passed, wasmtime's ``Deadline::Past``).
+
+Waiting on these pollables never sleeps: ``wasi:io/poll`` jumps the clock to the
+earliest deadline when nothing else is ready (:func:`~golem_fakes.interfaces.wasi_clocks.skip_time`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from golem_fakes.bindings.registry import implements
+from golem_fakes.bindings.result import Ok
+from golem_fakes.interfaces import current_runtime, durable_call
+from golem_fakes.interfaces.wasi_clocks import MONOTONIC_CLOCK, READ_LOCAL, clock_of
+from golem_fakes.state.clock import MONOTONIC_RESOLUTION_NS, U64_MAX, ClockPollable
+
+__all__ = ["now", "resolution", "subscribe_instant", "subscribe_duration"]
+
+
+@implements(MONOTONIC_CLOCK, "now")
+def now(env: Any) -> int:
+    """Nanoseconds since the epoch, never decreasing."""
+    value = clock_of(env, MONOTONIC_CLOCK, "now").monotonic_ns()
+    return durable_call(env, "monotonic_clock::now", READ_LOCAL, None,
+                        lambda: (value, Ok(value)))
+
+
+@implements(MONOTONIC_CLOCK, "resolution")
+def resolution(env: Any) -> int:
+    """1 ns."""
+    clock_of(env, MONOTONIC_CLOCK, "resolution")
+    return durable_call(env, "monotonic_clock::resolution", READ_LOCAL, None,
+                        lambda: (MONOTONIC_RESOLUTION_NS, Ok(MONOTONIC_RESOLUTION_NS)))
+
+
+@implements(MONOTONIC_CLOCK, "subscribe-instant")
+def subscribe_instant(env: Any, when: int) -> ClockPollable:
+    """A pollable ready once the monotonic clock reaches ``when``; not recorded."""
+    clock = clock_of(env, MONOTONIC_CLOCK, "subscribe-instant")
+    return ClockPollable(clock, when, f"subscribe-instant({when})")
+
+
+@implements(MONOTONIC_CLOCK, "subscribe-duration")
+def subscribe_duration(env: Any, when: int) -> ClockPollable:
+    """A pollable ready ``when`` ns after now (the base instant is recorded)."""
+    clock = clock_of(env, MONOTONIC_CLOCK, "subscribe-duration")
+    base = clock.monotonic_ns()
+    durable_call(env, "monotonic_clock::subscribe_duration", READ_LOCAL, when,
+                 lambda: (base, Ok(base)))
+    rt = current_runtime(env)
+    if rt is not None:
+        rt.oplog.commit()
+    deadline = min(base + when, U64_MAX)
+    return ClockPollable(clock, deadline, f"subscribe-duration({when}) at {base}")

@@ -1,0 +1,46 @@
+"""Behaviour of ``wasi:clocks/wall-clock@0.2.3`` (see :mod:`golem_fakes.interfaces.wasi_clocks`).
+
+``now`` is the Golem's virtual wall clock (or freezegun's / time-machine's time while
+one of them is active) as ``datetime{seconds, nanoseconds}``; ``resolution`` is 1 ns
+(wasmtime: ``clock_getres(CLOCK_REALTIME)`` on Linux). Both are recorded
+(``wall_clock::now`` / ``wall_clock::resolution``, read-local). A wall clock before
+the Unix epoch (possible only through freezegun / time-machine) traps: wasmtime's
+``WallClock::now`` unwraps ``duration_since(UNIX_EPOCH)``, which fails there.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from golem_fakes.bindings.registry import implements
+from golem_fakes.bindings.result import Ok
+from golem_fakes.bindings.runtime import Trap
+from golem_fakes.interfaces import durable_call
+from golem_fakes.interfaces.wasi_clocks import READ_LOCAL, WALL_CLOCK, clock_of
+from golem_fakes.state.clock import WALL_RESOLUTION_NS
+
+__all__ = ["now", "resolution"]
+
+_NS = 1_000_000_000
+
+
+@implements(WALL_CLOCK, "now")
+def now(env: Any) -> Any:
+    """The wall clock: ``{"seconds": s, "nanoseconds": ns}`` since the epoch."""
+    ns = clock_of(env, WALL_CLOCK, "now").wall_ns()
+    if ns < 0:  # the host panics: nothing is recorded
+        raise Trap(f"called `Result::unwrap()` on an `Err` value: SystemTimeError: the wall "
+                   f"clock ({ns} ns since the epoch, set by freezegun/time-machine) is before "
+                   f"1970-01-01, which wasmtime's WallClock::now cannot represent",
+                   interface=WALL_CLOCK, function="now")
+    value = {"seconds": ns // _NS, "nanoseconds": ns % _NS}
+    return durable_call(env, "wall_clock::now", READ_LOCAL, None, lambda: (value, Ok(value)))
+
+
+@implements(WALL_CLOCK, "resolution")
+def resolution(env: Any) -> Any:
+    """1 ns."""
+    clock_of(env, WALL_CLOCK, "resolution")
+    value = {"seconds": WALL_RESOLUTION_NS // _NS, "nanoseconds": WALL_RESOLUTION_NS % _NS}
+    return durable_call(env, "wall_clock::resolution", READ_LOCAL, None,
+                        lambda: (value, Ok(dict(value))))
