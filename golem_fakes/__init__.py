@@ -12,6 +12,10 @@ Public API (imported lazily, so ``import golem_fakes`` stays cheap):
 * :class:`Golem` — one in-memory Golem installation (workers, oplogs, promises); the
   environment tests use: ``with Golem(seed=0):``.
 * :class:`Deadlock` — worker code waits for something nothing in the test can provide.
+* :class:`ProcessExited` — worker code called ``wasi:cli/exit`` (the invocation ends,
+  the worker is exited; never ``SystemExit``).
+* :class:`Console`, :class:`LogRecord` — a worker's captured stdout / stderr and
+  ``wasi:logging`` records (``golem.console()``).
 * :class:`Environment` — the state every host call acts on; the current one is found
   through a ``ContextVar``.
 * :class:`Trap`, :class:`NotFaked`, :class:`NoEnvironment`, :class:`BindingsConflict`,
@@ -38,6 +42,9 @@ _LAZY: dict[str, str] = {
     "Environment": "golem_fakes.state.environment",
     "Golem": "golem_fakes.state.golem",
     "Deadlock": "golem_fakes.state.promises",
+    "ProcessExited": "golem_fakes.state.process_exit",
+    "Console": "golem_fakes.state.console",
+    "LogRecord": "golem_fakes.state.console",
     "WitError": "golem_fakes.wit.model",
 }
 
@@ -48,8 +55,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from golem_fakes.bindings.install import InstalledBindings, install
     from golem_fakes.bindings.registry import implements
     from golem_fakes.bindings.runtime import FakeBug, NoEnvironment, NotFaked, Trap
+    from golem_fakes.state.console import Console, LogRecord
     from golem_fakes.state.environment import Environment
     from golem_fakes.state.golem import Golem
+    from golem_fakes.state.process_exit import ProcessExited
     from golem_fakes.state.promises import Deadlock
     from golem_fakes.wit.model import WitError
 

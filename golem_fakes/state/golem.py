@@ -239,9 +239,8 @@ class Golem(Environment):
         """Components and workers (created on first use)."""
         r = self._registry
         if r is None:
-            from golem_fakes.state.oplog import now_ms
-
-            r = self._registry = WorkerRegistry(self.seed, now_ms=now_ms)
+            # ``created_at`` of workers: the virtual wall clock (g.clock, made on first use)
+            r = self._registry = WorkerRegistry(self.seed, now_ms=lambda: self.clock.wall_ms())
             # The state is observed from now on: a pending ``with g:`` invocation in
             # this context begins, as it would have at entry (see PendingInvocation).
             inv = current_invocation.get()
@@ -520,6 +519,16 @@ class Golem(Environment):
                 f"Previous invocation failed: worker {worker.component.name}/{worker.name} is "
                 f"failed ({rt.failed_error}); Golem rejects every later invocation of a failed "
                 f"worker. Use another worker, or g.fresh() for a clean installation.")
+        if worker.status is WorkerStatus.EXITED:
+            from golem_fakes.state.process_exit import EXITED_REJECTION
+
+            # docs/golem-io-semantics.md §5.7: ``ensure_not_failed`` refuses every
+            # invocation of an exited worker (``PreviousInvocationExited``).
+            raise InvocationRejected(
+                f"{EXITED_REJECTION}: worker {worker.component.name}/{worker.name} called "
+                f"wasi:cli/exit in an earlier invocation, so Golem marked it exited and "
+                f"refuses its later invocations. Use another worker, or g.fresh() for a "
+                f"clean installation.")
         if key is None:
             key = self._new_invocation_key()
         entry = rt.oplog.append("exported-function-invoked", function_name=function,
@@ -532,6 +541,18 @@ class Golem(Environment):
 
     def _end_invocation(self, inv: Invocation, exc: BaseException | None) -> None:
         rt, w = inv.runtime, inv.worker
+        from golem_fakes.state.process_exit import EXIT_INVOCATION_ERROR, ProcessExited
+
+        if inv.outcome == "exited" or isinstance(exc, ProcessExited):
+            # docs/golem-io-semantics.md §5.7: wasi:cli/exit (any code) → an ``exited``
+            # hint entry (committed), status exited, no retry, the invocation fails with
+            # "Process exited". ``outcome`` is already "exited" when the test caught
+            # ProcessExited inside the block: the worker exited all the same.
+            rt.oplog.append("exited")
+            rt.oplog.commit()
+            inv.outcome, inv.error = "exited", EXIT_INVOCATION_ERROR
+            w.status = WorkerStatus.EXITED
+            return
         if exc is None:
             rt.oplog.append("exported-function-completed")
             rt.oplog.commit()

@@ -79,8 +79,9 @@ class Invocation:
     ``idempotency_key`` is the invocation's key (the one the caller gave, else a fresh
     v4 UUID derived from the environment's seed; §7.2); ``start_index`` is the index
     of its ``exported-function-invoked`` entry; ``outcome`` is ``None`` while running,
-    then ``"completed"``, ``"failed"``, ``"suspended"`` or ``"jumped"``; ``error`` holds
-    the failure message."""
+    then ``"completed"``, ``"failed"``, ``"suspended"``, ``"jumped"`` or ``"exited"``
+    (``wasi:cli/exit``; set as soon as the worker calls it); ``error`` holds the failure
+    message (``"Process exited"`` for an exit)."""
 
     golem: "Golem" = field(repr=False)
     worker: "Worker"
