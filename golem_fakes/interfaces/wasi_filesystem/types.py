@@ -1,0 +1,685 @@
+"""Behaviour of ``wasi:filesystem/types@0.2.3``: every ``descriptor`` method,
+``directory-entry-stream.read-directory-entry`` and ``filesystem-error-code``.
+
+Layering, as in the real host (sources in :mod:`golem_fakes.interfaces.wasi_filesystem`):
+
+1. **Golem** first (``durable_host/filesystem/types.rs``, ``durable_host/mod.rs``):
+   ``write``, ``write-via-stream``, ``set-size``, ``set-times`` on a *file* descriptor
+   whose remembered path is a read-only initial file → ``not-permitted``; ``get-flags``
+   hides ``write`` for it; ``append-via-stream`` is not checked. ``read-directory`` reads
+   everything and sorts by name. ``stat``/``stat-at`` (and ``metadata-hash[-at]``,
+   which call them) are durable ``read-local`` calls ``filesystem::types::descriptor::stat``
+   / ``..._stat_at`` (request: the path; response: the two times or the error code) and
+   report ``status-change-timestamp = none``; ``metadata-hash`` is MetroHash128 of
+   (modification time, size). Nothing else is recorded.
+2. **wasmtime** (``crates/wasi/src/filesystem.rs`` + ``p2/host/filesystem.rs``): a
+   file-only method on a directory → ``bad-descriptor``, a directory method on a file
+   → ``not-directory`` (``read-via-stream`` on a directory → ``is-directory``);
+   ``open-at``: ``create``/``truncate`` imply write, no ``write`` flag implies read, the
+   sync flags → ``unsupported``, ``directory`` with ``create``/``exclusive``/
+   ``truncate`` → ``invalid``, the directory flag on a file → ``not-directory``;
+   ``link-at`` with ``symlink-follow`` → ``invalid``; ``read`` returns ``(bytes,
+   end)`` with ``end`` true only when nothing was read (so also for ``length = 0``),
+   at most 64 KiB per call.
+3. **cap-std + Linux** for the rest: path resolution beneath the descriptor
+   (absolute paths / escaping ``..`` / absolute symlinks → ``not-permitted``, 40
+   symlinks → ``loop``), ``*-at`` on the parent directory and last component, and the
+   ``errno`` of the syscall (``EEXIST`` → ``exist``, ``ENOTEMPTY`` → ``not-empty``,
+   ``EBADF`` on a read of a write-only descriptor → ``bad-descriptor``, ``EACCES`` when
+   opening a read-only file for writing → ``access``, ...).
+
+File streams (``p2/filesystem.rs``, checked against wasmtime-py 50.0.1 by the
+``fs_streams`` / ``fs_edge`` probes): input streams are
+:class:`~golem_fakes.state.streams.FileInputStreamRep` (a non-blocking ``read`` starts a
+background read and returns ``[]``; data arrives after a wait — ``blocking-read``,
+``subscribe`` + ``block``; a read moves at most 64 KiB; ``closed`` at the end of the
+file; ``blocking-read(0)`` closes the stream). Output streams permit
+``FILE_WRITE_CAPACITY`` (64 KiB) per ``check-write``; ``blocking-write-and-flush`` has
+no 4096-byte cap under Golem (its own implementation is ``write`` + ``blocking-flush``,
+``durable_host/io/streams.rs`` at v1.3.0-dev.25, and wasmtime's file ``write`` has no
+size check), so any size is written. A stream on a descriptor not opened for that direction
+fails with ``last-operation-failed``, whose error ``filesystem-error-code`` maps to
+``bad-descriptor``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from golem_fakes.bindings.registry import implements
+from golem_fakes.bindings.result import Err, Ok
+from golem_fakes.interfaces import durable_call
+from golem_fakes.interfaces.wasi_filesystem import (
+    TYPES,
+    DescriptorRep,
+    DirectoryEntriesRep,
+)
+from golem_fakes.state.filesystem import (
+    DIR,
+    FILE,
+    LINK,
+    MAX_READ_SIZE,
+    OFF_MAX,
+    FsError,
+    Node,
+    _strip_dir_suffix,
+    check_path,
+    metadata_hash,
+    rust_join,
+)
+from golem_fakes.state.streams import FileInputStreamRep, OutputStreamRep
+
+__all__ = ["FILE_WRITE_CAPACITY", "FsStreamFailure"]
+
+#: What ``check-write`` permits on a file stream under wasmtime-py 50.0.1's host (64 KiB,
+#: measured by the differential probe ``fs_streams.write_stream``; wasmtime's main branch
+#: at e6b33de5 has ``FILE_WRITE_CAPACITY = 1024 * 1024``).
+FILE_WRITE_CAPACITY = 64 * 1024
+#: Golem's ``blocking-write-and-flush`` on a file stream: no cap (module docstring).
+_BLOCKING_LIMIT = (1 << 64) - 1
+
+# descriptor-flags / open-flags / path-flags bits (WIT order)
+_F_READ, _F_WRITE, _F_FSYNC, _F_DSYNC, _F_RSYNC, _F_MUTATE = 1, 2, 4, 8, 16, 32
+_O_CREATE, _O_DIRECTORY, _O_EXCLUSIVE, _O_TRUNCATE = 1, 2, 4, 8
+_P_FOLLOW = 1
+_NS = 1_000_000_000
+
+
+class FsStreamFailure(str):
+    """The message of a failed file stream operation (the ``wasi:io/error``'s debug
+    string) carrying the ``error-code`` that ``filesystem-error-code`` returns, as
+    wasmtime's stream errors carry the ``std::io::Error``."""
+
+    code: str
+
+    def __new__(cls, message: str, code: str) -> "FsStreamFailure":
+        self = super().__new__(cls, message)
+        self.code = code
+        return self
+
+
+_EBADF = "Bad file descriptor (os error 9)"
+_EINVAL = "Invalid argument (os error 22)"
+
+
+def _bits(flags: Any) -> int:
+    v = getattr(flags, "value", flags)
+    return int(v)
+
+
+def _datetime(ns: int) -> dict[str, int]:
+    s, n = divmod(ns, _NS)
+    return {"seconds": s, "nanoseconds": n}
+
+
+def _golem_read_only(rep: DescriptorRep) -> bool:
+    """Golem ``check_if_file_is_readonly``: a file descriptor whose path is one of the
+    read-only initial files (directories never are)."""
+    return not rep.is_dir and rep.path in rep.fs.read_only_paths
+
+
+def _new_time(ts: Any, now: Callable[[], int]) -> int | None:
+    """A ``new-timestamp`` as ns since the epoch (``None``: no change); ``overflow`` as
+    wasmtime's ``systemtime_from``."""
+    name = type(ts).__name__
+    if name.endswith("NoChange") or ts == "no-change":
+        return None
+    if name.endswith("Now") or ts == "now":
+        return now()
+    dt = getattr(ts, "value", None)
+    if dt is None and isinstance(ts, tuple):
+        dt = ts[1]
+    secs = dt.seconds + dt.nanoseconds // _NS
+    if secs > OFF_MAX:
+        raise FsError("overflow")
+    return secs * _NS + dt.nanoseconds % _NS
+
+
+def _stat_value(node: Node) -> dict[str, Any]:
+    return {
+        "type": node.kind,
+        "link_count": node.nlink,
+        "size": node.size,
+        "data_access_timestamp": _datetime(node.atime),
+        "data_modification_timestamp": _datetime(node.mtime),
+        "status_change_timestamp": None,  # Golem: never reported (replay safety)
+    }
+
+
+def _recorded_stat(env: Any, function_name: str, path: str,
+                   run: Callable[[], Node]) -> Any:
+    """Golem's durable stat: the local stat, recorded as its two times (or the error)."""
+
+    def compute() -> tuple[Any, Any]:
+        try:
+            node = run()
+        except FsError as e:
+            return Err(e.code), Err(e.code)
+        st = _stat_value(node)
+        return Ok(st), Ok({"data_access_timestamp": st["data_access_timestamp"],
+                           "data_modification_timestamp": st["data_modification_timestamp"]})
+
+    return durable_call(env, function_name, "read-local", path, compute)
+
+
+def _dir(rep: DescriptorRep) -> None:
+    if not rep.is_dir:
+        raise FsError("not-directory")
+
+
+def _file(rep: DescriptorRep) -> None:
+    if rep.is_dir:
+        raise FsError("bad-descriptor")
+
+
+def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn an :class:`FsError` raised by the model into ``Err(code)``."""
+
+    def wrapper(*args: Any) -> Any:
+        try:
+            return fn(*args)
+        except FsError as e:
+            return Err(e.code)
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__qualname__ = fn.__qualname__
+    wrapper.__doc__ = fn.__doc__
+    wrapper.__module__ = fn.__module__
+    wrapper.__wrapped__ = fn  # type: ignore[attr-defined]
+    return wrapper
+
+
+# ------------------------------------------------------------------------ streams
+
+
+@implements(TYPES, "[method]descriptor.read-via-stream")
+@_guard
+def read_via_stream(env: Any, rep: DescriptorRep, offset: int) -> Any:
+    """An input stream reading the file from ``offset`` (``closed`` at its end)."""
+    if rep.is_dir:
+        raise FsError("is-directory")
+    fs, node = rep.fs, rep.node
+    pos = offset
+    stream: FileInputStreamRep
+
+    def read(n: int) -> bytes:
+        # wasmtime FileInputStream::blocking_read: one pread of n (<= 64 KiB) bytes at
+        # the stream's position; an OS error becomes the stream's failure.
+        nonlocal pos
+        if not rep.read:
+            stream.failure = FsStreamFailure(_EBADF, "bad-descriptor")
+            return b""
+        try:
+            data = fs.read_at(node, min(n, MAX_READ_SIZE), pos)
+        except FsError as e:
+            stream.failure = FsStreamFailure(_EINVAL, e.code)
+            return b""
+        pos += len(data)
+        return data
+
+    stream = FileInputStreamRep(read, name=f"read-via-stream({rep.path}, {offset})")
+    return Ok(stream)
+
+
+def _output(rep: DescriptorRep, offset: int | None, name: str) -> OutputStreamRep:
+    fs, node = rep.fs, rep.node
+    state = {"pos": offset, "stream": None}
+
+    def write(view: memoryview) -> None:
+        stream = state["stream"]
+        if not rep.write:
+            stream.failure = FsStreamFailure(_EBADF, "bad-descriptor")  # type: ignore[union-attr]
+            return
+        pos = len(node.data) if state["pos"] is None else state["pos"]  # type: ignore[arg-type]
+        try:
+            n = fs.write_at(node, view, pos)  # type: ignore[arg-type]
+        except FsError as e:
+            msg = _EINVAL if e.code == "invalid" else "No space left on device (os error 28)"
+            stream.failure = FsStreamFailure(msg, e.code)  # type: ignore[union-attr]
+            return
+        if state["pos"] is not None:
+            state["pos"] = pos + n
+
+    stream = OutputStreamRep(write, budget=FILE_WRITE_CAPACITY, name=name,
+                             blocking_limit=_BLOCKING_LIMIT)
+    state["stream"] = stream
+    return stream
+
+
+@implements(TYPES, "[method]descriptor.write-via-stream")
+@_guard
+def write_via_stream(env: Any, rep: DescriptorRep, offset: int) -> Any:
+    """An output stream writing at ``offset`` onwards (Golem: ``not-permitted`` on a
+    read-only initial file)."""
+    if _golem_read_only(rep):
+        raise FsError("not-permitted")
+    _file(rep)
+    return Ok(_output(rep, offset, f"write-via-stream({rep.path}, {offset})"))
+
+
+@implements(TYPES, "[method]descriptor.append-via-stream")
+@_guard
+def append_via_stream(env: Any, rep: DescriptorRep) -> Any:
+    """An output stream appending to the file (Golem does not check read-only files)."""
+    _file(rep)
+    return Ok(_output(rep, None, f"append-via-stream({rep.path})"))
+
+
+# ------------------------------------------------------------------------ descriptor
+
+
+@implements(TYPES, "[method]descriptor.advise")
+@_guard
+def advise(env: Any, rep: DescriptorRep, offset: int, length: int, advice: Any) -> Any:
+    """``posix_fadvise``: accepted (no effect in memory); ``bad-descriptor`` on a
+    directory, ``invalid`` for a length beyond ``i64`` (Linux ``len < 0``; any offset
+    is accepted, as the differential probe shows)."""
+    _file(rep)
+    if length > OFF_MAX:
+        raise FsError("invalid")
+    return Ok(None)
+
+
+@implements(TYPES, "[method]descriptor.sync-data")
+@_guard
+def sync_data(env: Any, rep: DescriptorRep) -> Any:
+    """``fdatasync``: always succeeds (memory is the storage)."""
+    return Ok(None)
+
+
+@implements(TYPES, "[method]descriptor.sync")
+@_guard
+def sync(env: Any, rep: DescriptorRep) -> Any:
+    """``fsync``: always succeeds (memory is the storage)."""
+    return Ok(None)
+
+
+@implements(TYPES, "[method]descriptor.get-flags")
+@_guard
+def get_flags(env: Any, rep: DescriptorRep) -> Any:
+    """``read``/``write`` from the open mode (a directory: ``read`` and, for a preopen,
+    ``mutate-directory``); Golem hides ``write`` for a read-only initial file."""
+    flags: list[str] = []
+    if rep.read:
+        flags.append("read")
+    if rep.write:
+        if rep.is_dir:
+            flags.append("mutate-directory")
+        elif not _golem_read_only(rep):
+            flags.append("write")
+    return Ok(flags)
+
+
+@implements(TYPES, "[method]descriptor.get-type")
+@_guard
+def get_type(env: Any, rep: DescriptorRep) -> Any:
+    """``directory`` or ``regular-file``."""
+    return Ok(rep.node.kind)
+
+
+@implements(TYPES, "[method]descriptor.set-size")
+@_guard
+def set_size(env: Any, rep: DescriptorRep, size: int) -> Any:
+    """``ftruncate``: grow with zeros or shrink; ``invalid`` on a descriptor not open
+    for writing (Linux)."""
+    if _golem_read_only(rep):
+        raise FsError("not-permitted")
+    _file(rep)
+    if size > OFF_MAX:
+        raise FsError("invalid")
+    if not rep.write:
+        raise FsError("invalid")
+    rep.fs.set_size(rep.node, size)
+    return Ok(None)
+
+
+def _apply_times(rep: DescriptorRep, node: Node, atim: Any, mtim: Any) -> None:
+    now = rep.fs.now_ns
+    a = _new_time(atim, now)
+    m = _new_time(mtim, now)
+    if a is not None:
+        node.atime = a
+    if m is not None:
+        node.mtime = m
+    node.ctime = now()
+
+
+@implements(TYPES, "[method]descriptor.set-times")
+@_guard
+def set_times(env: Any, rep: DescriptorRep, atim: Any, mtim: Any) -> Any:
+    """``futimens``: set access / modification times (``now`` = the virtual clock)."""
+    if _golem_read_only(rep):
+        raise FsError("not-permitted")
+    _apply_times(rep, rep.node, atim, mtim)
+    return Ok(None)
+
+
+@implements(TYPES, "[method]descriptor.read")
+@_guard
+def read(env: Any, rep: DescriptorRep, length: int, offset: int) -> Any:
+    """``pread``: ``(bytes, end)``; ``end`` is true exactly when nothing was read."""
+    _file(rep)
+    n = min(length, MAX_READ_SIZE)
+    if offset > OFF_MAX or offset + n > OFF_MAX:
+        raise FsError("invalid")
+    if not rep.read:
+        raise FsError("bad-descriptor")
+    data = rep.fs.read_at(rep.node, n, offset)
+    return Ok((data, len(data) == 0))
+
+
+@implements(TYPES, "[method]descriptor.write")
+@_guard
+def write(env: Any, rep: DescriptorRep, buffer: Any, offset: int) -> Any:
+    """``pwrite``: write at ``offset`` (a gap is zero-filled); returns the count."""
+    if _golem_read_only(rep):
+        raise FsError("not-permitted")
+    _file(rep)
+    if offset > OFF_MAX or offset + len(buffer) > OFF_MAX:
+        raise FsError("invalid")
+    if not rep.write:
+        raise FsError("bad-descriptor")
+    return Ok(rep.fs.write_at(rep.node, buffer, offset))
+
+
+@implements(TYPES, "[method]descriptor.read-directory")
+@_guard
+def read_directory(env: Any, rep: DescriptorRep) -> Any:
+    """The directory's entries (no ``.``/``..``), sorted by name (Golem)."""
+    _dir(rep)
+    entries = rep.node.entries or {}
+    return Ok(DirectoryEntriesRep([{"type": entries[name].kind, "name": name}
+                                   for name in sorted(entries)]))
+
+
+@implements(TYPES, "[method]descriptor.create-directory-at")
+@_guard
+def create_directory_at(env: Any, rep: DescriptorRep, path: str) -> Any:
+    """``mkdirat`` on the parent: ``exist`` if the name exists (any kind)."""
+    _dir(rep)
+    fs = rep.fs
+    d, base = fs.open_parent(rep.node, _strip_dir_suffix(path))
+    if base == "." or base in d.entries:  # type: ignore[operator]
+        raise FsError("exist")
+    if d.removed:
+        raise FsError("no-entry")
+    fs.link_into(d, base, fs.new_node(DIR))
+    return Ok(None)
+
+
+@implements(TYPES, "[method]descriptor.stat")
+def stat(env: Any, rep: DescriptorRep) -> Any:
+    """Type, link count, size, access/modification times; recorded by Golem."""
+    return _recorded_stat(env, "filesystem::types::descriptor::stat", rep.path,
+                          lambda: rep.node)
+
+
+def _stat_at_node(rep: DescriptorRep, path_flags: Any, path: str) -> Node:
+    _dir(rep)
+    return rep.fs.lookup(rep.node, path, follow=bool(_bits(path_flags) & _P_FOLLOW))
+
+
+@implements(TYPES, "[method]descriptor.stat-at")
+def stat_at(env: Any, rep: DescriptorRep, path_flags: Any, path: str) -> Any:
+    """``stat``/``lstat`` of ``path`` (per ``symlink-follow``); recorded by Golem."""
+    return _recorded_stat(env, "filesystem::types::descriptor::stat_at",
+                          rep.path.rstrip("/") + "/" + path,
+                          lambda: _stat_at_node(rep, path_flags, path))
+
+
+@implements(TYPES, "[method]descriptor.set-times-at")
+@_guard
+def set_times_at(env: Any, rep: DescriptorRep, path_flags: Any, path: str,
+                 atim: Any, mtim: Any) -> Any:
+    """``utimensat`` (following the last symlink only with ``symlink-follow``)."""
+    _dir(rep)
+    now = rep.fs.now_ns
+    _new_time(atim, now)
+    _new_time(mtim, now)
+    node = rep.fs.lookup(rep.node, path, follow=bool(_bits(path_flags) & _P_FOLLOW))
+    _apply_times(rep, node, atim, mtim)
+    return Ok(None)
+
+
+@implements(TYPES, "[method]descriptor.link-at")
+@_guard
+def link_at(env: Any, rep: DescriptorRep, old_path_flags: Any, old_path: str,
+            new_descriptor: DescriptorRep, new_path: str) -> Any:
+    """``linkat``: a hard link (``invalid`` with ``symlink-follow``; a directory →
+    ``not-permitted``)."""
+    _dir(rep)
+    _dir(new_descriptor)
+    if _bits(old_path_flags) & _P_FOLLOW:
+        raise FsError("invalid")
+    fs = rep.fs
+    od, ob = fs.open_parent(rep.node, old_path)
+    nd, nb = new_descriptor.fs.open_parent(new_descriptor.node, new_path)
+    node = od if ob == "." else od.entries.get(ob)  # type: ignore[union-attr]
+    if node is None:
+        raise FsError("no-entry")
+    if nb == "." or nb in nd.entries:  # type: ignore[operator]
+        raise FsError("exist")
+    if nd.removed:
+        raise FsError("no-entry")
+    if node.kind == DIR:
+        raise FsError("not-permitted")
+    node.nlink += 1
+    node.ctime = fs.now_ns()
+    nd.entries[nb] = node  # type: ignore[index]
+    fs.touch_dir(nd)
+    return Ok(None)
+
+
+@implements(TYPES, "[method]descriptor.open-at")
+@_guard
+def open_at(env: Any, rep: DescriptorRep, path_flags: Any, path: str,
+            open_flags: Any, flags: Any) -> Any:
+    """``openat`` beneath the directory, with wasmtime's flag rules (module docstring)."""
+    _dir(rep)
+    fs = rep.fs
+    oflags, dflags = _bits(open_flags), _bits(flags)
+    create, excl = bool(oflags & _O_CREATE), bool(oflags & _O_EXCLUSIVE)
+    trunc, want_dir = bool(oflags & _O_TRUNCATE), bool(oflags & _O_DIRECTORY)
+    mode_write = create or trunc or bool(dflags & _F_WRITE)
+    mode_read = bool(dflags & _F_READ) or not (dflags & _F_WRITE)
+    if dflags & (_F_FSYNC | _F_DSYNC | _F_RSYNC):
+        raise FsError("unsupported")
+    if want_dir and (create or excl or trunc):
+        raise FsError("invalid")
+    follow = bool(_bits(path_flags) & _P_FOLLOW) and not (create and excl)
+    parent, name, node = fs.resolve(rep.node, path, follow=follow, create=create)
+    if node is None:
+        if parent.removed:
+            raise FsError("no-entry")
+        node = fs.new_node(FILE)
+        fs.link_into(parent, name, node)
+    else:
+        if create and excl:
+            raise FsError("exist")
+        if node.kind == LINK:
+            raise FsError("loop")
+        if node.kind == DIR:
+            if mode_write:
+                raise FsError("is-directory")
+        else:
+            if mode_write and node.read_only:
+                raise FsError("access")
+            if want_dir:
+                raise FsError("not-directory")
+            if trunc and node.data:
+                fs.set_size(node, 0)
+    return Ok(DescriptorRep(fs, node, read=mode_read, write=mode_write and node.kind != DIR,
+                            path=rust_join(rep.path, path)))
+
+
+@implements(TYPES, "[method]descriptor.readlink-at")
+@_guard
+def readlink_at(env: Any, rep: DescriptorRep, path: str) -> Any:
+    """The target of a symbolic link (``invalid`` if not a link)."""
+    _dir(rep)
+    d, base = rep.fs.open_parent(rep.node, path)
+    if base == ".":
+        raise FsError("invalid")
+    node = d.entries.get(base)  # type: ignore[union-attr]
+    if node is None:
+        raise FsError("no-entry")
+    if node.kind != LINK:
+        raise FsError("invalid")
+    return Ok(node.target)
+
+
+@implements(TYPES, "[method]descriptor.remove-directory-at")
+@_guard
+def remove_directory_at(env: Any, rep: DescriptorRep, path: str) -> Any:
+    """``unlinkat(AT_REMOVEDIR)``: ``not-empty``, ``not-directory``, ``invalid`` for
+    ``.``/a trailing ``/`` (cap-std removes ``dir/.``)."""
+    _dir(rep)
+    d, base = rep.fs.open_parent(rep.node, path)
+    if base == ".":
+        raise FsError("invalid")
+    node = d.entries.get(base)  # type: ignore[union-attr]
+    if node is None:
+        raise FsError("no-entry")
+    if node.kind != DIR:
+        raise FsError("not-directory")
+    if node.entries:
+        raise FsError("not-empty")
+    rep.fs.unlink_from(d, base)
+    return Ok(None)
+
+
+@implements(TYPES, "[method]descriptor.rename-at")
+@_guard
+def rename_at(env: Any, rep: DescriptorRep, old_path: str, new_descriptor: DescriptorRep,
+              new_path: str) -> Any:
+    """``renameat`` with Linux's rules: onto itself is a no-op; a directory into itself
+    → ``invalid``; file over directory → ``is-directory``; directory over file →
+    ``not-directory``; over a non-empty directory → ``not-empty``; ``.`` → ``busy``."""
+    _dir(rep)
+    _dir(new_descriptor)
+    fs = rep.fs
+    old_slash = old_path.endswith("/")
+    new_slash = new_path.endswith("/")
+    od, ob = fs.open_parent(rep.node, _strip_dir_suffix(old_path))
+    nd, nb = fs.open_parent(new_descriptor.node, _strip_dir_suffix(new_path))
+    if ob == "." or nb == ".":
+        raise FsError("busy")
+    node = od.entries.get(ob)  # type: ignore[union-attr]
+    if node is None:
+        raise FsError("no-entry")
+    if (old_slash or new_slash) and node.kind != DIR:
+        raise FsError("not-directory")
+    if nd.removed:
+        raise FsError("no-entry")
+    target = nd.entries.get(nb)  # type: ignore[union-attr]
+    if node.kind == DIR and node.is_ancestor_of(nd):
+        raise FsError("invalid")
+    if target is not None and target.kind == DIR and target.is_ancestor_of(od):
+        raise FsError("not-empty")
+    if target is node:
+        return Ok(None)
+    if target is not None:
+        if node.kind == DIR and target.kind != DIR:
+            raise FsError("not-directory")
+        if node.kind != DIR and target.kind == DIR:
+            raise FsError("is-directory")
+        if target.kind == DIR and target.entries:
+            raise FsError("not-empty")
+        fs.unlink_from(nd, nb)
+    del od.entries[ob]  # type: ignore[union-attr]
+    if node.kind == DIR:
+        od.nlink -= 1
+    fs.touch_dir(od)
+    fs.link_into(nd, nb, node)
+    node.ctime = fs.now_ns()
+    return Ok(None)
+
+
+@implements(TYPES, "[method]descriptor.symlink-at")
+@_guard
+def symlink_at(env: Any, rep: DescriptorRep, old_path: str, new_path: str) -> Any:
+    """``symlinkat``: an absolute target is ``not-permitted`` (cap-std); the link's
+    target is not checked otherwise."""
+    _dir(rep)
+    if old_path.startswith("/"):
+        raise FsError("not-permitted")
+    fs = rep.fs
+    d, base = fs.open_parent(rep.node, new_path)
+    if old_path == "":
+        raise FsError("no-entry")
+    check_path(old_path)
+    if base == "." or base in d.entries:  # type: ignore[operator]
+        raise FsError("exist")
+    if d.removed:
+        raise FsError("no-entry")
+    node = fs.new_node(LINK)
+    node.target = old_path
+    fs.link_into(d, base, node)
+    return Ok(None)
+
+
+@implements(TYPES, "[method]descriptor.unlink-file-at")
+@_guard
+def unlink_file_at(env: Any, rep: DescriptorRep, path: str) -> Any:
+    """``unlinkat``: a file or symlink; a directory → ``is-directory``. Open
+    descriptors of the file keep working."""
+    _dir(rep)
+    d, base = rep.fs.open_parent(rep.node, path)
+    if base == ".":
+        raise FsError("is-directory")
+    node = d.entries.get(base)  # type: ignore[union-attr]
+    if node is None:
+        raise FsError("no-entry")
+    if node.kind == DIR:
+        raise FsError("is-directory")
+    rep.fs.unlink_from(d, base)
+    return Ok(None)
+
+
+@implements(TYPES, "[method]descriptor.is-same-object")
+def is_same_object(env: Any, rep: DescriptorRep, other: DescriptorRep) -> bool:
+    """Whether both descriptors name the same inode (``/`` and ``.`` do)."""
+    return rep.node is other.node
+
+
+def _hash(result: Any) -> Any:
+    if isinstance(result, Err):
+        return result
+    st = result.value
+    m = st["data_modification_timestamp"]
+    lower, upper = metadata_hash(m["seconds"] if m else None, m["nanoseconds"] if m else 0,
+                                 st["size"])
+    return Ok({"lower": lower, "upper": upper})
+
+
+@implements(TYPES, "[method]descriptor.metadata-hash")
+def metadata_hash_(env: Any, rep: DescriptorRep) -> Any:
+    """Golem: MetroHash128 of the (recorded) modification time and the size."""
+    return _hash(stat(env, rep))
+
+
+@implements(TYPES, "[method]descriptor.metadata-hash-at")
+def metadata_hash_at(env: Any, rep: DescriptorRep, path_flags: Any, path: str) -> Any:
+    """Like ``metadata-hash`` for ``path`` (Golem calls its durable ``stat-at``)."""
+    return _hash(stat_at(env, rep, path_flags, path))
+
+
+# ------------------------------------------------------------------------ others
+
+
+@implements(TYPES, "[method]directory-entry-stream.read-directory-entry")
+def read_directory_entry(env: Any, rep: DirectoryEntriesRep) -> Any:
+    """The next entry, ``none`` at the end (and after it)."""
+    i = rep.index
+    if i >= len(rep.entries):
+        return Ok(None)
+    rep.index = i + 1
+    return Ok(rep.entries[i])
+
+
+@implements(TYPES, "filesystem-error-code")
+def filesystem_error_code(env: Any, err: Any) -> Any:
+    """The ``error-code`` of a file stream's ``last-operation-failed`` error; ``none``
+    for errors of other streams (wasmtime: only ``std::io::Error`` maps)."""
+    message = getattr(err, "message", None)
+    return getattr(message, "code", None) if isinstance(message, FsStreamFailure) else None
