@@ -28,8 +28,8 @@ from __future__ import annotations
 import itertools
 from typing import Callable
 
-__all__ = ["InputStreamRep", "OutputStreamRep", "PollableRep", "StreamErrorRep",
-           "DEFAULT_BUDGET", "BLOCKING_WRITE_LIMIT", "BLOCKING_ATTEMPTS"]
+__all__ = ["InputStreamRep", "FileInputStreamRep", "OutputStreamRep", "PollableRep",
+           "StreamErrorRep", "DEFAULT_BUDGET", "BLOCKING_WRITE_LIMIT", "BLOCKING_ATTEMPTS"]
 
 #: Bytes ``check-write`` permits by default.
 DEFAULT_BUDGET = 4096
@@ -142,6 +142,106 @@ class InputStreamRep:
 
     def __repr__(self) -> str:
         return f"InputStreamRep({self.name!r}, closed={self.closed})"
+
+
+class FileInputStreamRep(InputStreamRep):
+    """An input stream with the state machine of wasmtime's ``FileInputStream``
+    (``crates/wasi/src/p2/filesystem.rs``, identical in v33.0.0 — the version Golem
+    v1.3.0-dev.25 links — and in the wasmtime-py 50 of the differential suite), which
+    Golem passes file streams through to unchanged (``durable_host/io/streams.rs``:
+    every non-stdin read is wasmtime's).
+
+    wasmtime reads files on a background thread, and only a *wait* moves data to the
+    guest:
+
+    * ``read(n)`` with nothing buffered starts a background read of ``n`` bytes and
+      returns ``[]``; while that read is in flight every ``read`` returns ``[]`` (the
+      stream is polled only by waiting). ``read(0)`` with nothing buffered returns
+      ``[]`` and starts nothing.
+    * waiting — ``subscribe`` + ``ready``/``block``/``poll``, ``blocking-read``,
+      ``blocking-skip``, ``blocking-splice`` — completes the read in flight (a pollable
+      with none in flight starts a read of 4096 bytes first). Afterwards ``read``
+      returns the buffered bytes, ``closed`` if the read hit the end of the file.
+    * ``blocking-read(n)`` with nothing buffered or in flight reads ``n`` bytes at
+      once; ``blocking-read(0)`` then reads nothing, which wasmtime takes for the end
+      of the file: the stream is ``closed`` from then on.
+
+    Here the "background" read runs when it starts (nothing runs concurrently in a
+    test), so its bytes are those of the file at that moment, as with wasmtime's
+    immediately scheduled blocking task. ``read`` is the source as for
+    :class:`InputStreamRep` (``b""`` after setting ``failure`` reports an error).
+    """
+
+    _IDLE, _WAITING, _DATA = 0, 1, 2
+
+    def __init__(self, read: Callable[[int], bytes | memoryview | None], *,
+                 name: str | None = None) -> None:
+        super().__init__(read, name=name, ready=lambda: True)
+        self._state = self._IDLE
+        self._result: bytes | memoryview | None = None  # of the read in flight
+        self._buf: memoryview | None = None
+
+    def _background(self, n: int) -> bytes | memoryview | None:
+        """wasmtime ``FileInputStream::blocking_read``: 0 bytes read → end of file."""
+        data = self._read(n) if n > 0 else None
+        if data is not None and not len(data) and self.failure is None:
+            data = None
+        return data
+
+    def _settle(self, data: bytes | memoryview | None) -> None:
+        if data is None:
+            self.closed = True
+            self._state = self._IDLE
+        elif len(data):
+            self._buf = memoryview(data).cast("B") if not isinstance(data, memoryview) else data
+            self._state = self._DATA
+        else:  # failed: ``failure`` is reported by the next operation
+            self._state = self._IDLE
+
+    def wait(self) -> None:
+        """Complete the read in flight (wasmtime ``wait_ready``)."""
+        if self._state == self._WAITING:
+            data, self._result = self._result, None
+            self._settle(data)
+
+    def take(self, n: int) -> bytes | memoryview | None:
+        """wasmtime ``FileInputStream::read`` (non-blocking)."""
+        if self.closed:
+            return None
+        if self._state == self._DATA:
+            buf = self._buf
+            assert buf is not None
+            chunk = buf[:n]
+            rest = buf[len(chunk):]
+            if len(rest):
+                self._buf = rest
+            else:
+                self._buf, self._state = None, self._IDLE
+            return chunk
+        if self._state == self._IDLE and n > 0:
+            self._result = self._background(n)
+            self._state = self._WAITING
+        return b""
+
+    def blocking_take(self, n: int) -> bytes | memoryview | None:
+        """wasmtime ``FileInputStream::blocking_read``: wait, read ``n`` bytes now if
+        nothing is buffered, then ``read``."""
+        self.wait()
+        if self._state == self._IDLE and not self.closed:
+            self._settle(self._background(n))
+        return self.take(n)
+
+    def is_ready(self) -> bool:
+        """wasmtime ``Pollable for FileInputStream``: start a 4096-byte read if none
+        is in flight, then wait for it — a file stream always becomes ready."""
+        if self._state == self._IDLE and not self.closed and self.failure is None:
+            self._result = self._background(4096)
+            self._state = self._WAITING
+        self.wait()
+        return True
+
+    def __repr__(self) -> str:
+        return f"FileInputStreamRep({self.name!r}, closed={self.closed})"
 
 
 class OutputStreamRep:

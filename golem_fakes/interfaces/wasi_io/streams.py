@@ -38,6 +38,7 @@ from golem_fakes.interfaces.wasi_io import STREAMS
 from golem_fakes.state.promises import Deadlock
 from golem_fakes.state.streams import (
     BLOCKING_ATTEMPTS,
+    FileInputStreamRep,
     InputStreamRep,
     OutputStreamRep,
     PollableRep,
@@ -93,6 +94,15 @@ def read_input(rep: InputStreamRep, n: int, function: str) -> Any:
 
 def blocking_read_input(rep: InputStreamRep, n: int, function: str) -> Any:
     """Read once at least one byte is available (or the end / a failure is reached)."""
+    if isinstance(rep, FileInputStreamRep):  # wasmtime's own blocking_read for files
+        err = _input_error(rep, function)
+        if err is not None:
+            return err
+        data = rep.blocking_take(n)
+        err = _input_error(rep, function)
+        if err is not None:
+            return err
+        return Err(CLOSED) if data is None else Ok(data)
     for _ in range(BLOCKING_ATTEMPTS):
         err = _input_error(rep, function)
         if err is not None:
