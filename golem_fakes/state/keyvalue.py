@@ -193,6 +193,11 @@ class KeyValueStore:
         return self._faults.add(message, functions=functions, scopes=buckets, times=times,
                                 trap=trap)
 
+    def clear_failures(self) -> None:
+        """Forget every failure declared with :meth:`fail` that has not been used up
+        (a ``times=None`` failure stays until this is called)."""
+        self._faults.clear()
+
     def take_failure(self, function: str, bucket: str) -> str | None:
         """The injected error message for this call, consuming one use, else ``None``."""
         f = self.take_injected(function, bucket)

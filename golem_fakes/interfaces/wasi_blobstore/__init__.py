@@ -43,10 +43,15 @@ class OutgoingValueRep:
     chunks: list[bytes] = field(default_factory=list)
 
     def append(self, data: bytes | bytearray | memoryview) -> None:
-        """What every body stream's writes do (the stream may reuse its buffer, so the
-        chunk is frozen to ``bytes`` here)."""
+        """What every body stream's writes do. The chunk is frozen to ``bytes`` (the
+        stream may reuse its buffer), except a whole view of a ``bytes`` object, which is
+        immutable and kept as it is (no copy)."""
         if len(data):
-            self.chunks.append(bytes(data))
+            if (type(data) is memoryview and type(data.obj) is bytes
+                    and data.nbytes == len(data.obj) and data.contiguous):
+                self.chunks.append(data.obj)
+            else:
+                self.chunks.append(bytes(data))
 
     def getvalue(self) -> bytes:
         """The buffer at this moment (``write-data`` copies it at call time, §2.5)."""

@@ -5,8 +5,12 @@
 * ``get-container(name)`` - ``Ok(container)`` or ``Err("Container not found")``.
 * ``delete-container(name)`` - removes it and everything in it; ``Ok`` also when missing.
 * ``container-exists(name)`` - ``Ok(bool)`` (S3: the marker exists).
-* ``copy-object(src, dest)`` / ``move-object`` - overwrite dest. FS: a missing source or
-  destination container gives ``Err("No such file or directory (os error 2)")``, copying
+* ``copy-object(src, dest)`` / ``move-object`` - overwrite dest. FS (``std::fs::copy``): a
+  missing source, destination container or destination directory gives
+  ``Err("No such file or directory (os error 2)")``, a path through a file ``Not a
+  directory (os error 20)``, a directory as destination ``Is a directory (os error 21)``
+  and as source Rust's "the source path is neither a regular file nor a symlink to a
+  regular file"; copying
   an object onto itself **truncates it to 0 bytes** and moving it onto itself **deletes
   it** (Golem defects, reproduced). S3: no destination container needed; a missing
   source and self-copy are not determined (the AWS error text), golem-fakes traps.
@@ -29,9 +33,29 @@ from golem_fakes.interfaces.wasi_blobstore import (
     durable,
     store,
 )
-from golem_fakes.state.blobstore import BlobObject, BlobStore, ContainerState
+from golem_fakes.state.blobstore import (
+    BlobNameTrap,
+    BlobObject,
+    BlobStore,
+    ContainerState,
+    check_names,
+)
 
 ENOENT = "No such file or directory (os error 2)"
+ENOTDIR = "Not a directory (os error 20)"
+EISDIR = "Is a directory (os error 21)"
+#: Rust std's ``fs::copy`` error for a source that is not a regular file (a directory).
+NOT_A_FILE = "the source path is neither a regular file nor a symlink to a regular file"
+
+
+def _names(bs: BlobStore, function: str, container: str, obj: str | None = None) -> str | None:
+    """Golem's path rules (:func:`check_names`): ``None``, the FS root-check error, or a
+    :class:`~golem_fakes.Trap` for a name whose effect is not determined / not modelled."""
+    try:
+        return check_names(bs.backend, container, obj)
+    except BlobNameTrap as e:
+        raise Trap(f"wasi:blobstore {function}: {e}", interface=BLOBSTORE,
+                   function=function) from None
 
 
 @implements(BLOBSTORE, "create-container")
@@ -40,6 +64,9 @@ def create_container(env: Any, name: str) -> Ok[ContainerRep]:
     bs = store(env, BLOBSTORE, "create-container")
 
     def run() -> tuple[Any, Any]:
+        problem = _names(bs, "create-container", name)
+        if problem is not None:
+            return Err(problem), Err(problem)
         ns = bs._ns()
         c = ns.get(name)
         if c is None:
@@ -60,6 +87,9 @@ def get_container(env: Any, name: str) -> Ok[ContainerRep] | Err[str]:
     bs = store(env, BLOBSTORE, "get-container")
 
     def run() -> tuple[Any, Any]:
+        problem = _names(bs, "get-container", name)
+        if problem is not None:
+            return Err(problem), Err(problem)
         c = bs._ns().get(name)
         if c is None or not c.marker:
             return Err("Container not found"), Ok(None)    # recorded as Ok(none), §2.7
@@ -75,6 +105,9 @@ def delete_container(env: Any, name: str) -> Ok[None]:
     bs = store(env, BLOBSTORE, "delete-container")
 
     def run() -> tuple[Any, Any]:
+        problem = _names(bs, "delete-container", name)
+        if problem is not None:
+            return Err(problem), Err(problem)
         bs._ns().pop(name, None)
         return Ok(None), Ok(None)
 
@@ -89,6 +122,9 @@ def container_exists(env: Any, name: str) -> Ok[bool]:
     bs = store(env, BLOBSTORE, "container-exists")
 
     def run() -> tuple[Any, Any]:
+        problem = _names(bs, "container-exists", name)
+        if problem is not None:
+            return Err(problem), Err(problem)
         c = bs._ns().get(name)
         exists = c is not None and c.marker
         return Ok(exists), Ok(exists)
@@ -106,30 +142,44 @@ def _fields(oid: Any) -> tuple[str, str]:
 
 def _copy(bs: BlobStore, src: Any, dest: Any, *, move: bool, function: str) -> Ok[None] | Err[str]:
     (sc, so), (dc, do) = _fields(src), _fields(dest)
+    problem = _names(bs, function, sc, so) or _names(bs, function, dc, do)
+    if problem is not None:
+        return Err(problem)
     ns = bs._ns()
     s_cont = ns.get(sc)
     obj = s_cont.objects.get(so) if s_cont is not None else None
     if bs.backend == "fs":
+        # std::fs::copy: open the source (a regular file), then create the destination
         d_cont = ns.get(dc)
-        if obj is None or d_cont is None or not d_cont.marker:
-            return Err(ENOENT)
-        assert s_cont is not None
+        s_kind = "missing" if s_cont is None else s_cont.resolve(so)
+        if s_kind != "file":
+            return Err({"missing": ENOENT, "notdir": ENOTDIR, "dir": NOT_A_FILE}[s_kind])
+        d_kind = "missing" if d_cont is None or not d_cont.marker else d_cont.resolve(do)
+        if d_kind == "missing" and d_cont is not None and d_cont.marker:
+            parent = do.rsplit("/", 1)[0] if "/" in do else None
+            if parent is None or parent in d_cont.dirs:
+                d_kind = "new"
+        if d_kind not in ("file", "new"):
+            return Err({"missing": ENOENT, "notdir": ENOTDIR, "dir": EISDIR}[d_kind])
+        assert s_cont is not None and obj is not None and d_cont is not None
         now = bs.now_ms()
         if (sc, so) == (dc, do):
             # std::fs::copy onto itself truncates the file first (§2.2): empty object;
             # move then deletes the "source", i.e. the object itself.
             if move:
                 del s_cont.objects[so]
-                s_cont.created_ms = now
+                if s_cont.is_top_level_entry(so):
+                    s_cont.created_ms = now
             else:
                 s_cont.objects[so] = BlobObject(b"", now)
             return Ok(None)
-        if do not in d_cont.objects:
+        if d_kind == "new" and d_cont.is_top_level_entry(do):
             d_cont.created_ms = now      # directory mtime moves on a new entry
         d_cont.objects[do] = BlobObject(obj.data, now)
         if move:
             del s_cont.objects[so]
-            s_cont.created_ms = now
+            if s_cont.is_top_level_entry(so):
+                s_cont.created_ms = now
         return Ok(None)
     # s3
     if obj is None:

@@ -10,18 +10,27 @@ the path even after ``delete-container``/``clear``. Per method (FS default / S3)
   and ``start > end`` are not determined → Trap. Missing → ``Err("Object does not exist")``.
 * ``write-data`` - copies the outgoing-value; creates or replaces. FS re-creates a missing
   container; S3 writes no marker (``container-exists`` stays false).
-* ``list-objects`` - FS: missing container → ``Err("No such file or directory (os error
-  2)")``; S3: empty. Names are handed out from the back of an ascending listing, so the
-  guest sees descending order.
-* ``delete-object`` - **does not delete** (Golem defect, reproduced): FS existing →
-  ``Err("Not a directory (os error 20)")``, missing → ``Ok``; S3 always ``Ok``.
-* ``delete-objects`` - FS deletes in order and stops at the first missing name with
-  ``Failed to delete file at "<path>": No such file or directory (os error 2)``; S3
-  ignores missing names (an empty list is not determined → Trap).
+* ``list-objects`` - FS: the directory's entries (objects and sub-directories of nested
+  names); missing container → ``Err("No such file or directory (os error 2)")``. S3:
+  direct children only (nested keys left out); missing container → empty. Names are
+  handed out from the back of an ascending listing, so the guest sees descending order.
+* ``delete-object`` - Golem calls its "delete directory" operation, so an object is
+  **never deleted** (Golem defect, reproduced): FS existing → ``Err("Not a directory
+  (os error 20)")``, missing → ``Ok``, a sub-directory (of nested names) is removed with
+  everything below it; S3 always ``Ok``, deleting only the keys under ``<name>/``.
+* ``delete-objects`` - FS deletes in order and stops at the first failure with
+  ``Failed to delete file at "<path>": No such file or directory (os error 2)`` (``Is a
+  directory (os error 21)`` for a sub-directory, ``Not a directory (os error 20)``
+  through a file); S3 ignores missing names (an empty list is not determined → Trap).
 * ``has-object`` → bool; ``object-info`` → metadata or ``Err("Object does not exist")``.
 * ``clear`` - **deletes the container itself** (Golem defect, reproduced).
 * ``read-stream-object-names(len)`` / ``skip-stream-object-names(n)`` - pop from the
   back; the flag is true only if the list ran out while filling the request.
+
+Names are checked first (:func:`golem_fakes.state.blobstore.check_names`): an absolute
+name is the FS root-check ``Err('Path "…" is not within: "<blob-root>"')``; ``..``/``.``/
+empty components and ``/`` in container names trap (not determined / not modelled). An
+object name with ``/`` is a nested file on FS (see :mod:`golem_fakes.state.blobstore`).
 
 Every method except ``name``/``info`` and the stream methods appends one oplog entry
 ``golem blobstore::container::<fn>`` (``list-objects`` is ``list_object``, singular) with
@@ -46,10 +55,29 @@ from golem_fakes.interfaces.wasi_blobstore import (
     durable,
     store,
 )
-from golem_fakes.state.blobstore import BlobObject, BlobStore, ContainerState
+from golem_fakes.state.blobstore import (
+    BlobNameTrap,
+    BlobObject,
+    BlobStore,
+    ContainerState,
+    check_names,
+)
 
 NO_OBJECT = "Object does not exist"
 ENOENT = "No such file or directory (os error 2)"
+ENOTDIR = "Not a directory (os error 20)"
+EISDIR = "Is a directory (os error 21)"
+
+
+def _names(bs: BlobStore, rep: ContainerRep, obj: str | None, fn: str) -> str | None:
+    """Golem's path rules for this call (see :func:`check_names`): ``None`` to proceed,
+    else the storage error string; a :class:`~golem_fakes.Trap` for a name whose effect
+    is not determined or not modelled."""
+    try:
+        return check_names(bs.backend, rep.name, obj)
+    except BlobNameTrap as e:
+        raise Trap(f"wasi:blobstore {fn} on container {rep.name!r}: {e}",
+                   interface=CONTAINER, function=fn) from None
 
 
 def _bs(env: Any, function: str) -> BlobStore:
@@ -96,8 +124,10 @@ def get_data(env: Any, rep: ContainerRep, obj: str, start: int, end: int) -> Any
         value = _get_data(bs, rep, obj, start, end, fn)
         if isinstance(value, Err):
             return value, value
-        # the data itself is in the oplog (§2.8); the guest gets a view of it
-        return Ok(IncomingValueRep(value)), Ok(bytes(value))
+        # the data itself is in the oplog (§2.8): the stored (immutable) bytes when the
+        # range is the whole object, else a copy of the range; the guest gets a view
+        whole = len(value) == len(value.obj)     # type: ignore[arg-type]
+        return Ok(IncomingValueRep(value)), Ok(value.obj if whole else bytes(value))
 
     return _recorded(env, bs, rep, "get-data", READ_REMOTE, (rep.name, obj, start, end), run)
 
@@ -105,9 +135,16 @@ def get_data(env: Any, rep: ContainerRep, obj: str, start: int, end: int) -> Any
 def _get_data(bs: BlobStore, rep: ContainerRep, obj: str, start: int, end: int,
               fn: str) -> memoryview | Err[str]:
     """The requested range as a view of the stored bytes, ``Err``, or an abort (§2.3)."""
+    problem = _names(bs, rep, obj, fn)
+    if problem is not None:
+        return Err(problem)
     c = _state(bs, rep)
     blob = c.objects.get(obj) if c is not None else None
     if blob is None:
+        if bs.backend == "fs" and c is not None and obj in c.dirs:
+            # metadata() succeeds for a directory, then reading it fails (fs.rs get_raw)
+            return Err(f"Failed to read file from {bs.quoted_path(rep.project, rep.name, obj)}"
+                       f": {EISDIR}")
         return Err(NO_OBJECT)
     size = blob.size
     if bs.backend == "fs":
@@ -133,10 +170,16 @@ def _get_data(bs: BlobStore, rep: ContainerRep, obj: str, start: int, end: int,
 @implements(CONTAINER, "[method]container.write-data")
 def write_data(env: Any, rep: ContainerRep, obj: str, data: OutgoingValueRep) -> Ok[None]:
     """Creates or replaces the object with the buffer's bytes at this moment (§2.3)."""
-    bs = _bs(env, "[method]container.write-data")
+    fn = "[method]container.write-data"
+    bs = _bs(env, fn)
     value = data.getvalue()         # copied at call time (§2.5)
 
     def run() -> tuple[Any, Any]:
+        problem = _names(bs, rep, obj, fn)
+        if problem is None and bs.backend == "fs":
+            problem = _fs_write_problem(bs, rep, obj)
+        if problem is not None:
+            return _same(Err(problem))
         ns = bs._ns(rep.project)
         now = bs.now_ms()
         c = ns.get(rep.name)
@@ -144,27 +187,60 @@ def write_data(env: Any, rep: ContainerRep, obj: str, data: OutgoingValueRep) ->
             c = ns[rep.name] = ContainerState(created_ms=now, marker=bs.backend == "fs")
         elif bs.backend == "fs" and not c.marker:
             c.marker = True
-        if bs.backend == "fs" and obj not in c.objects:
-            c.created_ms = now          # directory mtime moves on a new entry
+        if bs.backend == "fs":
+            top = obj.split("/", 1)[0]
+            if top not in c.objects and top not in c.dirs:
+                c.created_ms = now      # directory mtime moves on a new entry
+            c.dirs.update(c.parents(obj))           # create_dir_all(parent)
         c.objects[obj] = BlobObject(value, now)
         return _same(Ok(None))
 
     return _recorded(env, bs, rep, "write-data", WRITE_REMOTE, (rep.name, obj, len(value)), run)
 
 
+def _fs_write_problem(bs: BlobStore, rep: ContainerRep, obj: str) -> str | None:
+    """Why ``FileSystemBlobStorage::put_raw`` of ``<container>/<obj>`` fails, if it does:
+    the name is a directory (``EISDIR``), its parent is a file (the write gets
+    ``ENOTDIR``), or a further ancestor is a file (``create_dir_all(parent)`` gets it)."""
+    c = _state(bs, rep)
+    if c is None:
+        return None
+    kind = c.resolve(obj)
+    if kind == "dir":
+        return f"Failed to store file at {bs.quoted_path(rep.project, rep.name, obj)}: {EISDIR}"
+    if kind == "notdir":
+        parent = obj.rsplit("/", 1)[0]
+        if parent in c.objects:     # metadata(parent) succeeds, the write itself fails
+            return (f"Failed to store file at {bs.quoted_path(rep.project, rep.name, obj)}: "
+                    f"{ENOTDIR}")
+        return (f"Failed to create parent directory "
+                f"{bs.quoted_path(rep.project, rep.name, parent)}: {ENOTDIR}")
+    return None
+
+
 @implements(CONTAINER, "[method]container.list-objects")
 def list_objects(env: Any, rep: ContainerRep) -> Ok[ObjectNamesRep] | Err[str]:
     """The names of the container's objects as a stream (§2.3, §2.4)."""
-    bs = _bs(env, "[method]container.list-objects")
+    fn = "[method]container.list-objects"
+    bs = _bs(env, fn)
 
     def run() -> tuple[Any, Any]:
+        problem = _names(bs, rep, None, fn)
+        if problem is not None:
+            return _same(Err(problem))
         c = _state(bs, rep)
         if c is None or (bs.backend == "fs" and not c.marker):
             if bs.backend == "fs":
                 return _same(Err(ENOENT))
             names: list[str] = []
+        elif bs.backend == "fs":
+            # the directory's entries: files and sub-directories, by name
+            entries = {n for n in c.objects if "/" not in n}
+            entries.update(d for d in c.dirs if "/" not in d)
+            names = sorted(entries, key=lambda n: n.encode())
         else:
-            names = sorted(c.objects, key=lambda n: n.encode())
+            # S3 lists direct children only: nested keys are left out (s3.rs list_dir)
+            names = sorted((n for n in c.objects if "/" not in n), key=lambda n: n.encode())
         return Ok(ObjectNamesRep(list(names))), Ok(names)     # the whole list is recorded
 
     return _recorded(env, bs, rep, "list-objects", READ_REMOTE, rep.name, run,
@@ -174,12 +250,29 @@ def list_objects(env: Any, rep: ContainerRep) -> Ok[ObjectNamesRep] | Err[str]:
 @implements(CONTAINER, "[method]container.delete-object")
 def delete_object(env: Any, rep: ContainerRep, obj: str) -> Ok[None] | Err[str]:
     """Golem's broken delete: the object is never removed (§2.3)."""
-    bs = _bs(env, "[method]container.delete-object")
+    fn = "[method]container.delete-object"
+    bs = _bs(env, fn)
 
     def run() -> tuple[Any, Any]:
+        problem = _names(bs, rep, obj, fn)
+        if problem is not None:
+            return _same(Err(problem))
         c = _state(bs, rep)
-        if bs.backend == "fs" and c is not None and obj in c.objects:
-            return _same(Err("Not a directory (os error 20)"))
+        if c is None:
+            return _same(Ok(None))
+        if bs.backend == "s3":
+            # delete_dir lists the keys under `<container>/<obj>/`: only nested objects go
+            prefix = obj + "/"
+            for n in [n for n in c.objects if n.startswith(prefix)]:
+                del c.objects[n]
+            return _same(Ok(None))
+        kind = c.resolve(obj)       # FS: remove_dir_all(<container>/<obj>)
+        if kind in ("file", "notdir"):
+            return _same(Err(ENOTDIR))
+        if kind == "dir":
+            c.remove_tree(obj)
+            if c.is_top_level_entry(obj):
+                c.created_ms = bs.now_ms()
         return _same(Ok(None))
 
     return _recorded(env, bs, rep, "delete-object", WRITE_REMOTE, (rep.name, obj), run)
@@ -199,6 +292,9 @@ def delete_objects(env: Any, rep: ContainerRep, names: list[str]) -> Ok[None] | 
 
 def _delete_objects(bs: BlobStore, rep: ContainerRep, names: list[str],
                     fn: str) -> Ok[None] | Err[str]:
+    for n in names:             # names Golem's result is undetermined for trap up front;
+        if _names(bs, rep, n, fn) is not None:
+            break               # an FS root-check error comes in order, below
     c = _state(bs, rep)
     if bs.backend == "s3":
         if not names:
@@ -210,23 +306,34 @@ def _delete_objects(bs: BlobStore, rep: ContainerRep, names: list[str],
             if c is not None:
                 c.objects.pop(n, None)
         return Ok(None)
-    for n in names:
-        if c is None or n not in c.objects:
-            return Err(f'Failed to delete file at "{bs.host_path(rep.project, rep.name, n)}": '
-                       f"{ENOENT}")
+    for n in names:             # remove_file each in order; stop at the first failure
+        problem = _names(bs, rep, n, fn)
+        if problem is not None:
+            return Err(problem)
+        kind = "missing" if c is None else c.resolve(n)
+        if kind != "file":
+            reason = {"missing": ENOENT, "notdir": ENOTDIR, "dir": EISDIR}[kind]
+            return Err(f"Failed to delete file at {bs.quoted_path(rep.project, rep.name, n)}: "
+                       f"{reason}")
+        assert c is not None
         del c.objects[n]
-        c.created_ms = bs.now_ms()
+        if c.is_top_level_entry(n):
+            c.created_ms = bs.now_ms()
     return Ok(None)
 
 
 @implements(CONTAINER, "[method]container.has-object")
 def has_object(env: Any, rep: ContainerRep, obj: str) -> Ok[bool]:
     """Whether the object exists; false for a missing container (§2.3)."""
-    bs = _bs(env, "[method]container.has-object")
+    fn = "[method]container.has-object"
+    bs = _bs(env, fn)
 
     def run() -> tuple[Any, Any]:
+        problem = _names(bs, rep, obj, fn)
+        if problem is not None:
+            return _same(Err(problem))
         c = _state(bs, rep)
-        return _same(Ok(c is not None and obj in c.objects))
+        return _same(Ok(c is not None and obj in c.objects))   # a directory is no object
 
     return _recorded(env, bs, rep, "has-object", READ_REMOTE, (rep.name, obj), run)
 
@@ -234,12 +341,23 @@ def has_object(env: Any, rep: ContainerRep, obj: str) -> Ok[bool]:
 @implements(CONTAINER, "[method]container.object-info")
 def object_info(env: Any, rep: ContainerRep, obj: str) -> Ok[dict[str, Any]] | Err[str]:
     """``{name, container, created-at: last-modified ms, size}`` (§2.3)."""
-    bs = _bs(env, "[method]container.object-info")
+    fn = "[method]container.object-info"
+    bs = _bs(env, fn)
 
     def run() -> tuple[Any, Any]:
+        problem = _names(bs, rep, obj, fn)
+        if problem is not None:
+            return _same(Err(problem))
         c = _state(bs, rep)
         blob = c.objects.get(obj) if c is not None else None
         if blob is None:
+            if bs.backend == "fs" and c is not None and obj in c.dirs:
+                raise Trap(f"object-info({obj!r}) on container {rep.name!r}: {obj!r} is a "
+                           f"directory (of nested objects) on Golem's FS backend, whose "
+                           f"metadata is reported as an object: its size is the host file "
+                           f"system's directory size, not determined "
+                           f"(golem-service-base/src/storage/blob/fs.rs get_metadata)",
+                           interface=CONTAINER, function=fn)
             return _same(Err(NO_OBJECT))
         return _same(Ok({"name": obj, "container": rep.name, "created_at": blob.modified_ms,
                          "size": blob.size}))
@@ -250,9 +368,13 @@ def object_info(env: Any, rep: ContainerRep, obj: str) -> Ok[dict[str, Any]] | E
 @implements(CONTAINER, "[method]container.clear")
 def clear(env: Any, rep: ContainerRep) -> Ok[None]:
     """Golem's ``clear`` deletes the container itself, not only its objects (§2.3)."""
-    bs = _bs(env, "[method]container.clear")
+    fn = "[method]container.clear"
+    bs = _bs(env, fn)
 
     def run() -> tuple[Any, Any]:
+        problem = _names(bs, rep, None, fn)
+        if problem is not None:     # recorded, then `?` (§2.3): a trap
+            return Trap(problem, interface=CONTAINER, function=fn), Err(problem)
         bs._ns(rep.project).pop(rep.name, None)
         return _same(Ok(None))
 

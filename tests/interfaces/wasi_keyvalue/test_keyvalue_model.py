@@ -1,12 +1,22 @@
 """A hypothesis state machine driving wasi:keyvalue through the generated bindings against
-a plain-dict model of Golem's semantics (docs/golem-io-semantics.md §1.2-§1.4, §1.8)."""
+a plain-dict model of Golem's semantics (docs/golem-io-semantics.md §1.2-§1.4, §1.8),
+including storage failures injected with ``golem.keyvalue.fail(...)`` (§0.2, §0.3, §1.7):
+a failed call returns ``Err(error)`` whose ``trace()`` is the message (``keys`` and
+``trap=True`` failures trap), is recorded in the oplog as ``Err(message)``, and changes
+nothing - the reference model is left as it was and the store must still equal it."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import pytest
 from hypothesis import settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 import golem_fakes
+from golem_fakes import Trap
+from golem_fakes.bindings.result import Err
 
 golem_fakes.install()
 from wit_world.imports import eventual, eventual_batch, wasi_keyvalue_types as types  # noqa: E402
@@ -14,6 +24,21 @@ from wit_world.imports import eventual, eventual_batch, wasi_keyvalue_types as t
 BUCKETS = st.sampled_from(["", "a", "B"])
 KEYS = st.sampled_from(["", "k", "K", "Mid", "alpha", "é", "z z"])
 VALUES = st.lists(st.binary(max_size=6), max_size=3)
+FUNCTIONS = ["get", "set", "delete", "exists", "get-many", "keys", "set-many", "delete-many"]
+MESSAGES = st.sampled_from(["error returned from database: database is locked",
+                            "Broken pipe (os error 32)", "IO error: disk full"])
+
+
+@dataclass
+class Fault:
+    """The model of one ``golem.keyvalue.fail(...)`` declaration."""
+
+    message: str
+    functions: frozenset[str] | None
+    buckets: frozenset[str] | None
+    times: int | None
+    trap: bool
+    hits: int = 0
 
 
 class KeyValueModel(RuleBasedStateMachine):
@@ -25,12 +50,63 @@ class KeyValueModel(RuleBasedStateMachine):
         self.golem.__enter__()
         self.model: dict[str, dict[str, bytes]] = {}
         self.outgoing: list[tuple[object, bytes]] = []   # (handle, model of its buffer)
+        self.faults: list[Fault] = []                     # declaration order
 
     def teardown(self) -> None:
         self.golem.__exit__(None, None, None)
 
     def _bucket(self, name: str):
         return types.Bucket.open_bucket(name)
+
+    # --- fault injection ---------------------------------------------------------------
+
+    @rule(message=MESSAGES,
+          functions=st.none() | st.frozensets(st.sampled_from(FUNCTIONS), min_size=1,
+                                              max_size=3),
+          buckets=st.none() | st.frozensets(BUCKETS, min_size=1, max_size=2),
+          times=st.none() | st.integers(1, 3), trap=st.booleans())
+    def inject_fault(self, message: str, functions: frozenset[str] | None,
+                     buckets: frozenset[str] | None, times: int | None, trap: bool) -> None:
+        self.golem.keyvalue.fail(message, functions=functions, buckets=buckets, times=times,
+                                 trap=trap)
+        self.faults.append(Fault(message, functions, buckets, times, trap))
+
+    @rule()
+    def clear_faults(self) -> None:
+        self.golem.keyvalue.clear_failures()
+        self.faults.clear()
+
+    def _expected_fault(self, function: str, bucket: str) -> Fault | None:
+        """The first declared fault matching the call, one use consumed (the documented
+        rule of ``golem.keyvalue.fail``)."""
+        for f in self.faults:
+            if ((f.functions is None or function in f.functions)
+                    and (f.buckets is None or bucket in f.buckets)):
+                f.hits += 1
+                if f.times is not None and f.hits >= f.times:
+                    self.faults.remove(f)
+                return f
+        return None
+
+    def _call(self, function: str, bucket: str, call: Callable[[], Any]) -> tuple[bool, Any]:
+        """Run one storage call; ``(True, result)``, or ``(False, None)`` after checking
+        that the injected fault reached the worker and was recorded."""
+        fault = self._expected_fault(function, bucket)
+        if fault is None:
+            return True, call()
+        before = len(self.golem.oplog())
+        if fault.trap or function == "keys":              # keys: record, then `?` (§1.4)
+            with pytest.raises(Trap) as trapped:
+                call()
+            assert fault.message in str(trapped.value)
+        else:
+            with pytest.raises(Err) as err:
+                call()
+            assert err.value.value.trace() == fault.message
+        entries = list(self.golem.oplog())
+        assert len(entries) == before + 1
+        assert entries[-1]["response"] == Err(fault.message)
+        return False, None
 
     @rule(backend=st.sampled_from(["sqlite", "redis"]))
     def switch_backend(self, backend: str) -> None:
@@ -55,43 +131,55 @@ class KeyValueModel(RuleBasedStateMachine):
     @rule(bucket=BUCKETS, key=KEYS, i=st.integers(0, 100))
     def set(self, bucket: str, key: str, i: int) -> None:
         o, buf = self.outgoing[i % len(self.outgoing)]
-        eventual.set(self._bucket(bucket), key, o)
-        self.model.setdefault(bucket, {})[key] = buf
+        b = self._bucket(bucket)
+        ok, _ = self._call("set", bucket, lambda: eventual.set(b, key, o))
+        if ok:
+            self.model.setdefault(bucket, {})[key] = buf
 
     @precondition(lambda self: self.outgoing)
     @rule(bucket=BUCKETS, pairs=st.lists(st.tuples(KEYS, st.integers(0, 100)), max_size=4))
     def set_many(self, bucket: str, pairs: list[tuple[str, int]]) -> None:
         chosen = [(k, self.outgoing[i % len(self.outgoing)]) for k, i in pairs]
-        eventual_batch.set_many(self._bucket(bucket), [(k, o) for k, (o, _) in chosen])
-        for k, (_, buf) in chosen:
+        b = self._bucket(bucket)
+        ok, _ = self._call("set-many", bucket,
+                           lambda: eventual_batch.set_many(b, [(k, o) for k, (o, _) in chosen]))
+        for k, (_, buf) in (chosen if ok else []):
             self.model.setdefault(bucket, {})[k] = buf
 
     @rule(bucket=BUCKETS, key=KEYS)
     def delete(self, bucket: str, key: str) -> None:
-        eventual.delete(self._bucket(bucket), key)
-        self.model.get(bucket, {}).pop(key, None)
+        b = self._bucket(bucket)
+        if self._call("delete", bucket, lambda: eventual.delete(b, key))[0]:
+            self.model.get(bucket, {}).pop(key, None)
 
     @rule(bucket=BUCKETS, keys=st.lists(KEYS, max_size=4))
     def delete_many(self, bucket: str, keys: list[str]) -> None:
-        eventual_batch.delete_many(self._bucket(bucket), keys)
-        for k in keys:
+        b = self._bucket(bucket)
+        ok, _ = self._call("delete-many", bucket, lambda: eventual_batch.delete_many(b, keys))
+        for k in (keys if ok else []):
             self.model.get(bucket, {}).pop(k, None)
 
     @rule(bucket=BUCKETS, key=KEYS)
     def get_and_exists(self, bucket: str, key: str) -> None:
         b = self._bucket(bucket)
         expected = self.model.get(bucket, {}).get(key)
-        v = eventual.get(b, key)
-        assert (v is None) == (expected is None)
-        if v is not None:
-            assert v.incoming_value_size() == len(expected)
-            assert v.incoming_value_consume_sync() == expected
-            assert v.incoming_value_consume_sync() == b""
-        assert eventual.exists(b, key) is (expected is not None)
+        ok, v = self._call("get", bucket, lambda: eventual.get(b, key))
+        if ok:
+            assert (v is None) == (expected is None)
+            if v is not None:
+                assert v.incoming_value_size() == len(expected)
+                assert v.incoming_value_consume_sync() == expected
+                assert v.incoming_value_consume_sync() == b""
+        ok, exists = self._call("exists", bucket, lambda: eventual.exists(b, key))
+        if ok:
+            assert exists is (expected is not None)
 
     @rule(bucket=BUCKETS, keys=st.lists(KEYS, max_size=5))
     def get_many(self, bucket: str, keys: list[str]) -> None:
-        got = eventual_batch.get_many(self._bucket(bucket), keys)
+        b = self._bucket(bucket)
+        ok, got = self._call("get-many", bucket, lambda: eventual_batch.get_many(b, keys))
+        if not ok:
+            return
         data = self.model.get(bucket, {})
         seen: set[str] = set()
         expected = []
@@ -107,7 +195,10 @@ class KeyValueModel(RuleBasedStateMachine):
         expected = list(data)
         if self.golem.keyvalue.backend == "sqlite":
             expected.sort(key=lambda k: k.encode())
-        assert eventual_batch.keys(self._bucket(bucket)) == expected
+        b = self._bucket(bucket)
+        ok, got = self._call("keys", bucket, lambda: eventual_batch.keys(b))
+        if ok:
+            assert got == expected
 
     @invariant()
     def storage_matches_model(self) -> None:
