@@ -324,3 +324,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
                 seeding.describe(item.nodeid, seed, item.config.stash[_global_seed_key],
                                  marker_seed=from_marker)))
     return report
+
+
+@pytest.hookimpl(wrapper=True, trylast=True)
+def pytest_runtest_call(item: pytest.Item) -> Any:
+    """pytest swaps ``sys.stdout`` / ``sys.stderr`` between test phases (its output
+    capture); inside the call phase, wrap them again in golem-fakes' ``print()`` tee if a
+    Golem is entered (the fixture's), so worker code's ``print`` reaches the worker's
+    stdout as it would inside a component (``golem_fakes/state/stdio.py``)."""
+    from golem_fakes.state.stdio import ensure_tee
+
+    ensure_tee()
+    return (yield)

@@ -34,6 +34,8 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from golem_fakes.state.stdio import StdioTee
+
 if TYPE_CHECKING:  # pragma: no cover
     from golem_fakes.state.golem import Golem
     from golem_fakes.state.registry import Worker
@@ -138,6 +140,11 @@ class Console:
     #: shows worker output of a failing test). Set to ``False`` on the class or on one
     #: console to only capture.
     echo: bool = True
+    #: Record what worker code writes with ``print()`` (``sys.stdout`` / ``sys.stderr``)
+    #: as stdout / stderr of this worker, as the component's CPython would write it to
+    #: ``wasi:cli/stdout`` (see :mod:`golem_fakes.state.stdio`). Set to ``False`` on the
+    #: class or on one console to record only writes through the bindings.
+    capture_print: bool = True
 
     def __init__(self, golem: "Golem", worker: "Worker") -> None:
         self.golem = golem
@@ -194,20 +201,24 @@ class Console:
 
     # --- host side ---------------------------------------------------------------
 
-    def write(self, stream: Stream, data: bytes | bytearray | memoryview) -> None:
+    def write(self, stream: Stream, data: bytes | bytearray | memoryview, *,
+              echo: bool | None = None) -> None:
         """Capture one write to the worker's stdout / stderr: keep the bytes, append the
         oplog ``log`` entry (level ``stream``, empty context, UTF-8 text with invalid
-        sequences replaced, §5.6) and echo them if :attr:`echo` is set."""
+        sequences replaced, §5.6) and echo them if :attr:`echo` is set (``echo=False``:
+        the text was ``print``ed and already went to ``sys.stdout``)."""
         chunk = bytes(data)
         if not chunk:
             return
         cap = self._out if stream == "stdout" else self._err
         cap.chunks.append(chunk)
         self._oplog_log(stream, "", chunk.decode("utf-8", "replace"))
-        if self.echo:
+        if self.echo if echo is None else echo:
             text = cap.decoder.decode(chunk)
             if text:
                 target = sys.stdout if stream == "stdout" else sys.stderr
+                # past the print() tee (state/stdio.py): these bytes are recorded already
+                target = getattr(target, "wrapped", target) if isinstance(target, StdioTee) else target
                 if target is not None:
                     target.write(text)
 

@@ -41,6 +41,7 @@ from golem_fakes.state.invocation import (
 from golem_fakes.state.oplog import Oplog, ReplayRequired
 from golem_fakes.state.promises import Deadlock, Promise, PromiseKey, PromiseStore
 from golem_fakes.state.registry import Component, Worker, WorkerRegistry, WorkerStatus
+from golem_fakes.state.stdio import tee_streams, untee_streams
 
 if TYPE_CHECKING:
     from golem_fakes.state.blobstore import BlobStore
@@ -121,6 +122,7 @@ class _Activation:
     def __enter__(self) -> Invocation | PendingInvocation:
         g = self.golem
         Environment.__enter__(g)
+        tee_streams()  # print() in worker code reaches its stdout (state/stdio.py)
         try:
             cur = current_invocation.get()
             if self.worker is None and cur is not None and cur.golem is g:
@@ -140,6 +142,7 @@ class _Activation:
             self.token = current_invocation.set(inv)
             return inv
         except BaseException:
+            untee_streams()
             Environment.__exit__(g)
             raise
 
@@ -159,6 +162,7 @@ class _Activation:
                 if inv is not None:
                     g._end_invocation(inv, exc)
         finally:
+            untee_streams()
             Environment.__exit__(g)
 
 
