@@ -34,7 +34,7 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from golem_fakes.state.stdio import StdioTee
+from golem_fakes.state.stdio import StdioTee, passing_on
 
 if TYPE_CHECKING:  # pragma: no cover
     from golem_fakes.state.golem import Golem
@@ -231,8 +231,12 @@ class Console:
         lg = self.logger
         pylevel = PYTHON_LEVELS[level]
         if lg.isEnabledFor(pylevel):
-            forward(lg, pylevel, level, context, message,
-                    f"{self.worker.component.name}/{self.worker.name}")
+            token = passing_on.set(True)  # a handler printing it is not worker output
+            try:
+                forward(lg, pylevel, level, context, message,
+                        f"{self.worker.component.name}/{self.worker.name}")
+            finally:
+                passing_on.reset(token)
 
     def _oplog_log(self, level: str, context: str, message: str) -> None:
         g = self.golem

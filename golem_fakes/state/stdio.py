@@ -27,6 +27,7 @@ from __future__ import annotations
 import io
 import sys
 import threading
+from contextvars import ContextVar
 from typing import Any, Literal
 
 from golem_fakes.state.invocation import Invocation, current_invocation
@@ -37,6 +38,11 @@ Stream = Literal["stdout", "stderr"]
 
 _LOCK = threading.Lock()
 _DEPTH = 0
+
+#: Set while golem-fakes itself writes to the streams on the worker's behalf (echoing,
+#: forwarding ``wasi:logging`` records to Python's ``logging``, whose last-resort
+#: handler prints to ``sys.stderr``): such text is not the worker's output.
+passing_on: ContextVar[bool] = ContextVar("golem_fakes_stdio_passing_on", default=False)
 
 
 class StdioTee(io.TextIOBase):
@@ -91,7 +97,7 @@ def record(stream: Stream, text: str) -> None:
     """Record ``text`` in the console of the worker whose invocation is current, if
     any (nothing outside an invocation)."""
     inv = current_invocation.get()
-    if inv is None:
+    if inv is None or passing_on.get():
         return
     golem = inv.golem
     if type(inv) is not Invocation:

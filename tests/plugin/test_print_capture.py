@@ -75,3 +75,32 @@ def test_print_outside_pytest_is_recorded_and_passed_on() -> None:
         sys.stdout = old
     assert buf.getvalue() == "hi\nthere\nafter\n"
     assert g.console().stdout == b"hi\nthere\n"
+
+
+def test_forwarded_log_records_are_not_worker_stderr() -> None:
+    """Python's last-resort handler prints forwarded ``wasi:logging`` warnings to
+    ``sys.stderr``; that text is Golem's log, not the worker's stderr."""
+    import io
+    import logging
+    import sys
+
+    import golem_fakes
+
+    golem_fakes.install()
+    from wit_world.imports import logging as wasi_logging
+
+    buf = io.StringIO()
+    old, sys.stderr = sys.stderr, buf
+    saved = (logging.lastResort, logging.root.handlers[:])
+    logging.root.handlers.clear()                     # so the last-resort handler runs
+    logging.lastResort = logging._StderrHandler(logging.WARNING)  # the stdlib default
+    try:
+        g = golem_fakes.Golem()
+        with g:
+            wasi_logging.log(wasi_logging.Level.ERROR, "ctx", "boom")
+            logging.getLogger("worker.code").error("own")   # the worker's own logging
+    finally:
+        sys.stderr = old
+        logging.lastResort, logging.root.handlers[:] = saved[0], saved[1]
+    assert "boom" in buf.getvalue() and "own" in buf.getvalue()
+    assert g.console().stderr == b"own\n"
