@@ -17,6 +17,13 @@ What the real host does (wasmtime's WASI host, ``crates/wasi-io`` and
   per call in wasmtime; Golem's is a plain write and flush, limited by the permit.
 * a failing source/sink gives ``last-operation-failed(error)`` once, then ``closed``.
 * a pollable is ready when the operation it stands for would not block.
+* a pollable made by a stream's ``subscribe`` is a *child* of the stream in the
+  resource table (wasmtime ``crates/wasi-io/src/poll.rs`` ``subscribe``:
+  ``table.push_child(pollable, &stream)``): dropping the stream while such a pollable
+  is alive traps with ``resource has children``. Stream reps count their live child
+  pollables in ``children`` (:class:`PollableRep` with ``parent=``); file streams and
+  directory-entry streams are no children of their descriptor (wasmtime's p2
+  filesystem host uses plain ``push``).
 
 Data is handled zero-copy where possible: :meth:`InputStreamRep.from_bytes` slices a
 ``memoryview``; :meth:`OutputStreamRep.to_chunks` keeps the written chunks in a list
@@ -26,10 +33,11 @@ and joins them once in :meth:`OutputStreamRep.getvalue`.
 from __future__ import annotations
 
 import itertools
-from typing import Callable
+from typing import Any, Callable
 
-__all__ = ["InputStreamRep", "FileInputStreamRep", "OutputStreamRep", "PollableRep",
-           "StreamErrorRep", "DEFAULT_BUDGET", "BLOCKING_WRITE_LIMIT", "BLOCKING_ATTEMPTS"]
+__all__ = ["InputStreamRep", "FileInputStreamRep", "OutputStreamRep", "FileOutputStreamRep",
+           "PollableRep", "StreamErrorRep", "DEFAULT_BUDGET", "BLOCKING_WRITE_LIMIT",
+           "BLOCKING_ATTEMPTS"]
 
 #: Bytes ``check-write`` permits by default.
 DEFAULT_BUDGET = 4096
@@ -80,6 +88,8 @@ class InputStreamRep:
         self.closed = False
         self.failure: str | None = None
         self.name = name or f"input-stream#{next(_ids)}"
+        #: Live pollables made by ``subscribe`` (children in wasmtime's resource table).
+        self.children = 0
 
     @classmethod
     def from_bytes(cls, data: bytes | bytearray | memoryview, *,
@@ -166,10 +176,15 @@ class FileInputStreamRep(InputStreamRep):
       once; ``blocking-read(0)`` then reads nothing, which wasmtime takes for the end
       of the file: the stream is ``closed`` from then on.
 
+    * a failing background read (the source sets ``failure`` and returns ``b""``) is
+      reported only after a wait, like its data: until then ``read`` returns ``[]``;
+      afterwards the next operation gets ``last-operation-failed``, then ``closed``
+      (probe ``streams.file_read_failure_after_wait``).
+
     Here the "background" read runs when it starts (nothing runs concurrently in a
     test), so its bytes are those of the file at that moment, as with wasmtime's
     immediately scheduled blocking task. ``read`` is the source as for
-    :class:`InputStreamRep` (``b""`` after setting ``failure`` reports an error).
+    :class:`InputStreamRep`.
     """
 
     _IDLE, _WAITING, _DATA = 0, 1, 2
@@ -180,11 +195,17 @@ class FileInputStreamRep(InputStreamRep):
         self._state = self._IDLE
         self._result: bytes | memoryview | None = None  # of the read in flight
         self._buf: memoryview | None = None
+        self._error: str | None = None  # failure of the read in flight
 
     def _background(self, n: int) -> bytes | memoryview | None:
-        """wasmtime ``FileInputStream::blocking_read``: 0 bytes read → end of file."""
+        """wasmtime ``FileInputStream::blocking_read``: 0 bytes read → end of file. A
+        failure the source reports (by setting ``failure``) is held back as the read's
+        result (``b""``): wasmtime's ``ReadState::Error`` is reached only by waiting."""
         data = self._read(n) if n > 0 else None
-        if data is not None and not len(data) and self.failure is None:
+        if self.failure is not None:
+            self._error, self.failure = self.failure, None
+            return b""
+        if data is not None and not len(data):
             data = None
         return data
 
@@ -195,7 +216,8 @@ class FileInputStreamRep(InputStreamRep):
         elif len(data):
             self._buf = memoryview(data).cast("B") if not isinstance(data, memoryview) else data
             self._state = self._DATA
-        else:  # failed: ``failure`` is reported by the next operation
+        else:  # failed: the next operation reports it (``last-operation-failed``), then closed
+            self.failure, self._error = self._error, None
             self._state = self._IDLE
 
     def wait(self) -> None:
@@ -227,8 +249,10 @@ class FileInputStreamRep(InputStreamRep):
         """wasmtime ``FileInputStream::blocking_read``: wait, read ``n`` bytes now if
         nothing is buffered, then ``read``."""
         self.wait()
-        if self._state == self._IDLE and not self.closed:
+        if self._state == self._IDLE and not self.closed and self.failure is None:
             self._settle(self._background(n))
+        if self.failure is not None:
+            return b""  # the caller reports ``failure``
         return self.take(n)
 
     def is_ready(self) -> bool:
@@ -278,10 +302,15 @@ class OutputStreamRep:
         self.budget = budget
         self.permit = budget
         self.blocking_limit = budget if blocking_limit is None else blocking_limit
+        #: The most ``blocking-write-zeroes-and-flush`` accepts (as ``blocking_limit``
+        #: unless a subclass says otherwise).
+        self.zeroes_limit = self.blocking_limit
         self.closed = False
         self.failure: str | None = None
         self.name = name or f"output-stream#{next(_ids)}"
         self._chunks: list[bytes] | None = None
+        #: Live pollables made by ``subscribe`` (children in wasmtime's resource table).
+        self.children = 0
 
     @classmethod
     def to_chunks(cls, *, budget: int = DEFAULT_BUDGET, name: str | None = None) -> "OutputStreamRep":
@@ -317,20 +346,126 @@ class OutputStreamRep:
         if self._flush is not None:
             self._flush()
 
+    #: A write is in flight: the stream accepts no write until the guest waits
+    #: (only :class:`FileOutputStreamRep` ever sets it).
+    busy = False
+
+    def wait(self) -> None:
+        """Complete what is in flight (wasmtime ``Pollable::ready``); the sink here
+        consumes writes at once, so there is nothing to wait for."""
+
+    def is_ready(self) -> bool:
+        """The ``subscribe`` pollable: writing is permitted, or the stream is
+        closed/failed (then the next operation reports it)."""
+        return self.closed or self.failure is not None or self.permit > 0
+
     def __repr__(self) -> str:
         return f"OutputStreamRep({self.name!r}, closed={self.closed})"
 
 
+class FileOutputStreamRep(OutputStreamRep):
+    """An output stream with the state machine of wasmtime's ``FileOutputStream``
+    (``crates/wasi/src/p2/filesystem.rs``, the same in v33.0.0 — linked by Golem
+    v1.3.0-dev.25 — and in wasmtime-py 50; checked by the ``streams.file_write_*``
+    probes), behind ``write-via-stream`` / ``append-via-stream``.
+
+    * ``write`` starts a background write and the stream is *busy* until the guest
+      waits — ``subscribe`` + ``ready``/``block``/``poll``, ``blocking-flush``,
+      ``blocking-splice``, ``blocking-write-zeroes-and-flush``. While busy
+      ``check-write`` answers 0, ``flush`` succeeds, and another ``write`` (even of
+      no bytes) traps: ``write not permitted: check_write not called first``.
+      ``write-zeroes`` is a write (it traps too) and ``splice`` writes nothing (its
+      permit is 0).
+    * a failing write (the sink sets ``failure``) is reported only after the wait: the
+      next ``check-write`` / ``flush`` / ``blocking-flush`` gets
+      ``last-operation-failed``, then ``closed``; a ``write`` before that report traps
+      like a write on a busy stream.
+    * wasmtime's own blocking writes (``blocking-write-zeroes-and-flush`` — at most
+      :data:`BLOCKING_WRITE_LIMIT` zeroes, ``crates/wasi-io/src/impls.rs`` — and the
+      write of ``blocking-splice``) wait first, write, and leave the stream ready.
+      Golem's ``blocking-write-and-flush`` is instead its own ``write`` followed by
+      ``blocking-flush`` (``golem-worker-executor/src/durable_host/io/streams.rs``
+      at v1.3.0-dev.25): no 4096-byte cap (``blocking_limit`` is unbounded), and on a
+      busy stream it traps like a second write, where plain wasmtime would wait.
+
+    Here the background write happens when it starts (nothing runs concurrently in a
+    test): its bytes are in the file at once, as with wasmtime's immediately scheduled
+    blocking task, and dropping a busy stream loses nothing (wasmtime's ``cancel``
+    waits for the write too).
+    """
+
+    def __init__(self, write: Callable[[memoryview], None], *,
+                 flush: Callable[[], None] | None = None, budget: int = DEFAULT_BUDGET,
+                 name: str | None = None) -> None:
+        super().__init__(write, flush=flush, budget=budget, name=name,
+                         blocking_limit=(1 << 64) - 1)
+        self.zeroes_limit = BLOCKING_WRITE_LIMIT
+        self._error: str | None = None  # failure of the write in flight
+
+    @property  # type: ignore[override]
+    def permit(self) -> int:
+        """What ``check-write`` answers: 0 while a write is in flight."""
+        return 0 if self.busy else self.budget
+
+    @permit.setter
+    def permit(self, value: int) -> None:
+        self.budget = value
+
+    def emit(self, data: memoryview) -> None:
+        """Start the background write of ``data`` (written now); the stream is busy."""
+        if len(data):
+            self._write(data)
+            if self.failure is not None:
+                self._error, self.failure = self.failure, None
+        self.busy = True
+
+    def wait(self) -> None:
+        """wasmtime ``Pollable for FileOutputStream``: the write in flight completes;
+        its failure (if any) becomes the stream's ``failure``."""
+        if self.busy:
+            self.busy = False
+            if self._error is not None:
+                self.failure, self._error = self._error, None
+
+    def is_ready(self) -> bool:
+        """A file stream always becomes ready by waiting."""
+        self.wait()
+        return True
+
+    def __repr__(self) -> str:
+        return f"FileOutputStreamRep({self.name!r}, closed={self.closed}, busy={self.busy})"
+
+
 class PollableRep:
     """Rep of ``wasi:io/poll@0.2.3`` ``pollable``: ``ready()`` says whether the event it
-    stands for has happened (the operation would not block)."""
+    stands for has happened (the operation would not block).
 
-    def __init__(self, ready: Callable[[], bool], *, name: str | None = None) -> None:
+    ``parent`` (optional) is the resource rep whose ``subscribe`` made it — a stream
+    rep, or any object with an integer ``children`` attribute: the pollable counts as
+    its child until :meth:`release` (called by ``[resource-drop]pollable``), and the
+    parent's drop traps while it has children (wasmtime ``ResourceTable``:
+    ``resource has children``)."""
+
+    #: The rep this pollable is a child of (``None``: no parent).
+    parent: Any = None
+
+    def __init__(self, ready: Callable[[], bool], *, name: str | None = None,
+                 parent: Any = None) -> None:
         self._ready = ready
         self.name = name or f"pollable#{next(_ids)}"
+        if parent is not None:
+            self.parent = parent
+            parent.children += 1
 
     def ready(self) -> bool:
         return bool(self._ready())
+
+    def release(self) -> None:
+        """The pollable was dropped: it is no longer a child of its parent (once)."""
+        parent = self.parent
+        if parent is not None:
+            self.parent = None
+            parent.children -= 1
 
     def __repr__(self) -> str:
         return f"PollableRep({self.name!r})"

@@ -85,15 +85,18 @@ EXPECTED_OVERRIDES: dict[str, dict[str, Any]] = {
         "wasmtime": {"outcome": "ok"},
         "why": "golem-io-semantics.md §5.6: stdin traps 'standard input is disabled'",
     },
-    "cli.stdout_blocking_write_4097": {
-        # Golem's blocking-write-and-flush is its own write + blocking-flush
-        # (golem-worker-executor/src/durable_host/io/streams.rs at v1.3.0-dev.25), and its
-        # write on stdout/stderr only emits the StdOut event: wasmtime's 4096-byte cap
-        # (and check-write budget) never applies, so Golem accepts the 4097 bytes.
-        "golem": {"outcome": "ok", "lines": ["before", "not reached"],
-                  "stdout": "y" * 4096 + "\n", "stderr": ""},
-        "wasmtime": {"outcome": "trap"},
-        "why": "golem-io-semantics.md §5.6: stdout writes become events, no wasmtime cap",
+    "streams.file_write_then_blocking_write_and_flush": {
+        # Golem v1.3.0-dev.25 golem-worker-executor/src/durable_host/io/streams.rs:213-222:
+        # blocking-write-and-flush is Golem's own `write` (for a file stream wasmtime's
+        # FileOutputStream::write, which traps "write not permitted: check_write not
+        # called first" while the previous write is in flight) + `blocking-flush`.
+        # wasmtime's own blocking-write-and-flush (crates/wasi/src/p2/filesystem.rs
+        # FileOutputStream::blocking_write_and_flush) first waits for that write.
+        "golem": {"outcome": "trap", "lines": []},
+        "wasmtime": {"outcome": "ok", "lines": ["before", "blocking-write-and-flush: ok None",
+                                                "content: b'abcd'"]},
+        "why": "Golem's blocking-write-and-flush is write + blocking-flush (durable_host/io/"
+               "streams.rs, v1.3.0-dev.25): on a busy file stream its write traps",
     },
 }
 
@@ -102,18 +105,12 @@ EXPECTED_OVERRIDES: dict[str, dict[str, Any]] = {
 #: in the fake). The test xfails with the reason while the outputs differ and fails
 #: once they agree, so the entry gets removed.
 KNOWN_GAPS: dict[str, str] = {
-    "streams.drop_stream_with_live_pollable": (
-        "wasmtime's resource table refuses to drop a stream while a pollable made by its "
-        "subscribe is alive (trap 'resource has children'); the fake does not track "
-        "child resources (a drop happens in a finalizer there, where a trap cannot "
-        "propagate)"),
-    "streams.write_twice_without_check_write": (
-        "wasmtime's FileOutputStream (v33, which Golem links, and v50) is busy after a "
-        "write until the guest waits (check-write then answers 0, a second write traps "
-        "'write not permitted: check_write not called first'); the fake's file output "
-        "stream completes writes at once. Golem's blocking-write-and-flush is its own "
-        "write + blocking-flush (durable_host/io/streams.rs:213, v1.3.0-dev.25), so there "
-        "a blocking-write-and-flush after an unawaited write traps too"),
+    "streams.gc_drop_stream_before_pollable": (
+        "a stream dropped by the garbage collector (`del stream`) while a pollable of its "
+        "subscribe is alive traps in wasmtime ('resource has children'); in golem-fakes "
+        "that drop runs in a weakref finalizer (golem_fakes/bindings/runtime.py "
+        "_drop_handle), where an exception cannot reach the worker's code, so the drop "
+        "passes silently (explicit drops trap: streams.drop_stream_with_live_pollable)"),
 }
 
 

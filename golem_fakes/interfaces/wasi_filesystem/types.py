@@ -37,7 +37,9 @@ file; ``blocking-read(0)`` closes the stream). Output streams permit
 ``FILE_WRITE_CAPACITY`` (64 KiB) per ``check-write``; ``blocking-write-and-flush`` has
 no 4096-byte cap under Golem (its own implementation is ``write`` + ``blocking-flush``,
 ``durable_host/io/streams.rs`` at v1.3.0-dev.25, and wasmtime's file ``write`` has no
-size check), so any size is written. A stream on a descriptor not opened for that direction
+size check), so any size is written. Output streams are
+:class:`~golem_fakes.state.streams.FileOutputStreamRep`: busy after a ``write`` until
+the guest waits (``check-write`` 0, a second ``write`` traps). A stream on a descriptor not opened for that direction
 fails with ``last-operation-failed``, whose error ``filesystem-error-code`` maps to
 ``bad-descriptor``.
 """
@@ -67,7 +69,7 @@ from golem_fakes.state.filesystem import (
     metadata_hash,
     rust_join,
 )
-from golem_fakes.state.streams import FileInputStreamRep, OutputStreamRep
+from golem_fakes.state.streams import FileInputStreamRep, FileOutputStreamRep
 
 __all__ = ["FILE_WRITE_CAPACITY", "FsStreamFailure"]
 
@@ -75,8 +77,6 @@ __all__ = ["FILE_WRITE_CAPACITY", "FsStreamFailure"]
 #: measured by the differential probe ``fs_streams.write_stream``; wasmtime's main branch
 #: at e6b33de5 has ``FILE_WRITE_CAPACITY = 1024 * 1024``).
 FILE_WRITE_CAPACITY = 64 * 1024
-#: Golem's ``blocking-write-and-flush`` on a file stream: no cap (module docstring).
-_BLOCKING_LIMIT = (1 << 64) - 1
 
 # descriptor-flags / open-flags / path-flags bits (WIT order)
 _F_READ, _F_WRITE, _F_FSYNC, _F_DSYNC, _F_RSYNC, _F_MUTATE = 1, 2, 4, 8, 16, 32
@@ -221,7 +221,7 @@ def read_via_stream(env: Any, rep: DescriptorRep, offset: int) -> Any:
     return Ok(stream)
 
 
-def _output(rep: DescriptorRep, offset: int | None, name: str) -> OutputStreamRep:
+def _output(rep: DescriptorRep, offset: int | None, name: str) -> FileOutputStreamRep:
     fs, node = rep.fs, rep.node
     state = {"pos": offset, "stream": None}
 
@@ -240,8 +240,7 @@ def _output(rep: DescriptorRep, offset: int | None, name: str) -> OutputStreamRe
         if state["pos"] is not None:
             state["pos"] = pos + n
 
-    stream = OutputStreamRep(write, budget=FILE_WRITE_CAPACITY, name=name,
-                             blocking_limit=_BLOCKING_LIMIT)
+    stream = FileOutputStreamRep(write, budget=FILE_WRITE_CAPACITY, name=name)
     state["stream"] = stream
     return stream
 

@@ -122,3 +122,13 @@ def poll(env: Any, pollables: list[Any]) -> list[int]:
     raise Deadlock(f"poll on [{names}]: none is ready after {BLOCKING_ATTEMPTS} checks and "
                    f"nothing else runs in the test, so the worker would wait forever. "
                    f"Make one of their sources ready before polling.")
+
+
+@implements(POLL, "[resource-drop]pollable")
+def pollable_drop(env: Any, rep: Any) -> None:
+    """Drop a pollable: it stops being a child of the stream whose ``subscribe`` made
+    it (:meth:`~golem_fakes.state.streams.PollableRep.release`), so the stream may be
+    dropped afterwards (wasmtime ``HostPollable::drop`` deletes it from the table)."""
+    release = getattr(rep, "release", None)
+    if release is not None:
+        release()

@@ -20,6 +20,15 @@ which Golem links for every stream (``docs/golem-io-semantics.md`` §5):
   write in permit-sized pieces and flush (a ``closed`` while flushing is ignored);
   ``splice``/``blocking-splice`` move ``min(len, permit)`` bytes, returning 0 when
   nothing is permitted or available.
+* **file output streams** (:class:`~golem_fakes.state.streams.FileOutputStreamRep`,
+  wasmtime ``FileOutputStream``): busy after a ``write`` until the guest waits
+  (``check-write`` 0, a second ``write`` traps ``write not permitted: check_write not
+  called first``); ``blocking-write-and-flush`` is Golem's ``write`` +
+  ``blocking-flush`` (Golem v1.3.0-dev.25 ``durable_host/io/streams.rs``: no size cap,
+  traps on a busy stream), ``blocking-write-zeroes-and-flush`` and ``blocking-splice``
+  are wasmtime's (wait first, at most 4096 zeroes).
+* **drops**: a pollable made by ``subscribe`` is a child of its stream; dropping the
+  stream while it is alive traps ``resource has children`` (:func:`drop_stream`).
 
 Nothing runs beside the worker code in a test, so a blocking call on a source that
 cannot produce data raises :class:`~golem_fakes.state.promises.Deadlock` naming the
@@ -29,6 +38,7 @@ growing buffers.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from golem_fakes.bindings.registry import implements
@@ -39,13 +49,14 @@ from golem_fakes.state.promises import Deadlock
 from golem_fakes.state.streams import (
     BLOCKING_ATTEMPTS,
     FileInputStreamRep,
+    FileOutputStreamRep,
     InputStreamRep,
     OutputStreamRep,
     PollableRep,
     StreamErrorRep,
 )
 
-__all__ = ["read_input", "blocking_read_input", "write_output"]
+__all__ = ["read_input", "blocking_read_input", "write_output", "drop_stream"]
 
 _ZEROES = memoryview(bytes(65536))
 CLOSED = "closed"
@@ -161,14 +172,26 @@ def input_stream_subscribe(env: Any, rep: InputStreamRep) -> PollableRep:
         raise Trap(f"input-stream rep {rep!r} is not a golem_fakes.state.streams.InputStreamRep; "
                    f"behaviours must return InputStreamRep(...) for an input-stream",
                    interface=STREAMS, function="[method]input-stream.subscribe")
-    return PollableRep(rep.is_ready, name=f"subscribe({rep.name})")
+    return PollableRep(rep.is_ready, name=f"subscribe({rep.name})", parent=rep)
 
 
 # ---------------------------------------------------------------- output-stream
 
 
+def _not_permitted(rep: OutputStreamRep, function: str) -> None:
+    """wasmtime ``FileOutputStream::write``: a write while the previous one is in
+    flight (or its failure not yet reported) traps."""
+    if not rep.closed and (rep.busy or rep.failure is not None):
+        raise Trap(f"write not permitted: check_write not called first ({rep.name} is "
+                   f"still writing: wait for it with subscribe + block, blocking-flush "
+                   f"or poll, then call check-write before the next write)",
+                   interface=STREAMS, function=function)
+
+
 def write_output(rep: OutputStreamRep, contents: Any, function: str) -> Any:
     """``write``: trap above the permit, else hand the bytes to the sink."""
+    if isinstance(rep, FileOutputStreamRep):
+        _not_permitted(rep, function)
     err = _output_error(rep, function)
     if err is not None:
         return err
@@ -190,17 +213,24 @@ def _flush(rep: OutputStreamRep, function: str) -> Any:
     return Ok(None)
 
 
-def _check_blocking_limit(rep: OutputStreamRep, n: int, what: str, function: str) -> None:
-    if n > rep.blocking_limit:
-        raise Trap(f"Buffer too large for {what} (expected at most {rep.blocking_limit}): "
+def _check_blocking_limit(rep: OutputStreamRep, n: int, what: str, function: str,
+                          limit: int | None = None) -> None:
+    limit = rep.blocking_limit if limit is None else limit
+    if n > limit:
+        raise Trap(f"Buffer too large for {what} (expected at most {limit}): "
                    f"{n} bytes for {rep.name}; split the data into pieces of at most "
-                   f"{rep.blocking_limit} bytes, or use check-write + write + flush",
+                   f"{limit} bytes, or use check-write + write + flush",
                    interface=STREAMS, function=function)
 
 
 def _wait_writable(rep: OutputStreamRep, function: str) -> None:
-    """wasmtime's ``write_ready().await``: the sink writes synchronously, so only an
-    owner-set permit of 0 can make it wait, and nothing in a test can change that."""
+    """wasmtime's ``write_ready().await``: completes what is in flight (a file
+    stream's background write), then needs a permit; the sink writes synchronously,
+    so only an owner-set permit of 0 can make it wait, and nothing in a test can
+    change that. The caller then reports a failure the wait revealed."""
+    rep.wait()
+    if rep.failure is not None or rep.closed:
+        return
     if rep.permit <= 0:
         raise Deadlock(f"{function} on {rep.name}: check-write permits 0 bytes and nothing "
                        f"else runs in the test to drain the stream, so the worker would wait "
@@ -243,6 +273,15 @@ def output_stream_blocking_write_and_flush(env: Any, rep: OutputStreamRep, conte
     """Write all of ``contents`` (at most the blocking limit) and flush."""
     function = "[method]output-stream.blocking-write-and-flush"
     view = memoryview(contents)
+    if isinstance(rep, FileOutputStreamRep):
+        # Golem (durable_host/io/streams.rs, v1.3.0-dev.25): its own `write` (any
+        # size; traps on a busy stream) followed by its `blocking-flush`.
+        _not_permitted(rep, function)
+        err = _output_error(rep, function)
+        if err is not None:
+            return err
+        rep.emit(view)
+        return _blocking_flush(rep, function)
     _check_blocking_limit(rep, len(view), "blocking-write-and-flush", function)
     return _blocking_write_and_flush(rep, view, function)
 
@@ -257,10 +296,16 @@ def output_stream_flush(env: Any, rep: OutputStreamRep) -> Any:
 def output_stream_blocking_flush(env: Any, rep: OutputStreamRep) -> Any:
     """Flush, then wait until writing is permitted again (wasmtime: ``flush()?;
     write_ready().await?``)."""
-    function = "[method]output-stream.blocking-flush"
+    return _blocking_flush(rep, "[method]output-stream.blocking-flush")
+
+
+def _blocking_flush(rep: OutputStreamRep, function: str) -> Any:
     r = _flush(rep, function)
     if isinstance(r, Ok):
         _wait_writable(rep, function)
+        err = _output_error(rep, function)  # write_ready's check-write
+        if err is not None:
+            return err
     return r
 
 
@@ -270,8 +315,7 @@ def output_stream_subscribe(env: Any, rep: OutputStreamRep) -> PollableRep:
     if not isinstance(rep, OutputStreamRep):
         raise Trap(f"output-stream rep {rep!r} is not a golem_fakes.state.streams.OutputStreamRep",
                    interface=STREAMS, function="[method]output-stream.subscribe")
-    return PollableRep(lambda: rep.closed or rep.failure is not None or rep.permit > 0,
-                       name=f"subscribe({rep.name})")
+    return PollableRep(rep.is_ready, name=f"subscribe({rep.name})", parent=rep)
 
 
 def _write_zeroes(rep: OutputStreamRep, n: int, function: str) -> Any:
@@ -299,7 +343,12 @@ def output_stream_write_zeroes(env: Any, rep: OutputStreamRep, n: int) -> Any:
 def output_stream_blocking_write_zeroes_and_flush(env: Any, rep: OutputStreamRep, n: int) -> Any:
     """Write ``n`` (at most the blocking limit) zero bytes in permitted pieces, then flush."""
     function = "[method]output-stream.blocking-write-zeroes-and-flush"
-    _check_blocking_limit(rep, n, "blocking-write-zeroes-and-flush", function)
+    _check_blocking_limit(rep, n, "blocking-write-zeroes-and-flush", function,
+                          rep.zeroes_limit)
+    if isinstance(rep, FileOutputStreamRep):
+        # wasmtime passes this through to FileOutputStream's own blocking write:
+        # wait, write, done (the stream is ready again).
+        return _file_blocking_write(rep, _ZEROES[:n], function)
     err = _output_error(rep, function)
     if err is not None:
         return err
@@ -316,6 +365,19 @@ def output_stream_blocking_write_zeroes_and_flush(env: Any, rep: OutputStreamRep
     return r
 
 
+def _file_blocking_write(rep: FileOutputStreamRep, view: memoryview, function: str) -> Any:
+    """wasmtime ``FileOutputStream::blocking_write_and_flush``: wait for the write in
+    flight, report its failure (or ``closed``), write ``view`` and wait for it."""
+    rep.wait()
+    err = _output_error(rep, function)
+    if err is not None:
+        return err
+    rep.emit(view)
+    rep.wait()
+    err = _output_error(rep, function)
+    return err if err is not None else Ok(None)
+
+
 def _splice(rep: OutputStreamRep, src: InputStreamRep, n: int, blocking: bool,
             function: str) -> Any:
     err = _output_error(rep, function)
@@ -323,6 +385,9 @@ def _splice(rep: OutputStreamRep, src: InputStreamRep, n: int, blocking: bool,
         return err
     if blocking:
         _wait_writable(rep, function)
+        err = _output_error(rep, function)
+        if err is not None:
+            return err
     n = min(n, rep.permit)
     if n == 0:
         return Ok(0)
@@ -332,7 +397,9 @@ def _splice(rep: OutputStreamRep, src: InputStreamRep, n: int, blocking: bool,
     data = r.value
     if not len(data):
         return Ok(0)
-    if blocking:
+    if blocking and isinstance(rep, FileOutputStreamRep):
+        w = _file_blocking_write(rep, memoryview(data), function)
+    elif blocking:
         w = _blocking_write_and_flush(rep, memoryview(data), function)
     else:
         w = write_output(rep, data, function)
@@ -349,3 +416,59 @@ def output_stream_splice(env: Any, rep: OutputStreamRep, src: InputStreamRep, n:
 def output_stream_blocking_splice(env: Any, rep: OutputStreamRep, src: InputStreamRep, n: int) -> Any:
     """Like ``splice`` but waits for data from ``src`` and flushes."""
     return _splice(rep, src, n, True, "[method]output-stream.blocking-splice")
+
+
+# ---------------------------------------------------------------- resource drops
+
+
+def _dropped_by_collector() -> bool:
+    """Whether the drop under way comes from a resource object's finalizer run by the
+    garbage collector (``weakref.finalize.__call__``) rather than from the generated
+    ``__exit__`` (``with``): the nearer of the two on the stack decides."""
+    f = sys._getframe(2)
+    for _ in range(12):
+        if f is None:
+            return False
+        code = f.f_code
+        if code.co_filename.endswith("weakref.py"):
+            return True
+        if code.co_name == "__exit__":
+            return False
+        f = f.f_back
+    return False
+
+
+def drop_stream(rep: Any, function: str) -> None:
+    """Drop a stream: wasmtime's ``ResourceTable::delete`` refuses while pollables
+    made by its ``subscribe`` are alive (they are its children) and the worker traps
+    with ``resource has children`` (probes ``streams.drop_stream_with_live_pollable``,
+    ``drop_output_stream_with_live_pollable``, ``drop_stdout_with_live_pollable``).
+
+    An explicit drop (``with`` / ``__exit__``) traps here too. A drop by the garbage
+    collector (the stream object became unreachable while its pollable is still
+    referenced) runs in a ``weakref`` finalizer, where an exception cannot reach the
+    worker's code, so golem-fakes lets that drop happen silently and the pollable
+    keeps working. In the component such a drop traps too (probe
+    ``streams.gc_drop_stream_before_pollable``: ``del stream``), but whether it happens
+    at all depends on the interpreter's collection order — e.g. which of a function's
+    locals is released first when it returns, which differs between the component's
+    CPython 3.14 and the test's — so a warning would mostly flag code that runs fine
+    in the component."""
+    children = getattr(rep, "children", 0)
+    if not children or _dropped_by_collector():
+        return
+    raise Trap(f"resource has children: {getattr(rep, 'name', rep)} is dropped while "
+               f"{children} pollable(s) made by its subscribe are alive; drop the "
+               f"pollables first", interface=STREAMS, function=function)
+
+
+@implements(STREAMS, "[resource-drop]input-stream")
+def input_stream_drop(env: Any, rep: Any) -> None:
+    """Drop an input stream (traps while a pollable of its ``subscribe`` is alive)."""
+    drop_stream(rep, "[resource-drop]input-stream")
+
+
+@implements(STREAMS, "[resource-drop]output-stream")
+def output_stream_drop(env: Any, rep: Any) -> None:
+    """Drop an output stream (traps while a pollable of its ``subscribe`` is alive)."""
+    drop_stream(rep, "[resource-drop]output-stream")

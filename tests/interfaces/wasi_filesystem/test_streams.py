@@ -55,6 +55,7 @@ def test_write_via_stream_and_append(m: Any, root: Any, open_: Any, fs: Any) -> 
     w = f.write_via_stream(3)
     assert w.check_write() == 65536  # wasmtime-py 50's file stream capacity
     w.write(b"LO")
+    w.blocking_flush()  # wait for the background write before writing again
     w.blocking_write_and_flush(b" W")
     assert fs["/rw.txt"] == b"helLO World"
     a = f.append_via_stream()
@@ -87,9 +88,14 @@ def test_stream_on_wrong_open_mode_fails_with_bad_descriptor(m: Any, root: Any, 
     ro = open_(root, "rw.txt")
     w = ro.write_via_stream(0)
     w.write(b"x")  # accepted; the write fails in the background ...
+    assert w.check_write() == 0  # ... still in flight until the guest waits ...
+    w.flush()
     with pytest.raises(m.Err) as ei:
-        w.check_write()  # ... and the next call reports it
+        w.blocking_flush()  # ... and the wait reports it
     assert m.t.filesystem_error_code(ei.value.value.value) == t.ErrorCode.BAD_DESCRIPTOR
+    with pytest.raises(m.Err) as ei:
+        w.check_write()
+    assert _err_case(ei.value) == "Closed"
 
 
 def test_filesystem_error_code_is_none_for_other_streams(m: Any, g: Any) -> None:
@@ -128,3 +134,134 @@ def test_blocking_read_of_zero_bytes_closes_a_file_stream(m: Any, root: Any, ope
     assert _err_case(ei.value) == "Closed"
     with pytest.raises(m.Err):
         s.blocking_read(10)
+
+
+# --- FileOutputStreamRep: wasmtime's FileOutputStream state machine (probes
+# streams.file_write_*) and Golem's blocking-write-and-flush -------------------------
+
+
+def _wstream(m: Any, root: Any, open_: Any, name: str = "w.bin") -> tuple[Any, Any]:
+    t = m.t
+    f = open_(root, name, t.OpenFlags.CREATE, t.DescriptorFlags.READ | t.DescriptorFlags.WRITE)
+    return f, f.write_via_stream(0)
+
+
+def test_file_output_stream_is_busy_after_a_write_until_a_wait(m: Any, root: Any, open_: Any,
+                                                               fs: Any) -> None:
+    from golem_fakes.bindings.runtime import Trap
+
+    f, w = _wstream(m, root, open_)
+    w.write(b"ab")
+    assert fs["/w.bin"] == b"ab"  # the background write ran at once
+    assert w.check_write() == 0
+    w.flush()
+    assert w.check_write() == 0  # flush does not wait
+    with pytest.raises(Trap, match="write not permitted: check_write not called first"):
+        w.write(b"cd")
+    with pytest.raises(Trap, match="write not permitted"):
+        w.write(b"")  # even an empty write
+    with pytest.raises(Trap):
+        w.write_zeroes(1)
+    assert fs["/w.bin"] == b"ab"
+    p = w.subscribe()
+    p.block()
+    assert w.check_write() == 65536
+    w.write(b"cd")
+    assert p.ready() and w.check_write() == 65536  # ready() waits too
+    w.write(b"ef")
+    w.blocking_flush()
+    w.write(b"gh")
+    from wit_world.imports import poll
+
+    assert poll.poll([p]) == [0]
+    p.__exit__(None, None, None)
+    assert w.check_write() == 65536
+    assert fs["/w.bin"] == b"abcdefgh"
+
+
+def test_golem_blocking_write_and_flush_traps_on_a_busy_file_stream(m: Any, root: Any,
+                                                                    open_: Any, fs: Any) -> None:
+    # Golem v1.3.0-dev.25 durable_host/io/streams.rs: write + blocking-flush; plain
+    # wasmtime would wait for the write in flight instead (EXPECTED_OVERRIDES).
+    from golem_fakes.bindings.runtime import Trap
+
+    f, w = _wstream(m, root, open_)
+    w.blocking_write_and_flush(b"x" * 100_000)  # no 4096 cap, ready afterwards
+    assert w.check_write() == 65536
+    w.write(b"y")
+    with pytest.raises(Trap, match="write not permitted"):
+        w.blocking_write_and_flush(b"z")
+    assert fs["/w.bin"] == b"x" * 100_000 + b"y"
+
+
+def test_wasmtime_blocking_writes_wait_for_a_busy_file_stream(m: Any, root: Any, open_: Any,
+                                                              fs: Any) -> None:
+    from golem_fakes.bindings.runtime import Trap
+
+    fs["/src.txt"] = b"hello"
+    src = open_(root, "src.txt").read_via_stream(0)
+    f, w = _wstream(m, root, open_)
+    w.write(b">")
+    w.blocking_write_zeroes_and_flush(2)  # wasmtime's: waits, writes, ready again
+    assert w.check_write() == 65536
+    w.write(b"<")
+    assert w.splice(src, 3) == 0  # nothing permitted while busy
+    assert w.blocking_splice(src, 3) == 3  # waits, then writes; ready again
+    assert w.check_write() == 65536
+    assert fs["/w.bin"] == b">\0\0<hel"
+    with pytest.raises(Trap, match="expected at most 4096"):
+        w.blocking_write_zeroes_and_flush(4097)  # wasmtime's cap, Golem passes it through
+
+
+def test_file_output_failure_is_reported_after_the_wait(m: Any, root: Any, open_: Any) -> None:
+    from golem_fakes.bindings.runtime import Trap
+
+    w = open_(root, "rw.txt").write_via_stream(0)  # read-only descriptor
+    w.write(b"x")
+    w.subscribe().block()
+    with pytest.raises(Trap, match="write not permitted"):
+        w.write(b"y")  # the failure is pending: a write traps like on a busy stream
+    w2 = open_(root, "rw.txt").write_via_stream(0)
+    w2.write(b"x")
+    w2.subscribe().block()
+    with pytest.raises(m.Err) as ei:
+        w2.check_write()
+    assert _err_case(ei.value) == "LastOperationFailed"
+    with pytest.raises(m.Err) as ei:
+        w2.write(b"y")
+    assert _err_case(ei.value) == "Closed"
+
+
+def test_file_read_failure_is_reported_after_the_wait(m: Any, root: Any, open_: Any) -> None:
+    t = m.t
+    s = open_(root, "rw.txt", None, t.DescriptorFlags.WRITE).read_via_stream(0)
+    assert s.read(10) == b""  # starts the background read, which fails ...
+    assert s.read(10) == b""  # ... still in flight
+    assert s.skip(10) == 0
+    s.subscribe().block()
+    with pytest.raises(m.Err) as ei:
+        s.read(10)
+    assert _err_case(ei.value) == "LastOperationFailed"
+    assert t.filesystem_error_code(ei.value.value.value) == t.ErrorCode.BAD_DESCRIPTOR
+    with pytest.raises(m.Err) as ei:
+        s.read(10)
+    assert _err_case(ei.value) == "Closed"
+
+
+def test_dropping_a_file_stream_with_a_live_pollable_traps(m: Any, root: Any, open_: Any) -> None:
+    from golem_fakes.bindings.runtime import Trap
+
+    f, w = _wstream(m, root, open_)
+    s = open_(root, "rw.txt").read_via_stream(0)
+    p, q = w.subscribe(), s.subscribe()
+    with pytest.raises(Trap, match="resource has children"):
+        w.__exit__(None, None, None)
+    with pytest.raises(Trap, match="resource has children"):
+        s.__exit__(None, None, None)
+    assert p.ready() and q.ready()  # the pollables still work
+    # descriptors are no parents of their streams: dropping them is fine
+    s2 = open_(root, "rw.txt").read_via_stream(0)
+    p2 = s2.subscribe()
+    f.__exit__(None, None, None)
+    p2.__exit__(None, None, None)
+    s2.__exit__(None, None, None)

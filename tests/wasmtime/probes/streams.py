@@ -7,9 +7,9 @@ general ones of ``wasi:filesystem`` (``read-via-stream`` / ``write-via-stream`` 
 from __future__ import annotations
 
 from componentize_py_types import Err
-from wit_world.imports import poll, stdout
+from wit_world.imports import poll, stdout, types
 
-from ._util import err_name, open_file, read_stream_all, render, try_
+from ._util import err_name, open_file, preopen, read_stream_all, render, try_
 
 
 def probe_file_read_stream_to_end(out: list[str]) -> None:
@@ -84,8 +84,8 @@ def probe_file_write_stream(out: list[str]) -> None:
     w = f.write_via_stream(0)
     out.append(f"check-write > 0: {w.check_write() > 0}")
     try_(out, "write", lambda: w.write(b"abc"))
+    try_(out, "blocking-flush", lambda: w.blocking_flush())  # waits for the write
     try_(out, "blocking-write-and-flush", lambda: w.blocking_write_and_flush(b"def\n"))
-    try_(out, "blocking-flush", lambda: w.blocking_flush())
     w.__exit__(None, None, None)
     data, end = read_stream_all(f.read_via_stream(0))
     out.append(f"content: {data!r} {end}")
@@ -240,3 +240,184 @@ def probe_flush_then_check_write(out: list[str]) -> None:
     w.__exit__(None, None, None)
     data, _ = read_stream_all(f.read_via_stream(0))
     out.append(f"content: {data!r}")
+
+
+# --- file output streams: busy after a write until the guest waits -----------------
+# wasmtime FileOutputStream (crates/wasi/src/p2/filesystem.rs): `write` starts a
+# background write; until a wait (subscribe+block, blocking-flush, ...) check-write
+# answers 0 and another write traps "write not permitted: check_write not called first".
+
+
+def _wstream(name: str) -> tuple[object, object]:
+    f = open_file(name, write=True, create=True)
+    return f, f.write_via_stream(0)
+
+
+def probe_file_write_busy_until_wait(out: list[str]) -> None:
+    f, w = _wstream("busy.txt")
+    w.write(b"ab")
+    try_(out, "check-write after write", lambda: w.check_write())
+    try_(out, "flush", lambda: w.flush())
+    try_(out, "check-write after flush", lambda: w.check_write())
+    try_(out, "blocking-flush", lambda: w.blocking_flush())
+    out.append(f"check-write after blocking-flush > 0: {w.check_write() > 0}")
+    w.write(b"cd")
+    out.append(f"check-write after 2nd write: {w.check_write()}")
+    p = w.subscribe()
+    p.block()
+    out.append(f"ready after block: {p.ready()}")
+    out.append(f"check-write after block > 0: {w.check_write() > 0}")
+    p.__exit__(None, None, None)
+    w.write(b"ef")
+    out.append(f"poll: {poll.poll([w.subscribe()])}")
+    try_(out, "blocking-write-and-flush after wait", lambda: w.blocking_write_and_flush(b"gh"))
+    out.append(f"check-write after blocking-write-and-flush > 0: {w.check_write() > 0}")
+    w.__exit__(None, None, None)
+    data, _ = read_stream_all(f.read_via_stream(0))
+    out.append(f"content: {data!r}")
+
+
+def probe_file_write_then_blocking_write_and_flush(out: list[str]) -> None:
+    # wasmtime's own blocking-write-and-flush waits first; Golem's is its own write
+    # (which traps on the busy stream) + blocking-flush
+    f, w = _wstream("bwf.txt")
+    w.write(b"ab")
+    out.append("before")
+    try_(out, "blocking-write-and-flush", lambda: w.blocking_write_and_flush(b"cd"))
+    w.__exit__(None, None, None)
+    data, _ = read_stream_all(f.read_via_stream(0))
+    out.append(f"content: {data!r}")
+
+
+def probe_file_write_then_write_zeroes(out: list[str]) -> None:
+    f, w = _wstream("wz.txt")
+    w.write(b"ab")
+    out.append("before")
+    w.write_zeroes(2)
+    out.append("not reached")
+
+
+def probe_file_write_then_blocking_zeroes(out: list[str]) -> None:
+    f, w = _wstream("bwz.txt")
+    w.write(b"ab")
+    try_(out, "blocking-write-zeroes-and-flush", lambda: w.blocking_write_zeroes_and_flush(2))
+    out.append(f"check-write > 0: {w.check_write() > 0}")
+    w.__exit__(None, None, None)
+    data, _ = read_stream_all(f.read_via_stream(0))
+    out.append(f"content: {data!r}")
+
+
+def probe_file_blocking_zeroes_over_4096(out: list[str]) -> None:
+    f, w = _wstream("bwz4097.txt")
+    try_(out, "4096 zeroes", lambda: w.blocking_write_zeroes_and_flush(4096))
+    out.append("before")
+    w.blocking_write_zeroes_and_flush(4097)
+    out.append("not reached")
+
+
+def probe_file_write_then_splice(out: list[str]) -> None:
+    src = open_file("hello.txt").read_via_stream(0)
+    src.subscribe().block()
+    f, w = _wstream("splice.txt")
+    w.write(b">")
+    try_(out, "splice while busy", lambda: w.splice(src, 3))
+    try_(out, "blocking-splice", lambda: w.blocking_splice(src, 3))
+    out.append(f"check-write after blocking-splice > 0: {w.check_write() > 0}")
+    w.__exit__(None, None, None)
+    data, _ = read_stream_all(f.read_via_stream(0))
+    out.append(f"content: {data!r}")
+
+
+def probe_file_write_failure_after_wait(out: list[str]) -> None:
+    f = open_file("hello.txt")  # read-only descriptor: the background write fails
+    w = f.write_via_stream(0)
+    try_(out, "write", lambda: w.write(b"x"))
+    try_(out, "check-write", lambda: w.check_write())
+    try_(out, "flush", lambda: w.flush())
+    try_(out, "blocking-flush", lambda: w.blocking_flush())
+    try_(out, "check-write", lambda: w.check_write())
+    try_(out, "write", lambda: w.write(b"y"))
+
+
+def probe_file_write_failure_then_write(out: list[str]) -> None:
+    f = open_file("hello.txt")
+    w = f.write_via_stream(0)
+    w.write(b"x")
+    w.subscribe().block()
+    out.append("before")
+    w.write(b"y")  # the failure is pending: wasmtime traps like a second write
+    out.append("not reached")
+
+
+def probe_file_read_failure_after_wait(out: list[str]) -> None:
+    d = preopen("/")
+    f = d.open_at(types.PathFlags(0), "hello.txt", types.OpenFlags(0),
+                  types.DescriptorFlags.WRITE)
+    s = f.read_via_stream(0)
+    try_(out, "read", lambda: s.read(10))
+    try_(out, "read again", lambda: s.read(10))
+    try_(out, "skip", lambda: s.skip(10))
+    s.subscribe().block()
+    try_(out, "read after wait", lambda: s.read(10))
+    try_(out, "read then", lambda: s.read(10))
+
+
+# --- child resources: a pollable is a child of the stream it came from ------------
+
+
+def probe_drop_output_stream_with_live_pollable(out: list[str]) -> None:
+    f, w = _wstream("child.txt")
+    p = w.subscribe()
+    out.append("before")
+    w.__exit__(None, None, None)
+    out.append(f"dropped stream first; pollable ready: {p.ready()}")
+
+
+def probe_drop_stdout_with_live_pollable(out: list[str]) -> None:
+    w = stdout.get_stdout()
+    p = w.subscribe()
+    out.append("before")
+    w.__exit__(None, None, None)
+    out.append(f"dropped stream first; pollable ready: {p.ready()}")
+
+
+def probe_drop_stream_after_its_pollables(out: list[str]) -> None:
+    s = open_file("hello.txt").read_via_stream(0)
+    p1 = s.subscribe()
+    p2 = s.subscribe()
+    p1.__exit__(None, None, None)
+    p2.__exit__(None, None, None)
+    s.__exit__(None, None, None)
+    out.append("dropped pollables, then stream: ok")
+    w = stdout.get_stdout()
+    q = w.subscribe()
+    q.__exit__(None, None, None)
+    w.__exit__(None, None, None)
+    out.append("stdout likewise: ok")
+
+
+def probe_drop_descriptor_with_live_stream_and_pollable(out: list[str]) -> None:
+    # file streams and directory-entry streams are no children of their descriptor
+    f = open_file("hello.txt")
+    s = f.read_via_stream(0)
+    p = s.subscribe()
+    d = open_file("data")
+    entries = d.read_directory()
+    f.__exit__(None, None, None)
+    d.__exit__(None, None, None)
+    p.block()
+    out.append("descriptors dropped; pollable still blocks fine")
+    out.append(f"entry: {entries.read_directory_entry() is not None}")
+    p.__exit__(None, None, None)
+    data, end = read_stream_all(s)
+    out.append(f"stream: {data!r} {end}")
+
+
+def probe_gc_drop_stream_before_pollable(out: list[str]) -> None:
+    s = open_file("hello.txt").read_via_stream(0)
+    p = s.subscribe()
+    p.block()
+    out.append("before")
+    del s  # the last reference: componentize-py's finalizer drops the handle now
+    out.append("stream collected while its pollable lives")
+    p.__exit__(None, None, None)
