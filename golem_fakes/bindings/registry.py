@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import threading
 from typing import Any, Callable, TypeVar
 
 __all__ = ["implements", "register", "unregister", "lookup", "unfaked", "behaviour_module",
@@ -46,6 +47,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 # Static table filled by decorators at import time (code, not test state).
 _BEHAVIOURS: dict[tuple[str, str], Callable[..., Any]] = {}
 _TRIED_MODULES: set[str] = set()
+_LOAD_LOCK = threading.RLock()
 
 
 def _unversioned(interface: str) -> str:
@@ -102,17 +104,23 @@ def implements(interface: str, function: str) -> Callable[[F], F]:
 
 
 def _load_module_for(interface: str) -> None:
+    """Import the behaviour module of ``interface`` once. Thread-safe: a second thread
+    asking while the first imports waits for it (the name is marked tried only once
+    the import finished), so it never sees a half-registered module."""
     name = behaviour_module(interface)
     if name in _TRIED_MODULES:
         return
-    _TRIED_MODULES.add(name)
-    try:
-        importlib.import_module(name)
-    except ModuleNotFoundError as e:
-        # Only a missing behaviour module (or package) is fine; a broken import inside
-        # one is re-raised.
-        if e.name is None or not name.startswith(e.name):
-            raise
+    with _LOAD_LOCK:
+        if name in _TRIED_MODULES:
+            return
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as e:
+            # Only a missing behaviour module (or package) is fine; a broken import
+            # inside one is re-raised (and tried again next time).
+            if e.name is None or not name.startswith(e.name):
+                raise
+        _TRIED_MODULES.add(name)
 
 
 def lookup(interface: str, function: str) -> Callable[..., Any] | None:
