@@ -230,14 +230,45 @@ def _default_component(config: pytest.Config) -> str:
 # --- the fixture and the marker -----------------------------------------------------
 
 
+@pytest.hookimpl(trylast=True)  # after other plugins' marker changes
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """A test with the ``golem`` marker gets the ``golem`` fixture without naming it
-    (as time-machine's marker does)."""
+    (as time-machine's marker does). Every test that uses the fixture gets its plan
+    (marker options, seed, component) worked out here, once, so that the fixture does
+    no marker lookups or seed derivation per test (see :func:`_plan`)."""
     for item in items:
         names = getattr(item, "fixturenames", None)
-        if names is not None and "golem" not in names and item.get_closest_marker("golem"):
+        if names is None:
+            continue
+        if "golem" not in names:
+            if not item.get_closest_marker("golem"):
+                continue
             names.insert(0, "golem")
             _resolve_fixture_now(item)
+        item.stash[_plan_key] = _plan(item)
+
+
+#: What the fixture needs for one test: ``(seed, seed came from the marker, Golem
+#: keyword arguments, workers, failure)``; ``failure`` is the message of a bad marker,
+#: raised by the fixture at setup (as before: the test errors, the session goes on).
+_Plan = "tuple[int, bool, dict[str, Any], Any, str | None]"
+_plan_key = pytest.StashKey[_Plan]()
+
+
+def _plan(item: pytest.Item) -> Any:
+    from golem_fakes.seeding import test_seed
+
+    try:
+        options = _marker_kwargs(item)
+    except pytest.fail.Exception as failure:
+        return (0, False, {}, None, str(failure.msg))
+    marker_seed = options.pop("seed", None)
+    seed = test_seed(item.config.stash[_global_seed_key], item.nodeid) \
+        if marker_seed is None else marker_seed
+    workers = options.pop("workers", None)
+    if "component" not in options:
+        options["component"] = _default_component(item.config)
+    return (seed, marker_seed is not None, options, workers, None)
 
 
 def _resolve_fixture_now(item: pytest.Item) -> None:
@@ -290,24 +321,31 @@ def golem(request: pytest.FixtureRequest) -> Iterator["Golem"]:
     component), as Golem only runs worker code inside invocations. Configure it with
     ``@pytest.mark.golem(...)``. Its seed derives from the global seed
     (``--golem-seed``) and the test's node id unless the marker gives one."""
-    from golem_fakes.seeding import test_seed
-    from golem_fakes.state.golem import Golem  # looked up per call: tests may patch it
-
     item = request.node
-    config = item.config
-    options = _marker_kwargs(item)
-    marker_seed = options.pop("seed", None)
-    seed = test_seed(config.stash[_global_seed_key], item.nodeid) if marker_seed is None \
-        else marker_seed
-    item.stash[_item_seed_key] = (seed, marker_seed is not None)
-    workers = options.pop("workers", None)
-    if "component" not in options:
-        options["component"] = _default_component(config)
-    g = Golem(seed, **options)
+    plan = item.stash.get(_plan_key, None)
+    if plan is None:  # e.g. request.getfixturevalue("golem"): not planned at collection
+        plan = _plan(item)
+    seed, from_marker, options, workers, failure = plan
+    if failure is not None:
+        pytest.fail(failure, pytrace=False)
+    item.stash[_item_seed_key] = (seed, from_marker)
+    # looked up per call (tests may patch golem_fakes.state.golem.Golem)
+    g = (_golem_module or _import_golem_module()).Golem(seed, **options)
     if workers:
         _add_workers(g, workers, item.nodeid)
     with g:
         yield g
+
+
+_golem_module: Any = None
+
+
+def _import_golem_module() -> Any:
+    global _golem_module
+    import golem_fakes.state.golem as module
+
+    _golem_module = module
+    return module
 
 
 @pytest.hookimpl(wrapper=True)

@@ -23,25 +23,38 @@ def golem_state(env: Any, attribute: str, kind: type[S], interface: str, functio
     buckets, blob containers, ...), or :class:`NotFaked` saying that the function needs
     a Golem environment (a bare ``Environment`` has no such state) and how to proceed."""
     state = getattr(env, attribute, None)
-    if not isinstance(state, kind):
-        raise NotFaked(
-            f"{interface}#{function} needs a golem_fakes.Golem environment (it keeps this "
-            f"state as `golem.{attribute}`), but the current environment is {env!r}. "
-            f"Use `with golem_fakes.Golem():`, or override the function with "
-            f"env.implement({interface!r}, {function!r}, ...).",
-            interface=interface, function=function)
-    return state
+    if type(state) is kind or isinstance(state, kind):
+        return state
+    raise NotFaked(
+        f"{interface}#{function} needs a golem_fakes.Golem environment (it keeps this "
+        f"state as `golem.{attribute}`), but the current environment is {env!r}. "
+        f"Use `with golem_fakes.Golem():`, or override the function with "
+        f"env.implement({interface!r}, {function!r}, ...).",
+        interface=interface, function=function)
+
+
+#: ``golem_fakes.state.invocation``'s ``(current_invocation.get, Invocation)``, bound on
+#: first use (importing it at module import time would be circular); a host call then
+#: costs one global read instead of an ``import`` statement.
+_invocation: tuple[Callable[[], Any], type] | None = None
+
+
+def _bind_invocation() -> tuple[Callable[[], Any], type]:
+    global _invocation
+    from golem_fakes.state.invocation import Invocation, current_invocation
+
+    _invocation = (current_invocation.get, Invocation)
+    return _invocation
 
 
 def current_runtime(env: Any) -> Any:
     """The calling worker's runtime (oplog, idempotence mode), or ``None`` outside any
     invocation of ``env``."""
-    from golem_fakes.state.invocation import Invocation, current_invocation
-
-    inv = current_invocation.get()
-    if inv is None or getattr(inv, "golem", None) is not env:
+    get, invocation = _invocation or _bind_invocation()
+    inv = get()
+    if inv is None or inv.golem is not env:
         return None
-    if type(inv) is not Invocation:
+    if type(inv) is not invocation:
         inv = inv.resolve()
     return inv.runtime
 
@@ -60,18 +73,27 @@ def durable_call(env: Any, function_name: str, dtype: str, request: Any,
     *after* recording. An exception raised by ``compute``
     itself (an executor abort) records nothing."""
     rt = current_runtime(env)
-    begin = None
-    if rt is not None and dtype == WRITE_REMOTE and not rt.idempotent:
-        begin = rt.oplog.append("begin-remote-write").index
-        rt.oplog.commit()
-    value, response = compute()
-    if rt is not None:
-        rt.oplog.append("imported-function-invoked", function_name=function_name,
-                        request=request, response=response, durable_function_type=dtype)
-        if begin is not None:
-            rt.oplog.append("end-remote-write", begin_index=begin)
+    if rt is None:
+        value = compute()[0]
+    else:
+        oplog = rt.oplog
         if dtype == WRITE_REMOTE:
-            rt.oplog.commit()
+            if rt.idempotent:
+                value, response = compute()
+                oplog.append("imported-function-invoked", function_name=function_name,
+                             request=request, response=response, durable_function_type=dtype)
+            else:
+                begin = oplog.append("begin-remote-write").index
+                oplog.commit()
+                value, response = compute()
+                oplog.append("imported-function-invoked", function_name=function_name,
+                             request=request, response=response, durable_function_type=dtype)
+                oplog.append("end-remote-write", begin_index=begin)
+            oplog.commit()
+        else:
+            value, response = compute()
+            oplog.append("imported-function-invoked", function_name=function_name,
+                         request=request, response=response, durable_function_type=dtype)
     if isinstance(value, Trap):
         raise value
     return value

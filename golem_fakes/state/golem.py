@@ -420,9 +420,15 @@ class Golem(Environment):
         w = self._worker_of(worker)
         rt = self._runtimes.get(w)
         if rt is None:
-            rt = self._runtimes[w] = WorkerRuntime()
+            rt = self._runtimes[w] = self._new_runtime()
             self._write_create(rt.oplog, w, w)
         return rt
+
+    def _new_runtime(self) -> WorkerRuntime:
+        """A fresh worker runtime whose oplog timestamps entries with this installation's
+        virtual wall clock (``g.clock``), as Golem timestamps them with the executor's
+        clock."""
+        return WorkerRuntime(oplog=Oplog(self.clock.wall_ms))
 
     @staticmethod
     def _write_create(oplog: Oplog, worker: Worker, source: Worker) -> None:

@@ -23,9 +23,8 @@ deleted regions (``jump``/``revert``) that a replay skips, and
 from __future__ import annotations
 
 import time
-from time import time_ns as _time_ns
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 __all__ = ["OplogEntry", "Oplog", "HINT_KINDS", "ReplayRequired", "now_ms"]
 
@@ -87,10 +86,15 @@ class Oplog:
     ``oplog[1]`` is the ``create`` entry; ``len(oplog)`` is the current index.
     """
 
-    __slots__ = ("entries", "committed_index", "deleted_regions")
+    __slots__ = ("entries", "committed_index", "deleted_regions", "now")
 
-    def __init__(self) -> None:
+    def __init__(self, now: Callable[[], int] | None = None) -> None:
+        """:param now: epoch milliseconds for new entries' timestamps (a
+        :class:`~golem_fakes.Golem` passes its virtual clock's ``wall_ms``; default
+        :func:`now_ms`, the real wall clock)."""
         self.entries: list[OplogEntry] = []
+        #: Where entry timestamps come from (epoch ms).
+        self.now: Callable[[], int] = now_ms if now is None else now
         #: Index of the last committed entry (0: nothing committed).
         self.committed_index = 0
         #: Inclusive ``(start, end)`` index ranges deleted by ``jump`` / ``revert``
@@ -102,7 +106,7 @@ class Oplog:
     def append(self, kind: str, **payload: Any) -> OplogEntry:
         """Append an entry (buffered, not committed) and return it."""
         entries = self.entries
-        entry = OplogEntry(len(entries) + 1, kind, _time_ns() // 1_000_000, payload)
+        entry = OplogEntry(len(entries) + 1, kind, self.now(), payload)
         entries.append(entry)
         return entry
 

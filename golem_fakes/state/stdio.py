@@ -107,10 +107,19 @@ def record(stream: Stream, text: str) -> None:
         console.write(stream, text.encode("utf-8", "surrogateescape"), echo=False)
 
 
+#: The last tee made per stream, reused while it wraps the same stream object (making a
+#: new ``io.TextIOBase`` per ``with golem:`` and discarding it, which flushes the
+#: wrapped stream, was half the ``golem`` fixture's cost per test).
+_TEES: dict[str, StdioTee] = {}
+
+
 def _wrap(name: Stream) -> None:
     current = getattr(sys, name)
     if current is not None and not isinstance(current, StdioTee):
-        setattr(sys, name, StdioTee(current, name))
+        tee = _TEES.get(name)
+        if tee is None or tee.wrapped is not current:
+            tee = _TEES[name] = StdioTee(current, name)
+        setattr(sys, name, tee)
 
 
 def _unwrap(name: Stream) -> None:

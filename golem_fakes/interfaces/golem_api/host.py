@@ -476,7 +476,7 @@ def _copy_oplog(env: Golem, source: Worker, target_name: str, cut_off: int, func
         source.component, target_name, args=source.args, env=source.env, config=source.config,
         component_version=source.component_version, created_at=source.created_at)
     target.created_component_version = source.created_component_version
-    rt = WorkerRuntime()
+    rt = env._new_runtime()
     env._runtimes[target] = rt
     env._write_create(rt.oplog, target, source)
     for e in src_rt.oplog.entries[1:cut_off]:
