@@ -237,7 +237,7 @@ class HandleEntry:
 
     __slots__ = ("rep", "rsite", "finalizer")
 
-    def __init__(self, rep: Any, rsite: ResourceSite, finalizer: weakref.finalize) -> None:
+    def __init__(self, rep: Any, rsite: ResourceSite, finalizer: "ResourceFinalizer") -> None:
         self.rep = rep
         self.rsite = rsite
         self.finalizer = finalizer
@@ -458,27 +458,106 @@ def at(error: BaseException, segment: str | int, wit: str, value: Any) -> PathEr
 # --- resources ------------------------------------------------------------------
 
 
-def _drop_handle(env: Any, handle: int) -> None:
+class ResourceFinalizer:
+    """``obj.finalizer`` of a resource object: what componentize-py's runtime puts there
+    (a ``weakref.finalize(obj, drop, ...)``), with the same protocol — ``detach()``
+    (``(obj, func, args, kwargs)`` once, then ``None``; the generated ``__exit__``
+    unpacks it), ``peek()``, ``alive``, ``atexit``, calling it — built on one
+    ``weakref.ref`` with a callback, which costs a fraction of ``weakref.finalize``'s
+    bookkeeping (a resource is made on many host calls: every ``incoming-value``,
+    stream and pollable).
+
+    When ``obj`` is collected, ``func(*args, collected=True)`` runs (see
+    :func:`_drop_handle`). The object is kept alive by ``obj.finalizer`` and by the
+    resource table's row, as ``weakref.finalize`` keeps itself alive in its registry."""
+
+    __slots__ = ("_ref", "_func", "_args", "atexit")
+
+    def __init__(self, obj: Any, func: Callable[..., Any], *args: Any) -> None:
+        self._func: Callable[..., Any] | None = func
+        self._args = args
+        self.atexit = False
+        self._ref = weakref.ref(obj, self._collected)
+
+    def _collected(self, _ref: Any) -> None:
+        func = self._func
+        if func is not None:
+            self._func = None
+            func(*self._args, collected=True)
+
+    def detach(self) -> tuple[Any, Callable[..., Any], tuple[Any, ...], dict[str, Any]] | None:
+        """``(obj, func, args, kwargs)`` and forget them, or ``None`` if dead/detached."""
+        func = self._func
+        obj = self._ref()
+        if func is None or obj is None:
+            return None
+        self._func = None
+        return (obj, func, self._args, {})
+
+    def peek(self) -> tuple[Any, Callable[..., Any], tuple[Any, ...], dict[str, Any]] | None:
+        """Like :meth:`detach` without forgetting."""
+        func = self._func
+        obj = self._ref()
+        if func is None or obj is None:
+            return None
+        return (obj, func, self._args, {})
+
+    @property
+    def alive(self) -> bool:
+        return self._func is not None and self._ref() is not None
+
+    def __call__(self) -> Any:
+        info = self.detach()
+        if info is not None:
+            return info[1](*info[2])
+        return None
+
+    def __repr__(self) -> str:
+        state = "alive" if self.alive else "dead"
+        return f"<golem-fakes resource finalizer {state} for handle {self._args[1:]!r}>"
+
+
+#: True while a ``[resource-drop]`` behaviour runs because the garbage collector
+#: collected the resource object (not an explicit ``with`` / ``__exit__``).
+_COLLECTING: ContextVar[bool] = ContextVar("golem_fakes_dropping_collected", default=False)
+
+
+def dropped_by_collector() -> bool:
+    """Whether the ``[resource-drop]`` behaviour running now was started by the garbage
+    collector. A drop there runs in a finalizer, where an exception cannot reach the
+    worker's code (componentize-py's component would trap at that point)."""
+    return _COLLECTING.get()
+
+
+def _drop_handle(env: Any, handle: int, collected: bool = False) -> None:
     """The finalizer of a resource object (also called by the generated ``__exit__``,
     which is componentize-py's ``(_, func, args, _) = self.finalizer.detach();
     self.handle = None; func(args[0], args[1])``): drop the handle in ``env`` and call
-    the ``[resource-drop]`` behaviour with the rep, if there is one."""
+    the ``[resource-drop]`` behaviour with the rep, if there is one (``collected``: the
+    garbage collector dropped it, :func:`dropped_by_collector` tells the behaviour)."""
     entry = env.handles.pop(handle, None)
     if entry is None:
         return
     binding = env.bindings[entry.rsite]
     binding.count += 1
-    binding.impl(env, entry.rep)
+    if not collected:
+        binding.impl(env, entry.rep)
+        return
+    token = _COLLECTING.set(True)
+    try:
+        binding.impl(env, entry.rep)
+    finally:
+        _COLLECTING.reset(token)
 
 
 def adopt(env: Any, obj: Any, rsite: ResourceSite, rep: Any) -> Any:
     """Give ``obj`` a new handle for ``rep`` in ``env``: sets ``obj.handle`` (an int)
-    and ``obj.finalizer`` (a ``weakref.finalize`` that drops the handle when ``obj``
-    is collected), as componentize-py's constructor and lifting do."""
+    and ``obj.finalizer`` (a :class:`ResourceFinalizer`, componentize-py's
+    ``weakref.finalize`` protocol, that drops the handle when ``obj`` is collected), as
+    componentize-py's constructor and lifting do."""
     table = env.handles  # raises NoEnvironment on the sentinel
     handle = next(env.handle_ids)
-    fin = weakref.finalize(obj, _drop_handle, env, handle)
-    fin.atexit = False
+    fin = ResourceFinalizer(obj, _drop_handle, env, handle)
     table[handle] = HandleEntry(rep, rsite, fin)
     obj.handle = handle
     obj.finalizer = fin
@@ -526,7 +605,7 @@ def _bad_handle(env: Any, obj: Any, h: Any, entry: HandleEntry | None,
     if h is None or type(h) is not int:
         return TypeError(f"'{type(h).__name__}' object cannot be interpreted as an integer")
     fin = getattr(obj, "finalizer", None)
-    info = fin.peek() if isinstance(fin, weakref.finalize) else None
+    info = fin.peek() if isinstance(fin, (ResourceFinalizer, weakref.finalize)) else None
     if info is not None and info[2] and info[2][0] is not env:
         return WrongEnvironment(
             f"this {type(obj).__name__} (handle {h}) was created in {info[2][0]!r} but is "

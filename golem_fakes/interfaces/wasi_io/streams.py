@@ -38,12 +38,11 @@ growing buffers.
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 from golem_fakes.bindings.registry import implements
 from golem_fakes.bindings.result import Err, Ok
-from golem_fakes.bindings.runtime import Trap
+from golem_fakes.bindings.runtime import Trap, dropped_by_collector
 from golem_fakes.interfaces.wasi_io import STREAMS
 from golem_fakes.state.promises import Deadlock
 from golem_fakes.state.streams import (
@@ -421,23 +420,6 @@ def output_stream_blocking_splice(env: Any, rep: OutputStreamRep, src: InputStre
 # ---------------------------------------------------------------- resource drops
 
 
-def _dropped_by_collector() -> bool:
-    """Whether the drop under way comes from a resource object's finalizer run by the
-    garbage collector (``weakref.finalize.__call__``) rather than from the generated
-    ``__exit__`` (``with``): the nearer of the two on the stack decides."""
-    f = sys._getframe(2)
-    for _ in range(12):
-        if f is None:
-            return False
-        code = f.f_code
-        if code.co_filename.endswith("weakref.py"):
-            return True
-        if code.co_name == "__exit__":
-            return False
-        f = f.f_back
-    return False
-
-
 def drop_stream(rep: Any, function: str) -> None:
     """Drop a stream: wasmtime's ``ResourceTable::delete`` refuses while pollables
     made by its ``subscribe`` are alive (they are its children) and the worker traps
@@ -455,7 +437,7 @@ def drop_stream(rep: Any, function: str) -> None:
     CPython 3.14 and the test's — so a warning would mostly flag code that runs fine
     in the component."""
     children = getattr(rep, "children", 0)
-    if not children or _dropped_by_collector():
+    if not children or dropped_by_collector():
         return
     raise Trap(f"resource has children: {getattr(rep, 'name', rep)} is dropped while "
                f"{children} pollable(s) made by its subscribe are alive; drop the "
