@@ -20,8 +20,9 @@ component of a multi-component application; also the default component of the fi
 body runs inside an invocation of a fresh worker ``worker-1`` of the installed
 component: its ``golem.yaml`` name, else the world name), seeded per test from the
 global seed and the node id; torn down after. ``@pytest.mark.golem(seed=..., component=...,
-worker=..., args=..., env=..., config=..., idempotency_key=..., workers=[{...}])``
-configures it and injects it; the closest marker (function, class, module ``pytestmark``)
+worker=..., args=..., env=..., config=..., idempotency_key=..., workers=[{...}],
+files={...})`` configures it and injects it (``files``: the initial files of the
+fixture's component, guest path → bytes (read-only) or ``InitialFile``); the closest marker (function, class, module ``pytestmark``)
 wins. A failing test that used it gets a "golem-fakes" report section with its seed and
 the command that reproduces it.
 """
@@ -38,7 +39,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 _INI = ("golem_wit", "golem_world", "golem_package", "golem_layout", "golem_interface_names")
 _MARKER_KEYS = ("seed", "component", "worker", "args", "env", "config", "idempotency_key",
-                "workers")
+                "workers", "files")
 
 _installed_key = pytest.StashKey[Any]()
 _reason_key = pytest.StashKey[str]()
@@ -181,7 +182,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "golem(seed=None, component=None, worker=None, args=(), env=None, config=None, "
-        "idempotency_key=None, workers=()): configure the golem-fakes environment of this "
+        "idempotency_key=None, workers=(), files=None): configure the golem-fakes "
+        "environment of this "
         "test (and use the golem fixture without naming it)")
     if _installed_key not in config.stash and _reason_key not in config.stash:
         _install(config)  # plugin registered after start-up (e.g. -p in pytester)
@@ -330,7 +332,14 @@ def golem(request: pytest.FixtureRequest) -> Iterator["Golem"]:
         pytest.fail(failure, pytrace=False)
     item.stash[_item_seed_key] = (seed, from_marker)
     # looked up per call (tests may patch golem_fakes.state.golem.Golem)
+    files = None
+    if "files" in options:
+        options = dict(options)
+        files = options.pop("files")
     g = (_golem_module or _import_golem_module()).Golem(seed, **options)
+    if files:
+        # the component's initial files (Golem's component metadata `files`)
+        g.add_component(options["component"], files=files)
     if workers:
         _add_workers(g, workers, item.nodeid)
     with g:
