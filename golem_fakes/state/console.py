@@ -34,6 +34,7 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from golem_fakes.state.invocation import Invocation, current_invocation
 from golem_fakes.state.stdio import StdioTee, passing_on
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -210,7 +211,13 @@ class Console:
         chunk = bytes(data)
         if not chunk:
             return
-        cap = self._out if stream == "stdout" else self._err
+        if stream == "stdout":
+            cap = self._out
+        else:
+            cap = self._err
+            inv = current_invocation.get()
+            if type(inv) is Invocation and inv.worker is self.worker:
+                inv.stderr_chunks.append(chunk)  # Golem's "invocation failed" stderr text
         cap.chunks.append(chunk)
         self._oplog_log(stream, "", chunk.decode("utf-8", "replace"))
         if self.echo if echo is None else echo:

@@ -81,7 +81,10 @@ class Invocation:
     of its ``exported-function-invoked`` entry; ``outcome`` is ``None`` while running,
     then ``"completed"``, ``"failed"``, ``"suspended"``, ``"jumped"`` or ``"exited"``
     (``wasi:cli/exit``; set as soon as the worker calls it); ``error`` holds the failure
-    message (``"Process exited"`` for an exit)."""
+    message (``"Process exited"`` for an exit); :attr:`stderr` is what the worker wrote
+    to stderr during this invocation — the text Golem attaches to an "invocation failed"
+    error (stderr-stream output only, no ``wasi:logging`` lines at v1.3.0-dev.25:
+    ``get_last_invocation_errors``, ``golem-io-semantics.md`` §3, §6 rule 16)."""
 
     golem: "Golem" = field(repr=False)
     worker: "Worker"
@@ -92,6 +95,13 @@ class Invocation:
     parent: "Invocation | None" = field(default=None, repr=False)
     outcome: str | None = None
     error: str | None = None
+    #: The raw stderr writes of this invocation (see :attr:`stderr`).
+    stderr_chunks: list[bytes] = field(default_factory=list, repr=False)
+
+    @property
+    def stderr(self) -> str:
+        """stderr output of this invocation, UTF-8 decoded with replacement."""
+        return b"".join(self.stderr_chunks).decode("utf-8", "replace")
 
 
 @dataclass(eq=False)

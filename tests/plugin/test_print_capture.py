@@ -104,3 +104,34 @@ def test_forwarded_log_records_are_not_worker_stderr() -> None:
         logging.lastResort, logging.root.handlers[:] = saved[0], saved[1]
     assert "boom" in buf.getvalue() and "own" in buf.getvalue()
     assert g.console().stderr == b"own\n"
+
+
+def test_invocation_stderr_is_its_stderr_output_only() -> None:
+    """Golem attaches the stderr written during a failed invocation to its error; log
+    lines are not part of it (v1.3.0-dev.25, golem-io-semantics.md §3)."""
+    import sys
+
+    import golem_fakes
+
+    golem_fakes.install()
+    from wit_world.imports import logging as wasi_logging
+    from wit_world.imports import stderr
+
+    g = golem_fakes.Golem()
+
+    def fail() -> None:
+        print("before the crash", file=sys.stderr)
+        stderr.get_stderr().blocking_write_and_flush(b"binding line\n")
+        wasi_logging.log(wasi_logging.Level.ERROR, "ctx", "a log line")
+        raise ValueError("boom")
+
+    with g.run_as("c", "w"):
+        print("an earlier invocation", file=sys.stderr)
+    try:
+        g.invoke("c", "w", fail)
+    except ValueError:
+        pass
+    first, second = g.invocations("c", "w")
+    assert first.stderr == "an earlier invocation\n"
+    assert second.outcome == "failed"
+    assert second.stderr == "before the crash\nbinding line\n"
