@@ -334,6 +334,14 @@ class FileSystem:
             fs._put(path, f.content, read_only=f.read_only)
         return fs
 
+    def copy(self) -> "FileSystem":
+        """An independent copy (same tree, hard links kept as shared nodes, preopens,
+        read-only paths; same clock): the file system a fork starts with."""
+        import copy as _copy
+
+        g = self._golem
+        return _copy.deepcopy(self, {id(g): g}) if g is not None else _copy.deepcopy(self)
+
     # ------------------------------------------------------------------ clock
 
     def now_ns(self) -> int:

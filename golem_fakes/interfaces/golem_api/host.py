@@ -485,6 +485,14 @@ def _copy_oplog(env: Golem, source: Worker, target_name: str, cut_off: int, func
     rt.oplog.deleted_regions = [(s, min(e, cut_off)) for s, e in src_rt.oplog.deleted_regions
                                 if s <= cut_off]
     rt.oplog.commit()
+    # The fork's instance replays the copied entries, re-running the source's file
+    # operations on fresh initial files (golem-io-semantics.md §5.5). golem-fakes does
+    # not record file operations, so it copies the source's file system when the fork
+    # is at the source's current end (always for `fork`); an earlier cut-off starts from
+    # the initial files (the operations after it cannot be taken back).
+    filesystems = env.__dict__.get("_filesystems")
+    if filesystems and source in filesystems and cut_off == src_rt.oplog.current_index:
+        filesystems[target] = filesystems[source].copy()
     return target
 
 
