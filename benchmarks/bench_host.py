@@ -17,17 +17,12 @@ from __future__ import annotations
 import statistics
 import time
 import uuid
-from typing import Callable
 
 import golem_fakes
+from _bench import Entry, per_call_ns
 
 GOAL_RATIO = 3.0
 
-
-def _per_call_ns(fn: Callable[[], None], number: int) -> float:
-    t0 = time.perf_counter_ns()
-    fn()
-    return (time.perf_counter_ns() - t0) / number
 
 
 def main(number: int = 2_000, repeat: int = 15) -> dict[str, float]:
@@ -36,14 +31,6 @@ def main(number: int = 2_000, repeat: int = 15) -> dict[str, float]:
 
     rng = range(number)
     ratios: dict[str, float] = {}
-
-    class Entry:
-        """What the fake's oplog keeps per entry: index, kind, timestamp, payload."""
-
-        __slots__ = ("index", "kind", "timestamp", "payload")
-
-        def __init__(self, index: int, kind: str, timestamp: int, payload: object) -> None:
-            self.index, self.kind, self.timestamp, self.payload = index, kind, timestamp, payload
 
     log: list[Entry] = []
     ns = uuid.uuid4()
@@ -77,9 +64,9 @@ def main(number: int = 2_000, repeat: int = 15) -> dict[str, float]:
         for _ in range(repeat):
             # a fresh environment per batch keeps the oplog from growing without bound
             with golem_fakes.Golem(seed=1):
-                vs.append(_per_call_ns(run_via, number))
+                vs.append(per_call_ns(run_via, number))
             log.clear()
-            bs.append(_per_call_ns(run_bare, number))
+            bs.append(per_call_ns(run_bare, number))
             log.clear()
         v, b = statistics.median(vs), statistics.median(bs)
         ratios[name] = v / b

@@ -22,26 +22,14 @@ from __future__ import annotations
 
 import statistics
 import time
-from typing import Any, Callable
+from typing import Any
 
 import golem_fakes
+from _bench import Entry, per_call_ns
 
 GOAL_RATIO = 3.0
 
 
-def _per_call_ns(fn: Callable[[], None], number: int) -> float:
-    t0 = time.perf_counter_ns()
-    fn()
-    return (time.perf_counter_ns() - t0) / number
-
-
-class Entry:
-    """A bare oplog-like entry: index, kind, timestamp, payload."""
-
-    __slots__ = ("index", "kind", "timestamp", "payload")
-
-    def __init__(self, index: int, kind: str, timestamp: int, payload: object) -> None:
-        self.index, self.kind, self.timestamp, self.payload = index, kind, timestamp, payload
 
 
 def main(number: int = 2_000, repeat: int = 15) -> dict[str, float]:
@@ -94,7 +82,7 @@ def main(number: int = 2_000, repeat: int = 15) -> dict[str, float]:
                     def via() -> None:
                         for k in keys:
                             eventual.get(bucket, k)
-                vs.append(_per_call_ns(via, number))
+                vs.append(per_call_ns(via, number))
             bare = bare_set if name == "eventual.set" else bare_get
             rec = bare_set_rec if name == "eventual.set" else bare_get_rec
 
@@ -106,8 +94,8 @@ def main(number: int = 2_000, repeat: int = 15) -> dict[str, float]:
                 for k in keys:
                     rec(k)
 
-            bs.append(_per_call_ns(run_bare, number))
-            rs.append(_per_call_ns(run_rec, number))
+            bs.append(per_call_ns(run_bare, number))
+            rs.append(per_call_ns(run_rec, number))
             log.clear()
         v, b, r = statistics.median(vs), statistics.median(bs), statistics.median(rs)
         ratios[name] = v / b

@@ -29,23 +29,11 @@ import time
 from typing import Any, Callable
 
 import golem_fakes
+from _bench import Entry, per_call_ns
 
 GOAL_RATIO = 3.0
 
 
-def _per_call_ns(fn: Callable[[], None], number: int) -> float:
-    t0 = time.perf_counter_ns()
-    fn()
-    return (time.perf_counter_ns() - t0) / number
-
-
-class Entry:
-    """A bare oplog-like entry: index, kind, timestamp, payload."""
-
-    __slots__ = ("index", "kind", "timestamp", "payload")
-
-    def __init__(self, index: int, kind: str, timestamp: int, payload: object) -> None:
-        self.index, self.kind, self.timestamp, self.payload = index, kind, timestamp, payload
 
 
 def main(number: int = 2_000, repeat: int = 15) -> dict[str, float]:
@@ -112,7 +100,7 @@ def main(number: int = 2_000, repeat: int = 15) -> dict[str, float]:
                     for _ in rng:
                         via()
 
-                vs.append(_per_call_ns(run_via, number))
+                vs.append(per_call_ns(run_via, number))
                 lg.propagate = True
             bare = {"wall_clock.now()": bare_wall, "monotonic_clock.now()": bare_monotonic,
                     "descriptor.read(4096)": bare_read, "logging.log(info)": bare_log}[name]
@@ -121,7 +109,7 @@ def main(number: int = 2_000, repeat: int = 15) -> dict[str, float]:
                 for _ in rng:
                     bare()
 
-            bs.append(_per_call_ns(run_bare, number))
+            bs.append(per_call_ns(run_bare, number))
             log.clear()
         v, b = statistics.median(vs), statistics.median(bs)
         ratios[name] = v / b

@@ -42,7 +42,6 @@ error text (injected with          the text given, verbatim        the text give
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, MutableMapping
 
 from golem_fakes.state.faults import FaultPlan, InjectedFailure
