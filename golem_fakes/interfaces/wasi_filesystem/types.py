@@ -511,17 +511,27 @@ def open_at(env: Any, rep: DescriptorRep, path_flags: Any, path: str,
                             path=rust_join(rep.path, path)))
 
 
+def _entry_at(rep: "DescriptorRep", path: str, *, dot_error: str) -> tuple[Any, str, Any]:
+    """``(parent directory, base name, node)`` of ``path`` relative to the directory
+    descriptor ``rep`` without following a final symlink: ``dot_error`` when the path
+    names the directory itself (``.``, a trailing ``/``), ``no-entry`` when nothing is
+    there (the ``*-at`` calls that act on one entry: readlink, remove-directory,
+    unlink-file)."""
+    _dir(rep)
+    d, base = rep.fs.open_parent(rep.node, path)
+    if base == ".":
+        raise FsError(dot_error)
+    node = d.entries.get(base)  # type: ignore[union-attr]
+    if node is None:
+        raise FsError("no-entry")
+    return d, base, node
+
+
 @implements(TYPES, "[method]descriptor.readlink-at")
 @_guard
 def readlink_at(env: Any, rep: DescriptorRep, path: str) -> Any:
     """The target of a symbolic link (``invalid`` if not a link)."""
-    _dir(rep)
-    d, base = rep.fs.open_parent(rep.node, path)
-    if base == ".":
-        raise FsError("invalid")
-    node = d.entries.get(base)  # type: ignore[union-attr]
-    if node is None:
-        raise FsError("no-entry")
+    _, _, node = _entry_at(rep, path, dot_error="invalid")
     if node.kind != LINK:
         raise FsError("invalid")
     return Ok(node.target)
@@ -532,13 +542,7 @@ def readlink_at(env: Any, rep: DescriptorRep, path: str) -> Any:
 def remove_directory_at(env: Any, rep: DescriptorRep, path: str) -> Any:
     """``unlinkat(AT_REMOVEDIR)``: ``not-empty``, ``not-directory``, ``invalid`` for
     ``.``/a trailing ``/`` (cap-std removes ``dir/.``)."""
-    _dir(rep)
-    d, base = rep.fs.open_parent(rep.node, path)
-    if base == ".":
-        raise FsError("invalid")
-    node = d.entries.get(base)  # type: ignore[union-attr]
-    if node is None:
-        raise FsError("no-entry")
+    d, base, node = _entry_at(rep, path, dot_error="invalid")
     if node.kind != DIR:
         raise FsError("not-directory")
     if node.entries:
@@ -622,13 +626,7 @@ def symlink_at(env: Any, rep: DescriptorRep, old_path: str, new_path: str) -> An
 def unlink_file_at(env: Any, rep: DescriptorRep, path: str) -> Any:
     """``unlinkat``: a file or symlink; a directory → ``is-directory``. Open
     descriptors of the file keep working."""
-    _dir(rep)
-    d, base = rep.fs.open_parent(rep.node, path)
-    if base == ".":
-        raise FsError("is-directory")
-    node = d.entries.get(base)  # type: ignore[union-attr]
-    if node is None:
-        raise FsError("no-entry")
+    d, base, node = _entry_at(rep, path, dot_error="is-directory")
     if node.kind == DIR:
         raise FsError("is-directory")
     rep.fs.unlink_from(d, base)
