@@ -88,10 +88,22 @@ def _state(bs: BlobStore, rep: ContainerRep) -> ContainerState | None:
     return bs._ns(rep.project).get(rep.name)
 
 
+_UNCHECKED: Any = object()
+
+
 def _recorded(env: Any, bs: BlobStore, rep: ContainerRep, function: str, dtype: str,
               request: Any, compute: Callable[[], tuple[Any, Any]], *,
-              oplog_name: str | None = None) -> Any:
-    """Record one container call as ``golem blobstore::container::<name>`` (§2.8)."""
+              oplog_name: str | None = None, checked: Any = _UNCHECKED) -> Any:
+    """Record one container call as ``golem blobstore::container::<name>`` (§2.8).
+    With ``checked`` (an object name, or ``None`` for the container alone), the names
+    are checked first (:func:`_names`): a problem is the recorded ``Err`` result."""
+    if checked is not _UNCHECKED:
+        run = compute
+
+        def compute() -> tuple[Any, Any]:
+            problem = _names(bs, rep, checked, f"[method]container.{function}")
+            return _same(Err(problem)) if problem is not None else run()
+
     name_ = oplog_name or function.replace("-", "_")
     return durable(env, bs, CONTAINER, function, f"golem blobstore::container::{name_}",
                    dtype, (rep.name,), request, compute)
@@ -225,9 +237,6 @@ def list_objects(env: Any, rep: ContainerRep) -> Ok[ObjectNamesRep] | Err[str]:
     bs = _bs(env, fn)
 
     def run() -> tuple[Any, Any]:
-        problem = _names(bs, rep, None, fn)
-        if problem is not None:
-            return _same(Err(problem))
         c = _state(bs, rep)
         if c is None or (bs.backend == "fs" and not c.marker):
             if bs.backend == "fs":
@@ -244,7 +253,7 @@ def list_objects(env: Any, rep: ContainerRep) -> Ok[ObjectNamesRep] | Err[str]:
         return Ok(ObjectNamesRep(list(names))), Ok(names)     # the whole list is recorded
 
     return _recorded(env, bs, rep, "list-objects", READ_REMOTE, rep.name, run,
-                     oplog_name="list_object")
+                     oplog_name="list_object", checked=None)
 
 
 @implements(CONTAINER, "[method]container.delete-object")
@@ -254,9 +263,6 @@ def delete_object(env: Any, rep: ContainerRep, obj: str) -> Ok[None] | Err[str]:
     bs = _bs(env, fn)
 
     def run() -> tuple[Any, Any]:
-        problem = _names(bs, rep, obj, fn)
-        if problem is not None:
-            return _same(Err(problem))
         c = _state(bs, rep)
         if c is None:
             return _same(Ok(None))
@@ -275,7 +281,7 @@ def delete_object(env: Any, rep: ContainerRep, obj: str) -> Ok[None] | Err[str]:
                 c.created_ms = bs.now_ms()
         return _same(Ok(None))
 
-    return _recorded(env, bs, rep, "delete-object", WRITE_REMOTE, (rep.name, obj), run)
+    return _recorded(env, bs, rep, "delete-object", WRITE_REMOTE, (rep.name, obj), run, checked=obj)
 
 
 @implements(CONTAINER, "[method]container.delete-objects")
@@ -329,13 +335,10 @@ def has_object(env: Any, rep: ContainerRep, obj: str) -> Ok[bool]:
     bs = _bs(env, fn)
 
     def run() -> tuple[Any, Any]:
-        problem = _names(bs, rep, obj, fn)
-        if problem is not None:
-            return _same(Err(problem))
         c = _state(bs, rep)
         return _same(Ok(c is not None and obj in c.objects))   # a directory is no object
 
-    return _recorded(env, bs, rep, "has-object", READ_REMOTE, (rep.name, obj), run)
+    return _recorded(env, bs, rep, "has-object", READ_REMOTE, (rep.name, obj), run, checked=obj)
 
 
 @implements(CONTAINER, "[method]container.object-info")
@@ -345,9 +348,6 @@ def object_info(env: Any, rep: ContainerRep, obj: str) -> Ok[dict[str, Any]] | E
     bs = _bs(env, fn)
 
     def run() -> tuple[Any, Any]:
-        problem = _names(bs, rep, obj, fn)
-        if problem is not None:
-            return _same(Err(problem))
         c = _state(bs, rep)
         blob = c.objects.get(obj) if c is not None else None
         if blob is None:
@@ -362,7 +362,7 @@ def object_info(env: Any, rep: ContainerRep, obj: str) -> Ok[dict[str, Any]] | E
         return _same(Ok({"name": obj, "container": rep.name, "created_at": blob.modified_ms,
                          "size": blob.size}))
 
-    return _recorded(env, bs, rep, "object-info", READ_REMOTE, (rep.name, obj), run)
+    return _recorded(env, bs, rep, "object-info", READ_REMOTE, (rep.name, obj), run, checked=obj)
 
 
 @implements(CONTAINER, "[method]container.clear")
