@@ -14,12 +14,11 @@ Run: ``python benchmarks/bench_host.py``.
 
 from __future__ import annotations
 
-import statistics
 import time
 import uuid
 
 import golem_fakes
-from _bench import Entry, per_call_ns
+from _bench import Entry, per_call_ns, report_row, verdict
 
 GOAL_RATIO = 3.0
 
@@ -68,12 +67,8 @@ def main(number: int = 2_000, repeat: int = 15) -> dict[str, float]:
             log.clear()
             bs.append(per_call_ns(run_bare, number))
             log.clear()
-        v, b = statistics.median(vs), statistics.median(bs)
-        ratios[name] = v / b
-        print(f"{name:30} {v:11.1f} {b:9.1f} {v / b:6.2f}")
-    worst = max(ratios.values())
-    print(f"worst ratio {worst:.2f}x (goal <= {GOAL_RATIO:.0f}x): "
-          f"{'OK' if worst <= GOAL_RATIO else 'OVER GOAL'}")
+        report_row(name, vs, bs, ratios, 30)
+    verdict(ratios, GOAL_RATIO)
     return ratios
 
 
