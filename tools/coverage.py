@@ -58,6 +58,7 @@ import re
 import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -302,7 +303,7 @@ def reference(interface: str, callable_name: str | None = None) -> Reference | N
 
 
 @dataclass(frozen=True)
-class Callable_:
+class WitCallable:
     """One callable of an interface, with the names the generated bindings give it."""
 
     interface: Interface
@@ -312,7 +313,7 @@ class Callable_:
     def iid(self) -> str:
         return self.interface.qualified_name
 
-    @property
+    @cached_property
     def py_name(self) -> str:
         """``get_oplog_index``; ``Descriptor`` (constructor); ``Descriptor.read``."""
         if self.fn.kind == "freestanding":
@@ -341,9 +342,9 @@ def world_interfaces(world: World) -> list[Interface]:
     return [it.item for it in world.imports if isinstance(it.item, Interface)]
 
 
-def callables(iface: Interface) -> list[Callable_]:
+def callables(iface: Interface) -> list[WitCallable]:
     """Functions, constructors, methods and statics (``[resource-drop]`` is not one)."""
-    return [Callable_(iface, fn) for fn in iface.functions.values()]
+    return [WitCallable(iface, fn) for fn in iface.functions.values()]
 
 
 def _module_names(ifaces: Iterable[Interface]) -> dict[str, Interface]:
@@ -396,7 +397,7 @@ def _resources_in(ty: Any, out: set[int], seen: set[int]) -> None:
                 _resources_in(c.type, out, seen)
 
 
-def _produces(c: Callable_) -> set[int]:
+def _produces(c: WitCallable) -> set[int]:
     out: set[int] = set()
     _resources_in(c.fn.result, out, set())
     if c.fn.kind == "constructor" and c.fn.resource is not None:
@@ -675,9 +676,9 @@ def attribute(units: list[Unit], world: World) -> dict[tuple[str, str], list[Uni
     ifaces = world_interfaces(world)
     worlds = {"suite": _module_names(ifaces), "probe": _module_names(_probe_interfaces(world))}
     # Indexes of the callables by what a test must name to call them.
-    by_member: dict[tuple[int, str], list[Callable_]] = defaultdict(list)  # function, class
-    by_static: dict[tuple[int, str, str], list[Callable_]] = defaultdict(list)
-    by_method: dict[str, list[tuple[int, Callable_]]] = defaultdict(list)  # name → (resource, c)
+    by_member: dict[tuple[int, str], list[WitCallable]] = defaultdict(list)  # function, class
+    by_static: dict[tuple[int, str, str], list[WitCallable]] = defaultdict(list)
+    by_method: dict[str, list[tuple[int, WitCallable]]] = defaultdict(list)  # name → (resource, c)
     produces: dict[int, set[int]] = {}
     classes: dict[tuple[int, str], int] = {}  # (interface, class name) → resource
     for i in ifaces:
@@ -701,7 +702,7 @@ def attribute(units: list[Unit], world: World) -> dict[tuple[str, str], list[Uni
             continue
         iface_of = worlds[u.world]
         ev = u.evidence
-        matched: dict[int, Callable_] = {}
+        matched: dict[int, WitCallable] = {}
         reachable: set[int] = set()
         for mod, member in ev.module_members:
             if mod in iface_of:
