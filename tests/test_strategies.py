@@ -358,7 +358,8 @@ def test_extreme_values_are_reachable(ws: gs.WitStrategies, wit: str) -> None:
 def _is_a(wit: str, v: Any) -> bool:
     """Whether ``v`` is a value of the WIT primitive (as the seam's lowering accepts it)."""
     if wit == "f32":
-        return type(v) is float and (math.isnan(v) or struct.unpack("<f", struct.pack("<f", v))[0] == v)
+        return type(v) is float and (
+            math.isnan(v) or struct.unpack("<f", struct.pack("<f", v))[0] == v)
     if wit == "char":
         return type(v) is str and len(v) == 1 and not "\ud800" <= v <= "\udfff"
     if wit == "string":
@@ -403,7 +404,8 @@ def test_every_variant_case_and_flags_combination(ws: gs.WitStrategies) -> None:
     mutate = fs.DescriptorFlags.MUTATE_DIRECTORY
     assert find(flags, lambda v: v == mutate, settings=REACH) == mutate
     enum = gs.from_wit(HOST, "worker-status")
-    assert find(enum, lambda v: v == host.WorkerStatus.EXITED, settings=REACH) is host.WorkerStatus.EXITED
+    exited = host.WorkerStatus.EXITED
+    assert find(enum, lambda v: v == exited, settings=REACH) is exited
 
 
 # --- hypothesis registration --------------------------------------------------------------

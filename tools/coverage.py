@@ -66,7 +66,13 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `python tools/coverage.py` from a checkout
     sys.path.insert(0, str(ROOT))
 
-from golem_fakes.bindings.naming import InterfaceKey, escape, interface_names, snake, upper_camel  # noqa: E402
+from golem_fakes.bindings.naming import (  # noqa: E402
+    InterfaceKey,
+    escape,
+    interface_names,
+    snake,
+    upper_camel,
+)
 from golem_fakes.bindings.registry import lookup  # noqa: E402
 from golem_fakes.wit import load  # noqa: E402
 from golem_fakes.wit.model import (  # noqa: E402
@@ -353,7 +359,8 @@ def _module_names(ifaces: Iterable[Interface]) -> dict[str, Interface]:
     keyed: dict[InterfaceKey, Interface] = {}
     for iface in ifaces:
         pn = iface.package.name  # type: ignore[union-attr]
-        keyed[InterfaceKey(iface.name, pn.namespace, pn.name, pn.version)] = iface  # type: ignore[arg-type]
+        key = InterfaceKey(iface.name, pn.namespace, pn.name, pn.version)  # type: ignore[arg-type]
+        keyed[key] = iface
     names = interface_names(keyed.keys(), None, False)
     return {escape(snake(names[k])): iface for k, iface in keyed.items()}
 
@@ -553,7 +560,8 @@ def _units_of(f: _File) -> Iterator[tuple[str, ast.AST]]:
             if isinstance(node, ast.FunctionDef) and node.name.startswith("probe_"):
                 yield f"test_probe[{f.path.stem}.{node.name[len('probe_'):]}]", node
             continue
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"):
+        if (isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+                and node.name.startswith("test")):
             yield node.name, node
         elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
             methods = [m for m in node.body
@@ -678,7 +686,8 @@ def attribute(units: list[Unit], world: World) -> dict[tuple[str, str], list[Uni
     # Indexes of the callables by what a test must name to call them.
     by_member: dict[tuple[int, str], list[WitCallable]] = defaultdict(list)  # function, class
     by_static: dict[tuple[int, str, str], list[WitCallable]] = defaultdict(list)
-    by_method: dict[str, list[tuple[int, WitCallable]]] = defaultdict(list)  # name → (resource, c)
+    # method name → (resource, callable)
+    by_method: dict[str, list[tuple[int, WitCallable]]] = defaultdict(list)
     produces: dict[int, set[int]] = {}
     classes: dict[tuple[int, str], int] = {}  # (interface, class name) → resource
     for i in ifaces:
