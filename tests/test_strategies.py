@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from hypothesis import HealthCheck, find, given, settings
-from hypothesis.errors import NoSuchExample
+from hypothesis import HealthCheck, Phase, find, given, settings
+from hypothesis.control import BuildContext
+from hypothesis.errors import StopTest
+from hypothesis.internal.conjecture.data import ConjectureData
 from hypothesis import strategies as st
 
 import golem_fakes
@@ -55,6 +57,10 @@ from golem_fakes.wit.model import (
 HOST = "golem:api/host@1.1.7"
 PROBE = "golem-fakes:strategy-probe/probe"
 FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# ``find`` for a test that needs *some* value with a property, not the smallest: no
+# shrinking (which costs 10-50x the search). Deterministic like every search of the
+# suite (the derandomized profile of tests/conftest.py); find's own 2000-example budget.
+REACH = settings(max_examples=2000, phases=[Phase.generate])
 
 
 @pytest.fixture(scope="module")
@@ -246,17 +252,128 @@ def test_widths_are_respected(ws: gs.WitStrategies, data: st.DataObject) -> None
     assert type(data.draw(ws.for_type(Primitive("bool")))) is bool
 
 
-def test_extreme_values_are_reachable(ws: gs.WitStrategies) -> None:
-    assert find(ws.for_type(Primitive("u8")), lambda v: v == 255) == 255
-    assert find(ws.for_type(Primitive("s64")), lambda v: v == -2**63) == -2**63
-    big = find(ws.for_type(Primitive("f32")), lambda v: v > 1e38 and not math.isinf(v))
-    assert struct.unpack("f", struct.pack("f", big))[0] == big
-    # a targeted search finds a surrogate in st.characters() within a few hundred tries
-    surrogate = re.compile("[\ud800-\udfff]")
-    for t in ("char", "string"):
-        with pytest.raises(NoSuchExample):
-            find(ws.for_type(Primitive(t)), lambda v: bool(surrogate.search(v)),
-                 settings=settings(max_examples=1500, database=None))
+# Each WIT primitive's extreme values, written out here (not derived from the model's
+# INT_RANGES, which the strategies themselves use), and values just outside each type.
+F32_MAX = struct.unpack("<f", struct.pack("<I", 0x7F7FFFFF))[0]
+F32_TRUE_MIN = struct.unpack("<f", struct.pack("<I", 0x00000001))[0]
+F32_MIN_NORMAL = struct.unpack("<f", struct.pack("<I", 0x00800000))[0]
+F64_TRUE_MIN = struct.unpack("<d", struct.pack("<Q", 1))[0]
+_IEEE = [0.0, -0.0, math.inf, -math.inf, math.nan]
+EXTREMES: dict[str, list[Any]] = {
+    "bool": [False, True],
+    "u8": [0, 255], "u16": [0, 65535], "u32": [0, 4294967295], "u64": [0, 18446744073709551615],
+    "s8": [-128, 127], "s16": [-32768, 32767], "s32": [-2147483648, 2147483647],
+    "s64": [-9223372036854775808, 9223372036854775807],
+    "f32": [*_IEEE, F32_MAX, -F32_MAX, F32_TRUE_MIN, -F32_TRUE_MIN, F32_MIN_NORMAL],
+    "f64": [*_IEEE, sys.float_info.max, -sys.float_info.max, F64_TRUE_MIN, -F64_TRUE_MIN,
+            sys.float_info.min],
+    "char": ["\x00", "\ud7ff", "\ue000", "\U0010ffff"],  # around the surrogate block too
+    "string": ["", "\x00", "\U0010ffff", "\ud7ff\ue000", "\x00" * 1000],
+}
+SURROGATES = [chr(c) for c in range(0xD800, 0xE000)]
+OUTSIDE: dict[str, list[Any]] = {
+    "u8": [-1, 256], "u16": [-1, 65536], "u32": [-1, 2**32], "u64": [-1, 2**64],
+    "s8": [-129, 128], "s16": [-(2**15) - 1, 2**15], "s32": [-(2**31) - 1, 2**31],
+    "s64": [-(2**63) - 1, 2**63],
+    # not single precision: beyond F32_MAX, below the smallest subnormal, between two
+    # f32 values (floats(width=32) refuses the first, rounds the others to an f32)
+    "f32": [1e39, -1e39, math.nextafter(F32_MAX, math.inf), 1e-46, 0.1],
+    "char": SURROGATES,
+    "string": ["\ud800", "\udfff", "a\udc00b", "\ud83d\ude00"],
+}
+_REFUSED = object()
+
+
+def _drawn(strategy: st.SearchStrategy[Any], choice: Any) -> Any:
+    """What ``strategy`` draws when hypothesis' engine makes the one primitive choice
+    ``choice`` (an ``int``, ``float``, ``str``, ``bytes`` or ``bool``, as hypothesis'
+    choice sequence holds them), or ``_REFUSED`` when the strategy cannot draw it.
+
+    Every value hypothesis generates, mutates, shrinks or replays is some choice
+    sequence, so "some sequence draws v" is exactly "v is reachable", without a
+    random search (which needs luck to hit one value among 2**64, and proves nothing
+    when it finds no surrogate). A choice outside the strategy's constraints (an
+    integer beyond its bounds, a character outside its alphabet) is *misaligned*:
+    hypothesis substitutes its simplest permitted choice. A value the strategy
+    rejects after drawing (``floats(width=32)`` filters what single precision cannot
+    represent) makes it ask for a second choice, which the one-choice sequence does
+    not have (``StopTest``).
+
+    Uses hypothesis' ``ConjectureData.for_choices`` and ``BuildContext`` (internals of
+    its choice-sequence engine; checked against hypothesis 6.170): a change there makes
+    this fail loudly, never flakily."""
+    data = ConjectureData.for_choices([choice])
+    try:
+        with BuildContext(data, wrapped_test=_drawn):
+            value = data.draw(strategy)
+    except StopTest:
+        return _REFUSED
+    if data.misaligned_at is not None or len(data.choices) != 1:
+        return _REFUSED
+    return value
+
+
+def _identical(a: Any, b: Any) -> bool:
+    """Same type and value; floats bit for bit (so -0.0 is not 0.0, NaN is NaN)."""
+    if type(a) is not type(b):
+        return False
+    if type(a) is float:
+        return math.isnan(a) and math.isnan(b) or struct.pack("<d", a) == struct.pack("<d", b)
+    return bool(a == b)
+
+
+def test_the_reachability_check_sees_what_a_strategy_draws() -> None:
+    """The check itself: it accepts what a strategy can draw and refuses what it cannot
+    (so the refusals below are the strategies', not the check's)."""
+    assert _drawn(st.integers(0, 300), 256) == 256
+    assert _drawn(st.integers(0, 255), 256) is _REFUSED
+    assert _drawn(st.characters(), "\ud800") == "\ud800"  # hypothesis' default allows them
+    assert _drawn(st.characters(codec="utf-8"), "\ud800") is _REFUSED
+    assert _drawn(st.text(st.characters()), "a\udc00b") == "a\udc00b"
+    assert _drawn(st.text(st.characters(codec="utf-8")), "a\udc00b") is _REFUSED
+    assert _drawn(st.floats(), 1e39) == 1e39
+    assert _drawn(st.floats(width=32), 1e39) is _REFUSED
+    assert _identical(_drawn(st.floats(), -0.0), -0.0) and not _identical(-0.0, 0.0)
+
+
+@pytest.mark.parametrize("wit", list(EXTREMES))
+def test_extreme_values_are_reachable(ws: gs.WitStrategies, wit: str) -> None:
+    """Every extreme value of the WIT primitive can be drawn (both ends of each integer
+    width, ±0, ±inf, NaN, the largest and smallest finite and subnormal floats of the
+    width, the first and last code points and those around the surrogate block, the
+    empty string), and nothing outside the type can: no integer beyond the width, no
+    float single precision cannot hold for ``f32``, no surrogate in a ``char`` or
+    ``string`` (all 2048 surrogate code points tried)."""
+    strategy = ws.for_type(Primitive(wit))
+    for value in EXTREMES[wit]:
+        got = _drawn(strategy, value)
+        assert got is not _REFUSED and _identical(got, value), (
+            f"{wit}: the strategy cannot draw {value!r} (gave {got!r})")
+    for value in OUTSIDE.get(wit, []):
+        got = _drawn(strategy, value)
+        assert got is _REFUSED or _is_a(wit, got), (
+            f"{wit}: the choice {value!r} drew {got!r}, which is not a {wit}")
+
+
+def _is_a(wit: str, v: Any) -> bool:
+    """Whether ``v`` is a value of the WIT primitive (as the seam's lowering accepts it)."""
+    if wit == "f32":
+        return type(v) is float and (
+            math.isnan(v) or struct.unpack("<f", struct.pack("<f", v))[0] == v)
+    if wit == "char":
+        return type(v) is str and len(v) == 1 and not "\ud800" <= v <= "\udfff"
+    if wit == "string":
+        return type(v) is str and not re.search("[\ud800-\udfff]", v)
+    lo, hi = {"u8": (0, 255), "u16": (0, 65535), "u32": (0, 2**32 - 1), "u64": (0, 2**64 - 1),
+              "s8": (-128, 127), "s16": (-(2**15), 2**15 - 1), "s32": (-(2**31), 2**31 - 1),
+              "s64": (-(2**63), 2**63 - 1)}[wit]
+    return type(v) is int and lo <= v <= hi
+
+
+def test_list_u8_reaches_every_byte_and_the_empty_list(ws: gs.WitStrategies) -> None:
+    strategy = ws.for_type(ListType(Primitive("u8")))
+    for value in (b"", bytes(range(256)), b"\xff" * 4096):
+        assert _drawn(strategy, value) == value
 
 
 def test_nested_options_results_and_tuples(ws: gs.WitStrategies) -> None:
@@ -279,15 +396,16 @@ def test_every_variant_case_and_flags_combination(ws: gs.WitStrategies) -> None:
     td = ws.typedef(HOST, "worker-property-filter")
     for case in td.kind.cases:  # type: ignore[union-attr]
         cls = ws.class_of(td, case)
-        assert type(find(s, lambda v, c=cls: type(v) is c)) is cls
+        assert type(find(s, lambda v, c=cls: type(v) is c, settings=REACH)) is cls
     assert host.WorkerPropertyFilter_Env in {ws.class_of(td, c) for c in td.kind.cases}  # type: ignore[union-attr]
     flags = gs.from_wit("wasi:filesystem/types@0.2.3", "descriptor-flags")
     every = fs.DescriptorFlags(2 ** len(fs.DescriptorFlags) - 1)
-    assert find(flags, lambda v: v == every) == every
-    assert find(flags, lambda v: v == fs.DescriptorFlags.MUTATE_DIRECTORY) == \
-        fs.DescriptorFlags.MUTATE_DIRECTORY
+    assert find(flags, lambda v: v == every, settings=REACH) == every
+    mutate = fs.DescriptorFlags.MUTATE_DIRECTORY
+    assert find(flags, lambda v: v == mutate, settings=REACH) == mutate
     enum = gs.from_wit(HOST, "worker-status")
-    assert find(enum, lambda v: v == host.WorkerStatus.EXITED) is host.WorkerStatus.EXITED
+    exited = host.WorkerStatus.EXITED
+    assert find(enum, lambda v: v == exited, settings=REACH) is exited
 
 
 # --- hypothesis registration --------------------------------------------------------------
@@ -425,14 +543,29 @@ def test_worker_filters_and_metadata_pass_the_seam(ws: gs.WitStrategies, data: s
 
 def test_filters_reach_every_property_and_nesting(ws: gs.WitStrategies) -> None:
     s = gs.worker_any_filters()
-    two = find(s, lambda f: len(f.filters) >= 2 and any(len(a.filters) >= 2 for a in f.filters))
-    assert len(two.filters) == 2
+    two = find(s, lambda f: len(f.filters) >= 2 and any(len(a.filters) >= 2 for a in f.filters),
+               settings=REACH)
+    assert type(two).__name__ == "WorkerAnyFilter"
     for case in ("Name", "Status", "Version", "CreatedAt", "Env", "WasiConfigVars"):
         find(s, lambda f, c=case: any(type(p).__name__ == f"WorkerPropertyFilter_{c}"
-                                      for a in f.filters for p in a.filters))
-    assert find(s, lambda f: not f.filters).filters == []
+                                      for a in f.filters for p in a.filters), settings=REACH)
+    assert find(s, lambda f: not f.filters, settings=REACH).filters == []
 
 
 def test_worker_names_reject_bad_bounds() -> None:
     with pytest.raises(ValueError, match="min_size"):
         gs.worker_names(min_size=0)
+
+
+def test_the_suite_runs_hypothesis_deterministically(request: pytest.FixtureRequest) -> None:
+    """tests/conftest.py loads the derandomized, database-free, timing-free profile
+    (unless a run chose another with ``--hypothesis-profile`` or HYPOTHESIS_PROFILE)."""
+    import os
+
+    chosen = request.config.getoption("hypothesis_profile", None) or os.environ.get(
+        "HYPOTHESIS_PROFILE")
+    if chosen is None:
+        assert settings.get_current_profile_name() == "golem-fakes"
+    s = settings.get_profile("golem-fakes")
+    assert s.derandomize and s.database is None and s.deadline is None
+    assert HealthCheck.too_slow in s.suppress_health_check
