@@ -267,7 +267,8 @@ def test_read_and_write_at_offsets(t: Any, rw: Any, root: Any, open_: Any, fs: A
     assert code(lambda: f.write(b"x", 2**63)) == "invalid"
     big = open_(root, "big", t.OpenFlags.CREATE, rw)
     big.write(bytes(100_000), 0)
-    assert len(big.read(10**6, 0)[0]) == 65536  # wasmtime reads at most 64 KiB per call
+    # wasmtime 33 (Golem) reads the whole length at once; the 64 KiB cap is wasmtime >= 43
+    assert len(big.read(10**6, 0)[0]) == 100_000
 
 
 def test_open_mode_is_enforced(t: Any, root: Any, open_: Any, code: Any) -> None:
