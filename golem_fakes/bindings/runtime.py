@@ -638,6 +638,11 @@ def arg_trap(site: Site, index: int, args: tuple[Any, ...], error: BaseException
            f"traps here (wasm unreachable); the real component cannot catch it.")
     if kind:
         msg = f"{kind}: {msg}"
+    else:  # the component's runtime prints its panic to the worker's stderr first
+        from golem_fakes.bindings.panic import write_panic
+
+        write_panic(active_environment(), site.where.rpartition(".")[0],
+                    error.wit if isinstance(error, PathError) else wit, inner)
     return Trap(msg, interface=site.interface, function=site.function, parameter=pname,
                 wit_type=wit, value=shown, error=inner)
 
