@@ -229,6 +229,13 @@ VERSION_DIFFERENCES: dict[str, dict[str, Any]] = {
                "durable_host/io/streams.rs v1.3.0-dev.25); wasmtime-py 50's stdout file "
                "permits 64 KiB",
     },
+    "streams.read_stream_on_directory": {
+        "wasmtime33": {"lines": ["read-via-stream: err bad-descriptor"]},
+        "wasmtime50": {"lines": ["read-via-stream: err is-directory"]},
+        "why": "wasmtime 33 crates/wasi/src/p2/host/filesystem.rs read_via_stream takes "
+               "Descriptor::file() -> bad-descriptor (Golem's durable_host/filesystem/"
+               "types.rs passes it on); is-directory is wasmtime commit 5f060a2a4e (#14135)",
+    },
     "rand.random_bytes_over_limit": {
         "wasmtime33": {"outcome": "ok", "lines": ["before", "not reached"]},
         "wasmtime50": {"outcome": "trap", "lines": []},

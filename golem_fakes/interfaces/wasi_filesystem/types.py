@@ -14,7 +14,8 @@ Layering, as in the real host (sources in :mod:`golem_fakes.interfaces.wasi_file
    (modification time, size). Nothing else is recorded.
 2. **wasmtime** (``crates/wasi/src/filesystem.rs`` + ``p2/host/filesystem.rs``): a
    file-only method on a directory → ``bad-descriptor``, a directory method on a file
-   → ``not-directory`` (``read-via-stream`` on a directory → ``is-directory``);
+   → ``not-directory`` (``read-via-stream`` too: ``bad-descriptor`` in wasmtime 33,
+   ``is-directory`` only since wasmtime commit 5f060a2a4e, in wasmtime-py 50/51);
    ``open-at``: ``create``/``truncate`` imply write, no ``write`` flag implies read, the
    sync flags → ``unsupported``, ``directory`` with ``create``/``exclusive``/
    ``truncate`` → ``invalid``, the directory flag on a file → ``not-directory``;
@@ -201,9 +202,10 @@ def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
 @implements(TYPES, "[method]descriptor.read-via-stream")
 @_guard
 def read_via_stream(env: Any, rep: DescriptorRep, offset: int) -> Any:
-    """An input stream reading the file from ``offset`` (``closed`` at its end)."""
-    if rep.is_dir:
-        raise FsError("is-directory")
+    """An input stream reading the file from ``offset`` (``closed`` at its end). On a
+    directory ``bad-descriptor``: wasmtime 33 ``read_via_stream`` takes
+    ``Descriptor::file()`` (``crates/wasi/src/p2/host/filesystem.rs``)."""
+    _file(rep)
     fs, node = rep.fs, rep.node
     pos = offset
     stream: FileInputStreamRep

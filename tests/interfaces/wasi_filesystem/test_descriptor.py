@@ -294,7 +294,8 @@ def test_set_size(t: Any, rw: Any, root: Any, open_: Any, fs: Any, code: Any) ->
 def test_file_only_methods_on_a_directory(t: Any, root: Any, code: Any) -> None:
     assert code(lambda: root.read(1, 0)) == "bad-descriptor"
     assert code(lambda: root.write(b"x", 0)) == "bad-descriptor"
-    assert code(lambda: root.read_via_stream(0)) == "is-directory"
+    # wasmtime 33 (Golem): Descriptor::file() -> bad-descriptor (is-directory since 5f060a2a4e)
+    assert code(lambda: root.read_via_stream(0)) == "bad-descriptor"
     assert code(lambda: root.write_via_stream(0)) == "bad-descriptor"
     assert code(lambda: root.append_via_stream()) == "bad-descriptor"
     assert code(lambda: root.advise(0, 0, t.Advice.NORMAL)) == "bad-descriptor"
