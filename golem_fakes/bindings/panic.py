@@ -18,7 +18,9 @@ The hook formats the message into a 512-byte buffer and writes it at once, then 
 function in the runtime source of each release (:data:`_LINES`, read from the
 componentize-py tags; v0.25.1 is not in the mirror, so it uses v0.25.0's lines). The
 thread id ``(1)`` is printed by the Rust toolchains that built the 0.19+ releases (seen
-with 0.19.3); earlier releases predate it (inferred from their release dates).
+with 0.19.3); earlier releases predate it (seen with 0.17.0, the release Golem's
+templates pin: ``thread '<unnamed>' panicked at runtime/src/lib.rs:579:21:`` for the same
+negative ``u64``; the releases between are inferred from their dates).
 
 Known locations: the primitive lowerings (integers, floats, ``char``, ``string``) of
 every release, and from 0.19 the ``.value`` of an ``enum`` / ``flags`` argument

@@ -64,7 +64,9 @@ def test_a_bare_environment_has_no_stderr_to_write_to(capsys: pytest.CaptureFixt
 
 def test_locations_follow_the_release() -> None:
     # componentize-py 0.17.0 (Golem's templates): componentize_py_to_canon_u64 at
-    # runtime/src/lib.rs:579, `value.extract().unwrap()`; no thread id (older Rust)
+    # runtime/src/lib.rs:579, `value.extract().unwrap()`; no thread id (older Rust).
+    # Observed: a 0.17.0 component calling get-random-bytes(-1) under wasmtime-py 51
+    # wrote exactly this head and note to stderr.
     err = OverflowError("can't convert negative int to unsigned")
     head, note = panic_writes("u64", err, "0.17.0")
     assert head.startswith(b"\nthread '<unnamed>' panicked at runtime/src/lib.rs:579:21:\n")
