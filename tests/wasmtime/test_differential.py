@@ -284,8 +284,10 @@ KNOWN_GAPS: dict[str, str] = {
 def normalise(result: dict[str, Any]) -> dict[str, Any]:
     """The comparable part of a probe result: outcome, lines, stdout, stderr, logs.
     Trap and exit messages differ between hosts by nature and are not compared (only
-    shown); after a trap the component's stderr holds the runtime's panic text, which
-    is not compared either."""
+    shown). stderr is compared after a trap too: a lowering panic writes
+    componentize-py's panic text there before the trap (golem_fakes/bindings/panic.py;
+    probes ``rand.random_bytes_negative``, ``log.bad_level_traps``), a host trap
+    nothing."""
     outcome = result.get("outcome")
     norm = {"outcome": outcome, "lines": list(result.get("lines") or []),
             "stdout": result.get("stdout", ""), "stderr": result.get("stderr", ""),
