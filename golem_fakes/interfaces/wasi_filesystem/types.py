@@ -16,7 +16,8 @@ Layering, as in the real host (sources in :mod:`golem_fakes.interfaces.wasi_file
    file-only method on a directory → ``bad-descriptor``, a directory method on a file
    → ``not-directory`` (``read-via-stream`` too: ``bad-descriptor`` in wasmtime 33,
    ``is-directory`` only since wasmtime commit 5f060a2a4e, in wasmtime-py 50/51);
-   ``open-at``: ``create``/``truncate`` imply write, no ``write`` flag implies read, the
+   ``open-at``: ``create``/``truncate`` imply write (``truncate`` without ``get-flags``
+   reporting it, in wasmtime 33), no ``write`` flag implies read, the
    sync flags → ``unsupported``, ``directory`` with ``create``/``exclusive``/
    ``truncate`` → ``invalid``, the directory flag on a file → ``not-directory``;
    ``link-at`` with ``symlink-follow`` → ``invalid``; ``read`` returns ``(bytes,
@@ -310,7 +311,7 @@ def get_flags(env: Any, rep: DescriptorRep) -> Any:
     flags: list[str] = []
     if rep.read:
         flags.append("read")
-    if rep.write:
+    if rep.mode_write:
         if rep.is_dir:
             flags.append("mutate-directory")
         elif not _golem_read_only(rep):
@@ -518,8 +519,13 @@ def open_at(env: Any, rep: DescriptorRep, path_flags: Any, path: str,
                 raise FsError("not-directory")
             if trunc and node.data:
                 fs.set_size(node, 0)
-    return Ok(DescriptorRep(fs, node, read=mode_read, write=mode_write and node.kind != DIR,
-                            path=rust_join(rep.path, path)))
+    # wasmtime 33 open_at (crates/wasi/src/p2/host/filesystem.rs): `truncate` opens the
+    # file writable but adds no OpenMode::WRITE (get-flags then shows no `write`)
+    recorded_write = create or bool(dflags & _F_WRITE)
+    is_file = node.kind != DIR
+    return Ok(DescriptorRep(fs, node, read=mode_read, write=mode_write and is_file,
+                            path=rust_join(rep.path, path),
+                            mode_write=recorded_write and is_file))
 
 
 def _entry_at(rep: "DescriptorRep", path: str, *, dot_error: str) -> tuple[Any, str, Any]:
