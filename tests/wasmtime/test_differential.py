@@ -434,3 +434,12 @@ def test_build_is_cached(probe_build: Path) -> None:
     mtime = wasm.stat().st_mtime_ns
     assert build.build() == wasm
     assert wasm.stat().st_mtime_ns == mtime  # not rebuilt
+
+
+def test_the_real_side_is_wasmtime_py_50_or_later(wasmtime_runner: Any) -> None:
+    """The ``wasmtime50`` answers of :data:`VERSION_DIFFERENCES` and :data:`REF_SAME`
+    are those of wasmtime-py >= 50 (checked with 50.0.1 and 51.0.0)."""
+    from importlib.metadata import version
+
+    major = int(version("wasmtime").split(".")[0])
+    assert major >= 50, f"wasmtime-py {version('wasmtime')}: the suite expects >= 50"
