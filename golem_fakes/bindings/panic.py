@@ -120,16 +120,14 @@ def panic_writes(wit: str, error: BaseException, version: str | None = None,
     return [head.encode("utf-8", "backslashreplace"), _NOTE.encode()]
 
 
-def _kind(module: str, wit: str) -> str | None:
-    """``"enum"`` / ``"flags"`` when ``wit`` names such a type in the generated module."""
+def _kind(namespace: dict[str, Any], wit: str) -> str | None:
+    """``"enum"`` / ``"flags"`` when ``wit`` names such a type in the generated module
+    whose globals are ``namespace``."""
     import enum
-    import sys
 
     from golem_fakes.bindings.naming import upper_camel
 
-    while module and module not in sys.modules:  # a method's site: module.Class
-        module = module.rpartition(".")[0]
-    cls = getattr(sys.modules.get(module), upper_camel(wit), None)
+    cls = namespace.get(upper_camel(wit))
     if isinstance(cls, type) and issubclass(cls, enum.Flag):
         return "flags"
     if isinstance(cls, type) and issubclass(cls, enum.Enum):
@@ -137,14 +135,14 @@ def _kind(module: str, wit: str) -> str | None:
     return None
 
 
-def write_panic(env: Any, module: str, wit: str, error: BaseException) -> None:
+def write_panic(env: Any, namespace: dict[str, Any], wit: str, error: BaseException) -> None:
     """Write the panic text to the calling worker's stderr (a Golem with a current
-    worker; other environments have no stderr to write to). ``module``: the generated
-    module of the binding (for the kind of a named type)."""
+    worker; other environments have no stderr to write to). ``namespace``: the globals
+    of the generated module of the binding (for the kind of a named type)."""
     console = getattr(env, "console", None)
     if console is None or getattr(env, "current_worker", None) is None:
         return
-    kind = _kind(module, wit) if isinstance(error, (AttributeError, TypeError)) else None
+    kind = _kind(namespace, wit) if isinstance(error, (AttributeError, TypeError)) else None
     writes = panic_writes(wit, error, kind=kind)
     if writes:
         c = console()
