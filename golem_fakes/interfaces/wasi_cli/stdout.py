@@ -5,7 +5,7 @@ What Golem does (``docs/golem-io-semantics.md`` §5.6, §6 rule 16; Golem v1.3.0
 ``ManagedStdOut`` in ``durable_host/io/mod.rs``, over wasmtime 33.0.0's ``Stdout``):
 
 * ``write`` and ``blocking-write-and-flush`` never reach the executor's console; each
-  becomes *one* ``StdOut`` worker event with the raw bytes and an oplog ``log`` hint entry
+  (even of no bytes) becomes *one* ``StdOut`` worker event with the raw bytes and an oplog ``log`` hint entry
   (level ``stdout``, empty context, the bytes decoded as UTF-8 with replacement). Not
   recorded as a function call (§5.1).
 * ``check-write`` is wasmtime's stdout permit, 1 MiB (``StdioOutputStream::check_write``,
@@ -74,6 +74,10 @@ class ConsoleOutputStreamRep(OutputStreamRep):
         # Golem passes blocking-write-zeroes-and-flush to wasmtime's host, which caps it
         self.zeroes_limit = BLOCKING_WRITE_LIMIT
 
+    def emit(self, data: memoryview) -> None:
+        """Golem's ``write``: one event per call, also for no bytes."""
+        self._write(data)
+
     def emit_raw(self, data: memoryview) -> None:
         if len(data):
             executor_write(self.stream, data)
@@ -85,7 +89,7 @@ def console_stream(env: Any, stream: str, interface: str, function: str) -> Outp
     g = require_golem(env, interface, function, f"captures the {stream}")
     console = g.console()
     write = console.write
-    return ConsoleOutputStreamRep(lambda view: write(stream, view), stream)
+    return ConsoleOutputStreamRep(lambda view: write(stream, view, record_empty=True), stream)
 
 
 @implements(STDOUT, "get-stdout")

@@ -254,8 +254,7 @@ def _blocking_write_and_flush(rep: OutputStreamRep, view: memoryview, function: 
     pos, total = 0, len(view)
     while pos < total:
         _wait_writable(rep, function)
-        # a sink that takes any size gets it in one write (Golem's stdio: one event)
-        step = min(rep.permit, total - pos) if rep.write_checks_permit else total - pos
+        step = min(rep.permit, total - pos)
         r = write_output(rep, view[pos:pos + step], function, raw)
         if isinstance(r, Err):
             return r
@@ -294,6 +293,11 @@ def output_stream_blocking_write_and_flush(env: Any, rep: OutputStreamRep, conte
             return err
         rep.emit(view)
         return _blocking_flush(rep, function)
+    if not rep.write_checks_permit:
+        # Golem's own blocking-write-and-flush on a sink that takes any size (its
+        # stdout/stderr): one `write` (one event, even of no bytes) + `blocking-flush`
+        r = write_output(rep, view, function)
+        return r if isinstance(r, Err) else _blocking_flush(rep, function)
     _check_blocking_limit(rep, len(view), "blocking-write-and-flush", function)
     return _blocking_write_and_flush(rep, view, function)
 

@@ -94,6 +94,17 @@ def test_blocking_write_above_the_permit_is_one_event(cli: SimpleNamespace,
     assert len(logs(g)) == 1
 
 
+def test_an_empty_write_is_still_an_event(cli: SimpleNamespace, g: golem_fakes.Golem) -> None:
+    # Golem v1.3.0-dev.25: HostOutputStream::write emits InternalWorkerEvent::stdout for
+    # any contents, and its Log oplog entry (model/event.rs), also for no bytes
+    out = cli.stdout.get_stdout()
+    out.write(b"")
+    out.blocking_write_and_flush(b"")
+    cli.stderr.get_stderr().write(b"")
+    assert logs(g) == [("stdout", "", ""), ("stdout", "", ""), ("stderr", "", "")]
+    assert g.console().stdout == b"" and g.console().stderr == b""
+
+
 def test_write_zeroes_go_to_the_executors_stdout(cli: SimpleNamespace, g: golem_fakes.Golem,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     # golem-io-semantics.md §5.6: write-zeroes is wasmtime's, which calls
