@@ -30,8 +30,10 @@ failure message):
   against).
 * ``wasmtime 33.0.0 (Golem)`` — :data:`VERSION_DIFFERENCES`: where 33 and wasmtime-py 50
   differ (file and stdio ``check-write`` permits, reads capped at 64 KiB since wasmtime
-  43, the budget trap of a file write), the fake must show 33's answer and the real run
-  must still show the known 50 answer, so a change on either side is noticed.
+  43, the budget trap of a file write, ``read-via-stream`` on a directory, ``get-flags``
+  after ``truncate``, the first ``ready()`` of a zero wait, the 64 MiB random limit —
+  still a known gap of the fake), the fake must show 33's answer and the real run must
+  still show the known 50 answer, so a change on either side is noticed.
 * ``Golem v1.3.0-dev.25 override`` — :data:`EXPECTED_OVERRIDES`: where Golem itself
   differs from wasmtime (stdin, its own ``blocking-write-and-flush``, stdio bytes that
   go to the executor's stdout), citing Golem's sources and docs.
