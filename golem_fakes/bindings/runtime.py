@@ -36,6 +36,7 @@ from __future__ import annotations
 import math
 import operator
 import struct
+import sys
 import weakref
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Callable, Iterable
@@ -638,6 +639,11 @@ def arg_trap(site: Site, index: int, args: tuple[Any, ...], error: BaseException
            f"traps here (wasm unreachable); the real component cannot catch it.")
     if kind:
         msg = f"{kind}: {msg}"
+    else:  # the component's runtime prints its panic to the worker's stderr first
+        from golem_fakes.bindings.panic import write_panic
+
+        write_panic(active_environment(), sys._getframe(1).f_globals,  # the binding's module
+                    error.wit if isinstance(error, PathError) else wit, inner)
     return Trap(msg, interface=site.interface, function=site.function, parameter=pname,
                 wit_type=wit, value=shown, error=inner)
 

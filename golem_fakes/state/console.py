@@ -203,13 +203,18 @@ class Console:
     # --- host side ---------------------------------------------------------------
 
     def write(self, stream: Stream, data: bytes | bytearray | memoryview, *,
-              echo: bool | None = None) -> None:
+              echo: bool | None = None, record_empty: bool = False) -> None:
         """Capture one write to the worker's stdout / stderr: keep the bytes, append the
         oplog ``log`` entry (level ``stream``, empty context, UTF-8 text with invalid
         sequences replaced, §5.6) and echo them if :attr:`echo` is set (``echo=False``:
-        the text was ``print``ed and already went to ``sys.stdout``)."""
+        the text was ``print``ed and already went to ``sys.stdout``). An empty write
+        records nothing unless ``record_empty``: Golem's ``write`` on stdout/stderr
+        turns every call into an event and a ``log`` entry, also an empty one
+        (``durable_host/io/streams.rs``, ``model/event.rs`` at v1.3.0-dev.25)."""
         chunk = bytes(data)
         if not chunk:
+            if record_empty:
+                self._oplog_log(stream, "", "")
             return
         if stream == "stdout":
             cap = self._out

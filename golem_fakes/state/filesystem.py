@@ -53,7 +53,8 @@ FILE, DIR, LINK = "regular-file", "directory", "symbolic-link"
 
 #: Linux ``MAXSYMLINKS``: following more symlinks in one lookup gives ``ELOOP``.
 MAX_SYMLINKS = 40
-#: wasmtime reads at most this many bytes per call (``MAX_READ_SIZE_ALLOC``).
+#: wasmtime ≥ 43 reads at most this many bytes per call (``MAX_READ_SIZE_ALLOC``); the
+#: wasmtime 33.0.0 Golem links has no such cap, so the fake does not apply it.
 MAX_READ_SIZE = 64 * 1024
 #: ``i64::MAX``: the largest offset / size the OS accepts (``off_t``).
 OFF_MAX = (1 << 63) - 1

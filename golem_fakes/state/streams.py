@@ -15,6 +15,11 @@ What the real host does (wasmtime's WASI host, ``crates/wasi-io`` and
   the permit is a caller bug and traps (wasmtime ``AsyncWriteStream::write``:
   "write exceeded budget"). ``blocking-write-and-flush`` accepts at most 4096 bytes
   per call in wasmtime; Golem's is a plain write and flush, limited by the permit.
+  Streams whose sink takes any size (``write_checks_permit = False``) do not trap:
+  in wasmtime 33.0.0 — the version Golem v1.3.0-dev.25 links — a file stream's
+  ``FileOutputStream::write`` (``crates/wasi/src/p2/filesystem.rs``) and Golem's stdio
+  (``ManagedStdOut``, whose ``write`` is Golem's own) never compare a write with the
+  permit.
 * a failing source/sink gives ``last-operation-failed(error)`` once, then ``closed``.
 * a pollable is ready when the operation it stands for would not block.
 * a pollable made by a stream's ``subscribe`` is a *child* of the stream in the
@@ -156,10 +161,11 @@ class InputStreamRep:
 
 class FileInputStreamRep(InputStreamRep):
     """An input stream with the state machine of wasmtime's ``FileInputStream``
-    (``crates/wasi/src/p2/filesystem.rs``, identical in v33.0.0 — the version Golem
-    v1.3.0-dev.25 links — and in the wasmtime-py 50 of the differential suite), which
-    Golem passes file streams through to unchanged (``durable_host/io/streams.rs``:
-    every non-stdin read is wasmtime's).
+    (``crates/wasi/src/p2/filesystem.rs`` at v33.0.0, the version Golem v1.3.0-dev.25
+    links; the state machine is unchanged in the wasmtime-py ≥ 50 of the differential
+    suite, whose reads are capped at 64 KiB since wasmtime 43 — 33 reads the whole
+    requested size), which Golem passes file streams through to unchanged
+    (``durable_host/io/streams.rs``: every non-stdin read is wasmtime's).
 
     wasmtime reads files on a background thread, and only a *wait* moves data to the
     guest:
@@ -169,9 +175,16 @@ class FileInputStreamRep(InputStreamRep):
       stream is polled only by waiting). ``read(0)`` with nothing buffered returns
       ``[]`` and starts nothing.
     * waiting — ``subscribe`` + ``ready``/``block``/``poll``, ``blocking-read``,
-      ``blocking-skip``, ``blocking-splice`` — completes the read in flight (a pollable
-      with none in flight starts a read of 4096 bytes first). Afterwards ``read``
-      returns the buffered bytes, ``closed`` if the read hit the end of the file.
+      ``blocking-skip``, ``blocking-splice`` — completes the read in flight. A pollable
+      with none in flight starts a read of 4096 bytes first, and the ``ready()`` /
+      ``poll`` that started it answers *not ready* (wasmtime's ``pollable.ready`` polls
+      the future once — ``poll_immediate`` in ``crates/wasi-io/src/impls.rs`` — and the
+      blocking task it has just spawned has not finished); the next wait finds it
+      done. In the real host this is a race with the blocking thread (a throw-away
+      component under wasmtime-py 51 saw ``ready()`` true at once in 154 of 200
+      subscribes, false in 46); the fake always gives the not-ready answer, the one
+      worker code must handle. Afterwards ``read`` returns the buffered bytes, ``closed`` if the read hit
+      the end of the file.
     * ``blocking-read(n)`` with nothing buffered or in flight reads ``n`` bytes at
       once; ``blocking-read(0)`` then reads nothing, which wasmtime takes for the end
       of the file: the stream is ``closed`` from then on.
@@ -257,10 +270,13 @@ class FileInputStreamRep(InputStreamRep):
 
     def is_ready(self) -> bool:
         """wasmtime ``Pollable for FileInputStream``: start a 4096-byte read if none
-        is in flight, then wait for it — a file stream always becomes ready."""
+        is in flight — then this poll is not ready (the read runs on a blocking
+        thread) — else complete the read in flight: ready. ``block`` and ``poll``
+        ask again, so a file stream always becomes ready by waiting."""
         if self._state == self._IDLE and not self.closed and self.failure is None:
             self._result = self._background(4096)
             self._state = self._WAITING
+            return False
         self.wait()
         return True
 
@@ -350,6 +366,18 @@ class OutputStreamRep:
     #: (only :class:`FileOutputStreamRep` ever sets it).
     busy = False
 
+    #: Whether ``write`` traps above the permit ("write exceeded budget", wasmtime's
+    #: ``AsyncWriteStream`` and memory pipes). ``False`` for a sink that takes any
+    #: size: wasmtime 33's file streams and Golem's stdout/stderr.
+    write_checks_permit = True
+
+    def emit_raw(self, data: memoryview) -> None:
+        """Hand ``data`` to the sink wasmtime's own code reaches — ``write-zeroes``,
+        ``blocking-write-zeroes-and-flush``, ``splice`` and ``blocking-splice`` call the
+        stream's ``OutputStream::write`` directly, not the host's ``write`` method.
+        The same sink as :meth:`emit` unless a subclass differs (Golem's stdio)."""
+        self.emit(data)
+
     def wait(self) -> None:
         """Complete what is in flight (wasmtime ``Pollable::ready``); the sink here
         consumes writes at once, so there is nothing to wait for."""
@@ -365,9 +393,13 @@ class OutputStreamRep:
 
 class FileOutputStreamRep(OutputStreamRep):
     """An output stream with the state machine of wasmtime's ``FileOutputStream``
-    (``crates/wasi/src/p2/filesystem.rs``, the same in v33.0.0 — linked by Golem
-    v1.3.0-dev.25 — and in wasmtime-py 50; checked by the ``streams.file_write_*``
-    probes), behind ``write-via-stream`` / ``append-via-stream``.
+    (``crates/wasi/src/p2/filesystem.rs`` at v33.0.0 — linked by Golem
+    v1.3.0-dev.25 —, the same state machine in wasmtime-py ≥ 50; checked by the
+    ``streams.file_write_*`` probes), behind ``write-via-stream`` / ``append-via-stream``.
+
+    * ``check-write`` permits the owner's ``budget`` (wasmtime 33: ``FILE_WRITE_CAPACITY``,
+      1 MiB) when idle, and ``write`` takes any size: ``FileOutputStream::write`` never
+      compares it with the permit (``write_checks_permit`` is false).
 
     * ``write`` starts a background write and the stream is *busy* until the guest
       waits — ``subscribe`` + ``ready``/``block``/``poll``, ``blocking-flush``,
@@ -401,6 +433,8 @@ class FileOutputStreamRep(OutputStreamRep):
                          blocking_limit=(1 << 64) - 1)
         self.zeroes_limit = BLOCKING_WRITE_LIMIT
         self._error: str | None = None  # failure of the write in flight
+
+    write_checks_permit = False
 
     @property  # type: ignore[override]
     def permit(self) -> int:

@@ -29,16 +29,22 @@ class DescriptorRep:
     ``read``/``write`` are wasmtime's ``OpenMode`` (for a directory, ``write`` means the
     preopen may mutate it: ``get-flags`` reports ``mutate-directory``); ``path`` is the
     path Golem remembers for the descriptor (``Dir::path.join(path)``), against which
-    its read-only initial files are checked."""
+    its read-only initial files are checked. ``write`` is whether the OS descriptor
+    is writable; ``mode_write`` whether wasmtime 33 records ``OpenMode::WRITE`` (what
+    ``get-flags`` reports): the two differ for ``open-at`` with ``truncate`` but neither
+    ``create`` nor the ``write`` flag, which wasmtime 33 opens writable without recording
+    it (recorded only since wasmtime 46, commit dc740c9099)."""
 
-    __slots__ = ("fs", "node", "read", "write", "path")
+    __slots__ = ("fs", "node", "read", "write", "path", "mode_write")
 
-    def __init__(self, fs: FileSystem, node: Node, *, read: bool, write: bool, path: str) -> None:
+    def __init__(self, fs: FileSystem, node: Node, *, read: bool, write: bool, path: str,
+                 mode_write: bool | None = None) -> None:
         self.fs = fs
         self.node = node
         self.read = read
         self.write = write
         self.path = path
+        self.mode_write = write if mode_write is None else mode_write
 
     @property
     def is_dir(self) -> bool:

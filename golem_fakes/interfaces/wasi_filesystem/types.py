@@ -14,13 +14,17 @@ Layering, as in the real host (sources in :mod:`golem_fakes.interfaces.wasi_file
    (modification time, size). Nothing else is recorded.
 2. **wasmtime** (``crates/wasi/src/filesystem.rs`` + ``p2/host/filesystem.rs``): a
    file-only method on a directory → ``bad-descriptor``, a directory method on a file
-   → ``not-directory`` (``read-via-stream`` on a directory → ``is-directory``);
-   ``open-at``: ``create``/``truncate`` imply write, no ``write`` flag implies read, the
+   → ``not-directory`` (``read-via-stream`` too: ``bad-descriptor`` in wasmtime 33,
+   ``is-directory`` only since wasmtime commit 5f060a2a4e, in wasmtime-py 50/51);
+   ``open-at``: ``create``/``truncate`` imply write (``truncate`` without ``get-flags``
+   reporting it, in wasmtime 33), no ``write`` flag implies read, the
    sync flags → ``unsupported``, ``directory`` with ``create``/``exclusive``/
    ``truncate`` → ``invalid``, the directory flag on a file → ``not-directory``;
    ``link-at`` with ``symlink-follow`` → ``invalid``; ``read`` returns ``(bytes,
    end)`` with ``end`` true only when nothing was read (so also for ``length = 0``),
-   at most 64 KiB per call.
+   up to the whole ``length`` in one call (wasmtime 33 allocates ``length`` bytes
+   and preads once; the 64 KiB cap ``MAX_READ_SIZE_ALLOC`` exists only since
+   wasmtime 43, so the wasmtime-py ≥ 50 of the differential suite has it).
 3. **cap-std + Linux** for the rest: path resolution beneath the descriptor
    (absolute paths / escaping ``..`` / absolute symlinks → ``not-permitted``, 40
    symlinks → ``loop``), ``*-at`` on the parent directory and last component, and the
@@ -28,13 +32,17 @@ Layering, as in the real host (sources in :mod:`golem_fakes.interfaces.wasi_file
    ``EBADF`` on a read of a write-only descriptor → ``bad-descriptor``, ``EACCES`` when
    opening a read-only file for writing → ``access``, ...).
 
-File streams (``p2/filesystem.rs``, checked against wasmtime-py 50.0.1 by the
-``fs_streams`` / ``fs_edge`` probes): input streams are
+File streams (``p2/filesystem.rs`` at wasmtime v33.0.0, the version Golem
+v1.3.0-dev.25 links; checked against wasmtime-py ≥ 50 by the ``fs_streams`` /
+``fs_edge`` probes, which record where 50 differs): input streams are
 :class:`~golem_fakes.state.streams.FileInputStreamRep` (a non-blocking ``read`` starts a
 background read and returns ``[]``; data arrives after a wait — ``blocking-read``,
-``subscribe`` + ``block``; a read moves at most 64 KiB; ``closed`` at the end of the
-file; ``blocking-read(0)`` closes the stream). Output streams permit
-``FILE_WRITE_CAPACITY`` (64 KiB) per ``check-write``; ``blocking-write-and-flush`` has
+``subscribe`` + ``block``, and the ``ready()`` that starts a read answers false; a read
+moves up to the whole requested size — 64 KiB at most only since wasmtime 43; ``closed``
+at the end of the file; ``blocking-read(0)`` closes the stream). Output streams permit
+``FILE_WRITE_CAPACITY`` (1 MiB, wasmtime 33; 64 KiB in wasmtime-py 50) per
+``check-write``, and a ``write`` above it does not trap (33's ``FileOutputStream::write``
+has no budget check); ``blocking-write-and-flush`` has
 no 4096-byte cap under Golem (its own implementation is ``write`` + ``blocking-flush``,
 ``durable_host/io/streams.rs`` at v1.3.0-dev.25, and wasmtime's file ``write`` has no
 size check), so any size is written. Output streams are
@@ -60,7 +68,6 @@ from golem_fakes.state.filesystem import (
     DIR,
     FILE,
     LINK,
-    MAX_READ_SIZE,
     OFF_MAX,
     FsError,
     Node,
@@ -73,10 +80,11 @@ from golem_fakes.state.streams import FileInputStreamRep, FileOutputStreamRep
 
 __all__ = ["FILE_WRITE_CAPACITY", "FsStreamFailure"]
 
-#: What ``check-write`` permits on a file stream under wasmtime-py 50.0.1's host (64 KiB,
-#: measured by the differential probe ``fs_streams.write_stream``; wasmtime's main branch
-#: at e6b33de5 has ``FILE_WRITE_CAPACITY = 1024 * 1024``).
-FILE_WRITE_CAPACITY = 64 * 1024
+#: What ``check-write`` permits on a file stream in wasmtime 33.0.0, which Golem
+#: v1.3.0-dev.25 links: ``FILE_WRITE_CAPACITY = 1024 * 1024`` in
+#: ``crates/wasi/src/p2/filesystem.rs`` (wasmtime-py 50/51 answers 64 KiB: the
+#: differential probe ``fs_streams.write_stream`` records both).
+FILE_WRITE_CAPACITY = 1024 * 1024
 
 # descriptor-flags / open-flags / path-flags bits (WIT order)
 _F_READ, _F_WRITE, _F_FSYNC, _F_DSYNC, _F_RSYNC, _F_MUTATE = 1, 2, 4, 8, 16, 32
@@ -195,22 +203,24 @@ def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
 @implements(TYPES, "[method]descriptor.read-via-stream")
 @_guard
 def read_via_stream(env: Any, rep: DescriptorRep, offset: int) -> Any:
-    """An input stream reading the file from ``offset`` (``closed`` at its end)."""
-    if rep.is_dir:
-        raise FsError("is-directory")
+    """An input stream reading the file from ``offset`` (``closed`` at its end). On a
+    directory ``bad-descriptor``: wasmtime 33 ``read_via_stream`` takes
+    ``Descriptor::file()`` (``crates/wasi/src/p2/host/filesystem.rs``)."""
+    _file(rep)
     fs, node = rep.fs, rep.node
     pos = offset
     stream: FileInputStreamRep
 
     def read(n: int) -> bytes:
-        # wasmtime FileInputStream::blocking_read: one pread of n (<= 64 KiB) bytes at
-        # the stream's position; an OS error becomes the stream's failure.
+        # wasmtime 33 FileInputStream::blocking_read: one pread of n bytes (no 64 KiB
+        # cap before wasmtime 43) at the stream's position; an OS error becomes the
+        # stream's failure. The model returns at most the bytes the file holds.
         nonlocal pos
         if not rep.read:
             stream.failure = FsStreamFailure(_EBADF, "bad-descriptor")
             return b""
         try:
-            data = fs.read_at(node, min(n, MAX_READ_SIZE), pos)
+            data = fs.read_at(node, n, pos)
         except FsError as e:
             stream.failure = FsStreamFailure(_EINVAL, e.code)
             return b""
@@ -301,7 +311,7 @@ def get_flags(env: Any, rep: DescriptorRep) -> Any:
     flags: list[str] = []
     if rep.read:
         flags.append("read")
-    if rep.write:
+    if rep.mode_write:
         if rep.is_dir:
             flags.append("mutate-directory")
         elif not _golem_read_only(rep):
@@ -356,9 +366,11 @@ def set_times(env: Any, rep: DescriptorRep, atim: Any, mtim: Any) -> Any:
 @implements(TYPES, "[method]descriptor.read")
 @_guard
 def read(env: Any, rep: DescriptorRep, length: int, offset: int) -> Any:
-    """``pread``: ``(bytes, end)``; ``end`` is true exactly when nothing was read."""
+    """``pread``: ``(bytes, end)``; ``end`` is true exactly when nothing was read.
+    wasmtime 33 reads up to ``length`` bytes at once (the kernel's ``rw_verify_area``
+    sees the whole ``length``: ``offset + length`` beyond ``i64`` is ``invalid``)."""
     _file(rep)
-    n = min(length, MAX_READ_SIZE)
+    n = length
     if offset > OFF_MAX or offset + n > OFF_MAX:
         raise FsError("invalid")
     if not rep.read:
@@ -507,8 +519,13 @@ def open_at(env: Any, rep: DescriptorRep, path_flags: Any, path: str,
                 raise FsError("not-directory")
             if trunc and node.data:
                 fs.set_size(node, 0)
-    return Ok(DescriptorRep(fs, node, read=mode_read, write=mode_write and node.kind != DIR,
-                            path=rust_join(rep.path, path)))
+    # wasmtime 33 open_at (crates/wasi/src/p2/host/filesystem.rs): `truncate` opens the
+    # file writable but adds no OpenMode::WRITE (get-flags then shows no `write`)
+    recorded_write = create or bool(dflags & _F_WRITE)
+    is_file = node.kind != DIR
+    return Ok(DescriptorRep(fs, node, read=mode_read, write=mode_write and is_file,
+                            path=rust_join(rep.path, path),
+                            mode_write=recorded_write and is_file))
 
 
 def _entry_at(rep: "DescriptorRep", path: str, *, dot_error: str) -> tuple[Any, str, Any]:

@@ -13,11 +13,15 @@ which Golem links for every stream (``docs/golem-io-semantics.md`` §5):
   the end; ``skip``/``blocking-skip`` are read-and-discard returning the count;
   ``subscribe`` gives a pollable ready when data is available or the stream ended.
 * **output**: ``check-write`` returns the permit; ``write`` of more than the permit traps
-  (``write exceeded budget``); ``write-zeroes`` likewise (``cannot write more zeroes
-  than `check_write` allows``); ``blocking-write-and-flush`` and
+  (``write exceeded budget``) unless the stream's sink takes any size
+  (``write_checks_permit`` false: wasmtime 33's file streams, Golem's stdout/stderr);
+  ``write-zeroes`` above the permit traps on every stream (``cannot write more zeroes
+  than `check_write` allows``, wasmtime ≥ 43; wasmtime 33 does not check but allocates
+  all the zeroes at once, see :func:`output_stream_write_zeroes`); ``blocking-write-and-flush`` and
   ``blocking-write-zeroes-and-flush`` trap above the stream's blocking limit
   (``Buffer too large for blocking-write-and-flush (expected at most 4096)``), else
-  write in permit-sized pieces and flush (a ``closed`` while flushing is ignored);
+  write in permit-sized pieces and flush (a ``closed`` while flushing is reported, as in
+  wasmtime 33: only wasmtime 35+ ignores it, commit b4e8666718);
   ``splice``/``blocking-splice`` move ``min(len, permit)`` bytes, returning 0 when
   nothing is permitted or available.
 * **file output streams** (:class:`~golem_fakes.state.streams.FileOutputStreamRep`,
@@ -187,20 +191,26 @@ def _not_permitted(rep: OutputStreamRep, function: str) -> None:
                    interface=STREAMS, function=function)
 
 
-def write_output(rep: OutputStreamRep, contents: Any, function: str) -> Any:
-    """``write``: trap above the permit, else hand the bytes to the sink."""
+def write_output(rep: OutputStreamRep, contents: Any, function: str,
+                 raw: bool = False) -> Any:
+    """``write``: trap above the permit (if the stream checks it), else hand the bytes
+    to the sink (``raw``: the sink wasmtime's own ``splice`` reaches,
+    :meth:`~golem_fakes.state.streams.OutputStreamRep.emit_raw`)."""
     if isinstance(rep, FileOutputStreamRep):
         _not_permitted(rep, function)
     err = _output_error(rep, function)
     if err is not None:
         return err
     view = memoryview(contents)
-    if len(view) > rep.permit:
+    if len(view) > rep.permit and rep.write_checks_permit:
         raise Trap(f"write exceeded budget: {len(view)} bytes written to {rep.name} but "
                    f"check-write permits {rep.permit}; call check-write and write at most "
                    f"that many bytes per write (or use blocking-write-and-flush)",
                    interface=STREAMS, function=function)
-    rep.emit(view)
+    if raw:
+        rep.emit_raw(view)
+    else:
+        rep.emit(view)
     return Ok(None)
 
 
@@ -236,7 +246,8 @@ def _wait_writable(rep: OutputStreamRep, function: str) -> None:
                        f"forever. Set the rep's permit above 0 (or close it) before blocking.")
 
 
-def _blocking_write_and_flush(rep: OutputStreamRep, view: memoryview, function: str) -> Any:
+def _blocking_write_and_flush(rep: OutputStreamRep, view: memoryview, function: str,
+                              raw: bool = False) -> Any:
     err = _output_error(rep, function)
     if err is not None:
         return err
@@ -244,14 +255,15 @@ def _blocking_write_and_flush(rep: OutputStreamRep, view: memoryview, function: 
     while pos < total:
         _wait_writable(rep, function)
         step = min(rep.permit, total - pos)
-        r = write_output(rep, view[pos:pos + step], function)
+        r = write_output(rep, view[pos:pos + step], function, raw)
         if isinstance(r, Err):
             return r
         pos += step
-    r = _flush(rep, function)
-    if isinstance(r, Err) and r.value == CLOSED:
-        return Ok(None)  # wasmtime: "if the stream has become closed, do not" report it
-    return r
+    # wasmtime 33's OutputStream::blocking_write_and_flush reports a closed flush
+    # (`self.flush()?`); ignoring it ("if the stream has become closed, do not") is
+    # wasmtime 35+ (b4e8666718). Golem's own blocking-write-and-flush (write +
+    # blocking-flush) reports it too.
+    return _flush(rep, function)
 
 
 @implements(STREAMS, "[method]output-stream.check-write")
@@ -281,6 +293,11 @@ def output_stream_blocking_write_and_flush(env: Any, rep: OutputStreamRep, conte
             return err
         rep.emit(view)
         return _blocking_flush(rep, function)
+    if not rep.write_checks_permit:
+        # Golem's own blocking-write-and-flush on a sink that takes any size (its
+        # stdout/stderr): one `write` (one event, even of no bytes) + `blocking-flush`
+        r = write_output(rep, view, function)
+        return r if isinstance(r, Err) else _blocking_flush(rep, function)
     _check_blocking_limit(rep, len(view), "blocking-write-and-flush", function)
     return _blocking_write_and_flush(rep, view, function)
 
@@ -322,19 +339,35 @@ def _write_zeroes(rep: OutputStreamRep, n: int, function: str) -> Any:
     if err is not None:
         return err
     if n > rep.permit:
+        if rep.write_checks_permit:
+            why = ""
+        else:
+            why = (f"; wasmtime 33.0.0 (Golem v1.3.0-dev.25) does not check this but "
+                   f"allocates all {n} zero bytes at once (OutputStream::write_zeroes, "
+                   f"crates/wasi-io/src/streams.rs), which for a huge length exhausts the "
+                   f"executor's memory; golem-fakes traps instead")
         raise Trap(f"cannot write more zeroes than `check_write` allows: {n} zero bytes for "
-                   f"{rep.name}, check-write permits {rep.permit}",
+                   f"{rep.name}, check-write permits {rep.permit}{why}. Call check-write and "
+                   f"write at most that many zeroes per write-zeroes",
                    interface=STREAMS, function=function)
     while n > 0:
         step = min(n, len(_ZEROES))
-        rep.emit(_ZEROES[:step])
+        rep.emit_raw(_ZEROES[:step])
         n -= step
     return Ok(None)
 
 
 @implements(STREAMS, "[method]output-stream.write-zeroes")
 def output_stream_write_zeroes(env: Any, rep: OutputStreamRep, n: int) -> Any:
-    """Write ``n`` zero bytes; more than the permit traps."""
+    """Write ``n`` zero bytes through the stream's own ``OutputStream::write`` (Golem
+    does not intercept it: on stdout/stderr the zeroes go to the executor's own
+    stdout/stderr, not the worker's output, golem-io-semantics.md §5.6).
+
+    More than the permit traps. That is wasmtime ≥ 43's check; wasmtime 33.0.0, which
+    Golem links, has none — its default ``write_zeroes`` allocates ``n`` zero bytes at
+    once (``Bytes::from_iter(repeat(0).take(n))``), so ``write-zeroes(2**63-1)`` makes
+    the executor abort on the failed allocation. The fake bounds the length by the
+    permit instead (what a well-behaved guest asks for anyway), in constant memory."""
     return _write_zeroes(rep, n, "[method]output-stream.write-zeroes")
 
 
@@ -358,10 +391,7 @@ def output_stream_blocking_write_zeroes_and_flush(env: Any, rep: OutputStreamRep
         if isinstance(r, Err):
             return r
         n -= step
-    r = _flush(rep, function)
-    if isinstance(r, Err) and r.value == CLOSED:
-        return Ok(None)
-    return r
+    return _flush(rep, function)  # a closed flush is reported (wasmtime 33)
 
 
 def _file_blocking_write(rep: FileOutputStreamRep, view: memoryview, function: str) -> Any:
@@ -398,10 +428,10 @@ def _splice(rep: OutputStreamRep, src: InputStreamRep, n: int, blocking: bool,
         return Ok(0)
     if blocking and isinstance(rep, FileOutputStreamRep):
         w = _file_blocking_write(rep, memoryview(data), function)
-    elif blocking:
-        w = _blocking_write_and_flush(rep, memoryview(data), function)
+    elif blocking:  # wasmtime's splice writes through OutputStream::write (emit_raw)
+        w = _blocking_write_and_flush(rep, memoryview(data), function, raw=True)
     else:
-        w = write_output(rep, data, function)
+        w = write_output(rep, data, function, raw=True)
     return w if isinstance(w, Err) else Ok(len(data))
 
 

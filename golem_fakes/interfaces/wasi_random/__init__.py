@@ -13,7 +13,9 @@ is a durable ``read-local`` call, recorded as ``golem random::get_random_bytes``
 functions). A ``len`` above 64 MiB traps with wasmtime's
 ``requested len {len} exceeds limit 67108864`` (``crates/wasi/src/p2/host/random.rs``);
 the failure is recorded first, as Golem's ``Durability::persist`` records an ``Err``
-before the trap.
+before the trap. That limit is wasmtime 43+'s (``max-random-size``, commit 301dc7162c);
+the wasmtime 33.0.0 Golem v1.3.0-dev.25 links has none and allocates ``len`` bytes — a
+known gap of the fake (``KNOWN_GAPS`` in ``tests/wasmtime/test_differential.py``).
 """
 
 from __future__ import annotations

@@ -73,6 +73,91 @@ def test_writes_need_no_check_write(cli: SimpleNamespace, g: golem_fakes.Golem) 
     assert g.console().stdout == b"012"
 
 
+def test_write_above_the_permit_does_not_trap(cli: SimpleNamespace,
+                                              g: golem_fakes.Golem) -> None:
+    # Golem v1.3.0-dev.25 HostOutputStream::write on ManagedStdOut/ManagedStdErr emits
+    # the event and never asks wasmtime's permit (durable_host/io/streams.rs)
+    for get, name in ((cli.stdout.get_stdout, "stdout"), (cli.stderr.get_stderr, "stderr")):
+        s = get()
+        n = s.check_write()
+        data = b"q" * (n + 1)
+        s.write(data)
+        assert getattr(g.console(), name) == data
+        g.console().clear()
+    assert len(logs(g)) == 2  # one event (and log entry) per write
+
+
+def test_blocking_write_above_the_permit_is_one_event(cli: SimpleNamespace,
+                                                      g: golem_fakes.Golem) -> None:
+    # Golem's blocking-write-and-flush is its own write (one event) + blocking-flush
+    cli.stdout.get_stdout().blocking_write_and_flush(b"w" * (2 * 1024 * 1024 + 1))
+    assert len(logs(g)) == 1
+
+
+def test_an_empty_write_is_still_an_event(cli: SimpleNamespace, g: golem_fakes.Golem) -> None:
+    # Golem v1.3.0-dev.25: HostOutputStream::write emits InternalWorkerEvent::stdout for
+    # any contents, and its Log oplog entry (model/event.rs), also for no bytes
+    out = cli.stdout.get_stdout()
+    out.write(b"")
+    out.blocking_write_and_flush(b"")
+    cli.stderr.get_stderr().write(b"")
+    assert logs(g) == [("stdout", "", ""), ("stdout", "", ""), ("stderr", "", "")]
+    assert g.console().stdout == b"" and g.console().stderr == b""
+
+
+def test_write_zeroes_go_to_the_executors_stdout(cli: SimpleNamespace, g: golem_fakes.Golem,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    # golem-io-semantics.md §5.6: write-zeroes is wasmtime's, which calls
+    # ManagedStdOut::write -> the executor's own stdout, not the worker's output
+    out, err = cli.stdout.get_stdout(), cli.stderr.get_stderr()
+    out.write(b"a")
+    out.write_zeroes(3)
+    out.blocking_write_zeroes_and_flush(2)
+    err.write_zeroes(1)
+    out.write(b"b")
+    assert g.console().stdout == b"ab"
+    assert g.console().stderr == b""
+    assert [m for _, _, m in logs(g)] == ["a", "b"]
+    captured = capsys.readouterr()
+    assert captured.out == "a\0\0\0\0\0b"  # the executor's stdout (echo + zeroes)
+    assert captured.err == "\0"
+
+
+def test_write_zeroes_on_stdout_is_bounded(cli: SimpleNamespace, g: golem_fakes.Golem) -> None:
+    # wasmtime 33 allocates all the zeroes at once (the executor aborts for a huge
+    # length); the fake traps above the permit, in constant time and memory
+    from golem_fakes.bindings.runtime import Trap
+
+    out = cli.stdout.get_stdout()
+    with pytest.raises(Trap, match="cannot write more zeroes than `check_write` allows"):
+        out.write_zeroes(2**63 - 1)
+    with pytest.raises(Trap, match="cannot write more zeroes"):
+        out.write_zeroes(2**64 - 1)
+    # Golem passes blocking-write-zeroes-and-flush to wasmtime's host: capped at 4096
+    with pytest.raises(Trap, match=r"blocking-write-zeroes-and-flush \(expected at most 4096\)"):
+        out.blocking_write_zeroes_and_flush(2**63 - 1)
+    with pytest.raises(Trap, match="expected at most 4096"):
+        cli.stderr.get_stderr().blocking_write_zeroes_and_flush(4097)
+    assert g.console().stdout == b""
+
+
+def test_splice_to_stdout_goes_to_the_executors_stdout(cli: SimpleNamespace,
+                                                       g: golem_fakes.Golem,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    # wasmtime's splice / blocking-splice write through ManagedStdOut::write (§5.6)
+    from golem_fakes.state.streams import InputStreamRep
+
+    src = InputStreamRep.from_bytes(b"spliced!")
+    g.implement("wasi:cli/stdin@0.2.3", "get-stdin", lambda e: src)
+    s = cli.stdin.get_stdin()
+    out = cli.stdout.get_stdout()
+    assert out.splice(s, 3) == 3
+    assert out.blocking_splice(s, 100) == 5
+    assert g.console().stdout == b""
+    assert logs(g) == []
+    assert capsys.readouterr().out == "spliced!"
+
+
 def test_each_write_is_an_oplog_log_entry_decoded_with_replacement(
         cli: SimpleNamespace, g: golem_fakes.Golem) -> None:
     out = cli.stdout.get_stdout()

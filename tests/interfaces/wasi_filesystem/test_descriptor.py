@@ -28,7 +28,11 @@ def rw(t: Any) -> Any:
     ("", "write", "write"),
     ("", "read|write", "read|write"),
     ("create", "read", "read|write"),
-    ("truncate", "read", "read|write"),
+    # wasmtime 33 (Golem): truncate opens writable but records no OpenMode::WRITE, so
+    # get-flags shows only read (wasmtime >= 46, dc740c9099, shows read|write)
+    ("truncate", "read", "read"),
+    ("truncate", "", "read"),
+    ("truncate", "write", "write"),
 ])
 def test_open_at_modes(t: Any, root: Any, open_: Any, oflags: str, flags: str, expect: str) -> None:
     of = t.OpenFlags(0)
@@ -43,6 +47,18 @@ def test_open_at_modes(t: Any, root: Any, open_: Any, oflags: str, flags: str, e
         want |= t.DescriptorFlags[n.upper()]
     assert f.get_flags() == want
     assert f.get_type() == t.DescriptorType.REGULAR_FILE
+
+
+def test_truncate_without_write_flag_still_writes(t: Any, root: Any, open_: Any, fs: Any) -> None:
+    # wasmtime 33: the OS descriptor is read-write (truncate implies write), only the
+    # reported flags lack `write`; write checks FilePerms, not OpenMode
+    f = open_(root, "rw.txt", t.OpenFlags.TRUNCATE, t.DescriptorFlags.READ)
+    assert f.get_flags() == t.DescriptorFlags.READ
+    assert f.write(b"new", 0) == 3
+    assert f.read(10, 0) == (b"new", False)
+    w = f.write_via_stream(3)
+    w.blocking_write_and_flush(b"!")
+    assert fs["/rw.txt"] == b"new!"
 
 
 @pytest.mark.parametrize("path,oflags,flags,err", [
@@ -267,7 +283,8 @@ def test_read_and_write_at_offsets(t: Any, rw: Any, root: Any, open_: Any, fs: A
     assert code(lambda: f.write(b"x", 2**63)) == "invalid"
     big = open_(root, "big", t.OpenFlags.CREATE, rw)
     big.write(bytes(100_000), 0)
-    assert len(big.read(10**6, 0)[0]) == 65536  # wasmtime reads at most 64 KiB per call
+    # wasmtime 33 (Golem) reads the whole length at once; the 64 KiB cap is wasmtime >= 43
+    assert len(big.read(10**6, 0)[0]) == 100_000
 
 
 def test_open_mode_is_enforced(t: Any, root: Any, open_: Any, code: Any) -> None:
@@ -293,7 +310,8 @@ def test_set_size(t: Any, rw: Any, root: Any, open_: Any, fs: Any, code: Any) ->
 def test_file_only_methods_on_a_directory(t: Any, root: Any, code: Any) -> None:
     assert code(lambda: root.read(1, 0)) == "bad-descriptor"
     assert code(lambda: root.write(b"x", 0)) == "bad-descriptor"
-    assert code(lambda: root.read_via_stream(0)) == "is-directory"
+    # wasmtime 33 (Golem): Descriptor::file() -> bad-descriptor (is-directory since 5f060a2a4e)
+    assert code(lambda: root.read_via_stream(0)) == "bad-descriptor"
     assert code(lambda: root.write_via_stream(0)) == "bad-descriptor"
     assert code(lambda: root.append_via_stream()) == "bad-descriptor"
     assert code(lambda: root.advise(0, 0, t.Advice.NORMAL)) == "bad-descriptor"

@@ -210,3 +210,17 @@ def test_non_blocking_ops_with_zero_permit(guest_input, guest_output):
     o.flush()
     with pytest.raises(Trap, match="write exceeded budget"):
         o.write(b"a")
+
+
+def test_a_stream_closed_by_its_write_is_reported_by_the_blocking_writes(io, guest_output):
+    # wasmtime 33.0.0 (Golem's): OutputStream::blocking_write_and_flush does
+    # `self.flush()?`, so a stream that became closed is reported; ignoring it is
+    # wasmtime 35+ (b4e8666718). Golem's own blocking-write-and-flush (write +
+    # blocking-flush) reports it as well.
+    for call in (lambda o: o.blocking_write_and_flush(b"ab"),
+                 lambda o: o.blocking_write_zeroes_and_flush(2)):
+        rep = OutputStreamRep(lambda view: setattr(rep, "closed", True))
+        o = guest_output(rep)
+        with pytest.raises(io.Err) as e:
+            call(o)
+        assert is_closed(io, e)

@@ -187,3 +187,40 @@ def probe_exit_not_catchable(out: list[str]) -> None:
     except Exception:  # the real component cannot catch it either
         out.append("caught (wrong)")
     out.append("not reached")
+
+
+def probe_stdout_write_above_permit(out: list[str]) -> None:
+    # wasmtime's stdout (OutputFile / StdioOutputStream) and Golem's ManagedStdOut both
+    # take a write larger than the 1 MiB permit (no budget check)
+    s = stdout.get_stdout()
+    n = s.check_write()
+    out.append(f"check-write: {n}")
+    try_(out, "write permit + 1", lambda: s.write(b"p" * (n + 1)))
+    s.blocking_flush()
+
+
+def probe_stdout_write_zeroes(out: list[str]) -> None:
+    # wasmtime: the zeroes reach the stdout file; Golem: the executor's own stdout
+    # (golem-io-semantics.md §5.6), not the worker's output
+    s = stdout.get_stdout()
+    s.blocking_write_and_flush(b"[")
+    try_(out, "write-zeroes 3", lambda: s.write_zeroes(3))
+    try_(out, "blocking-write-zeroes-and-flush 2", lambda: s.blocking_write_zeroes_and_flush(2))
+    s.blocking_write_and_flush(b"]")
+
+
+def probe_stdout_write_zeroes_huge(out: list[str]) -> None:
+    # wasmtime-py 50 checks the permit first; wasmtime 33 would allocate 2**63-1 bytes
+    # (the executor aborts); the fake traps above the permit
+    s = stdout.get_stdout()
+    out.append("before")
+    s.write_zeroes(2**63 - 1)
+    out.append("not reached")
+
+
+def probe_stdout_blocking_write_zeroes_4097(out: list[str]) -> None:
+    # Golem passes blocking-write-zeroes-and-flush to wasmtime's host: at most 4096
+    s = stdout.get_stdout()
+    out.append("before")
+    s.blocking_write_zeroes_and_flush(4097)
+    out.append("not reached")

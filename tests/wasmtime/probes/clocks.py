@@ -111,3 +111,12 @@ def probe_monotonic_not_behind_after_sleep(out: list[str]) -> None:
     monotonic_clock.subscribe_duration(0).block()
     c = monotonic_clock.now()
     out.append(f"a < b <= c: {a < b <= c}")
+
+
+def probe_zero_wait_ready_at_once(out: list[str]) -> None:
+    # a deadline already passed is wasmtime's Deadline::Past: ready at once in wasmtime
+    # 33; wasmtime 45+ yields to tokio on its first poll, so the first ready() is false
+    for label, p in (("instant 0", monotonic_clock.subscribe_instant(0)),
+                     ("duration 0", monotonic_clock.subscribe_duration(0))):
+        first = p.ready()
+        out.append(f"{label}: ready {first} then {p.ready()}")
