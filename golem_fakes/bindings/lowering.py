@@ -260,7 +260,9 @@ class _Gen:
                 # inline fast path of runtime.borrow (which re-checks and explains)
                 h = self.fresh("h")
                 out.append(f"{ind}{h} = _golem_e.handles.get({v}.handle)")
-                out.append(f"{ind}if {h} is None or {h}.finalizer is not {v}.finalizer or {h}.rsite is not {r}: "
+                # (the table row is the object's finalizer; a missing row is None,
+                # never an object's finalizer; rsite is shared per resource type)
+                out.append(f"{ind}if {h} is not {v}.finalizer or {h}.rsite is not {r}: "
                            f"{v} = _golem_rt.borrow(_golem_e, {v}, {r})")
                 out.append(f"{ind}else: {v} = {h}.rep")
             else:
@@ -722,7 +724,7 @@ def emit_module_footer(functions: list[tuple[Function, str]], namer: TypeNamer,
             tables.extend(gen.tables(key, td, lower=False))
     for name, td in sorted(gen.resources.items()):
         cls = namer.class_expr(td)
-        out.append(f"{name} = _golem_rt.ResourceSite({_owner_id(td)!r}, {td.name!r}, "
+        out.append(f"{name} = _golem_rt.resource_site({_owner_id(td)!r}, {td.name!r}, "
                    f"__name__ + {('.' + cls)!r})")
         out.append(f"{_class_name(name)} = {cls}")
     out.extend(tables)

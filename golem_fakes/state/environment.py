@@ -32,6 +32,7 @@ from golem_fakes.bindings.runtime import (
     ResourceSite,
     Site,
     current_environment,
+    no_drop,
 )
 
 __all__ = ["Environment"]
@@ -45,9 +46,9 @@ _ENTERED: ContextVar[tuple[tuple["Environment", Token[Any]], ...]] = ContextVar(
     "golem_fakes_entered_environments", default=())
 
 
-def _no_drop(env: Any, rep: Any) -> None:
-    """Default ``[resource-drop]``: nothing to release."""
-    return None
+#: Default ``[resource-drop]``: nothing to release (counted, not called: see
+#: :func:`golem_fakes.bindings.runtime.no_drop`).
+_no_drop = no_drop
 
 
 class _Bindings(dict):
