@@ -462,7 +462,17 @@ class _Gen:
             names = [f"_golem_f{i}" for i in range(len(k.fields))]
             pys = tuple(_py(f.name) for f in k.fields)
             if names:
-                out.append(f"    {', '.join(names)}, = _golem_rt.fields(_golem_v, {pys!r})")
+                # a dict (what behaviours return) read inline; anything else, or a
+                # missing key, through runtime.fields (which explains a mismatch)
+                slow = f"{', '.join(names)}, = _golem_rt.fields(_golem_v, {pys!r})"
+                out.append("    if _golem_type(_golem_v) is _golem_dict:")
+                out.append("        try:")
+                for nm, py in zip(names, pys):
+                    out.append(f"            {nm} = _golem_v[{py!r}]")
+                out.append("        except _golem_KeyError:")
+                out.append(f"            {slow}")
+                out.append("    else:")
+                out.append(f"        {slow}")
             for i, f in enumerate(k.fields):
                 body: list[str] = []
                 self.lift(f.type, names[i], body, "        ")
@@ -685,7 +695,7 @@ def emit_module_footer(functions: list[tuple[Function, str]], namer: TypeNamer,
         "from builtins import (type as _golem_type, int as _golem_int, bool as _golem_bool,",
         "    float as _golem_float, str as _golem_str, bytes as _golem_bytes, list as _golem_list,",
         "    tuple as _golem_tuple, len as _golem_len, enumerate as _golem_enumerate,",
-        "    Exception as _golem_Exception)",
+        "    Exception as _golem_Exception, dict as _golem_dict, KeyError as _golem_KeyError)",
         "_golem_cur = _golem_rt.current_environment.get",
         "_golem_Errs = _golem_rt.err_types(Err)",
     ]

@@ -829,11 +829,6 @@ def fields(v: Any, names: tuple[str, ...]) -> tuple[Any, ...]:
     """The field values of a record returned by a behaviour: any object with the
     attributes (the generated class, another dataclass…) or a ``dict`` keyed by the
     Python field names."""
-    if type(v) is dict:  # the common case (behaviours return dicts), no generator
-        try:
-            return tuple(map(v.__getitem__, names))
-        except KeyError:
-            pass  # reported below
     if isinstance(v, dict):
         missing = [n for n in names if n not in v]
         if missing:
