@@ -133,6 +133,14 @@ def make_project(root: Path, n: int) -> None:
 BASE_ARGS = ("-q", "-p", "no:cacheprovider", "-p", "no:hypothesispytest")
 
 
+def _pythonpath(root: Path) -> str:
+    """``root`` (the timing plugins) first, then this process's ``PYTHONPATH``, so the
+    measured processes import the golem-fakes this benchmark runs with (a checkout on
+    ``PYTHONPATH``), not whatever the virtualenv's editable install points at."""
+    inherited = os.environ.get("PYTHONPATH")
+    return str(root) + (os.pathsep + inherited if inherited else "")
+
+
 def _env(**extra: str) -> dict[str, str]:
     """The environment of the measured processes: bytecode caching on (as for users;
     some CI images set PYTHONDONTWRITEBYTECODE, which makes every import compile)."""
@@ -151,7 +159,7 @@ def run_timed(root: Path, file: str, n: int, stub: bool = False) -> dict[str, fl
     its collection and of its run-test loop. CPU time is what the machine's other work
     disturbs least (a 2-core box shared with test runs)."""
     out = root / "timer.json"
-    env = _env(BENCH_TIMER_OUT=str(out), PYTHONPATH=str(root))
+    env = _env(BENCH_TIMER_OUT=str(out), PYTHONPATH=_pythonpath(root))
     if stub:
         env["BENCH_STUB_GOLEM"] = "1"
     proc = subprocess.run([sys.executable, "-m", "pytest", *BASE_ARGS, "-p", "bench_timer", file],
@@ -169,7 +177,7 @@ def run_mixed(root: Path) -> dict[str, float]:
     call, teardown, reporting), in µs. Interleaving in one process cancels what differs
     between processes and moments; the median ignores the odd disturbed test."""
     out = root / "items.json"
-    env = _env(BENCH_ITEM_TIMER_OUT=str(out), PYTHONPATH=str(root))
+    env = _env(BENCH_ITEM_TIMER_OUT=str(out), PYTHONPATH=_pythonpath(root))
     proc = subprocess.run([sys.executable, "-m", "pytest", *BASE_ARGS, "-p", "item_timer",
                            "test_mixed.py"], cwd=root, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
