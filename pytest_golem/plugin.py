@@ -316,14 +316,28 @@ def _add_workers(g: "Golem", workers: Any, nodeid: str) -> None:
         g.add_worker(spec["component"], spec["name"], **rest)
 
 
+#: The test being set up (see :func:`pytest_runtest_setup`).
+_setup_item: Any = None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Remember the test being set up for the ``golem`` fixture, which then needs no
+    ``request`` argument: pytest makes a ``request`` fixture definition per test that
+    asks for it (with an ``inspect.signature`` call), which cost more than the rest of
+    the fixture."""
+    global _setup_item
+    _setup_item = item
+
+
 @pytest.fixture
-def golem(request: pytest.FixtureRequest) -> Iterator["Golem"]:
+def golem() -> Iterator["Golem"]:
     """A fresh :class:`golem_fakes.Golem`, current for the test: the test body runs
     inside an invocation of a fresh worker (default ``worker-1`` of the installed
     component), as Golem only runs worker code inside invocations. Configure it with
     ``@pytest.mark.golem(...)``. Its seed derives from the global seed
     (``--golem-seed``) and the test's node id unless the marker gives one."""
-    item = request.node
+    item = _setup_item
     plan = item.stash.get(_plan_key, None)
     if plan is None:  # e.g. request.getfixturevalue("golem"): not planned at collection
         plan = _plan(item)

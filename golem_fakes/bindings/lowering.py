@@ -260,7 +260,9 @@ class _Gen:
                 # inline fast path of runtime.borrow (which re-checks and explains)
                 h = self.fresh("h")
                 out.append(f"{ind}{h} = _golem_e.handles.get({v}.handle)")
-                out.append(f"{ind}if {h} is None or {h}.finalizer is not {v}.finalizer or {h}.rsite is not {r}: "
+                # (the table row is the object's finalizer; a missing row is None,
+                # never an object's finalizer; rsite is shared per resource type)
+                out.append(f"{ind}if {h} is not {v}.finalizer or {h}.rsite is not {r}: "
                            f"{v} = _golem_rt.borrow(_golem_e, {v}, {r})")
                 out.append(f"{ind}else: {v} = {h}.rep")
             else:
@@ -460,7 +462,17 @@ class _Gen:
             names = [f"_golem_f{i}" for i in range(len(k.fields))]
             pys = tuple(_py(f.name) for f in k.fields)
             if names:
-                out.append(f"    {', '.join(names)}, = _golem_rt.fields(_golem_v, {pys!r})")
+                # a dict (what behaviours return) read inline; anything else, or a
+                # missing key, through runtime.fields (which explains a mismatch)
+                slow = f"{', '.join(names)}, = _golem_rt.fields(_golem_v, {pys!r})"
+                out.append("    if _golem_type(_golem_v) is _golem_dict:")
+                out.append("        try:")
+                for nm, py in zip(names, pys):
+                    out.append(f"            {nm} = _golem_v[{py!r}]")
+                out.append("        except _golem_KeyError:")
+                out.append(f"            {slow}")
+                out.append("    else:")
+                out.append(f"        {slow}")
             for i, f in enumerate(k.fields):
                 body: list[str] = []
                 self.lift(f.type, names[i], body, "        ")
@@ -683,7 +695,7 @@ def emit_module_footer(functions: list[tuple[Function, str]], namer: TypeNamer,
         "from builtins import (type as _golem_type, int as _golem_int, bool as _golem_bool,",
         "    float as _golem_float, str as _golem_str, bytes as _golem_bytes, list as _golem_list,",
         "    tuple as _golem_tuple, len as _golem_len, enumerate as _golem_enumerate,",
-        "    Exception as _golem_Exception)",
+        "    Exception as _golem_Exception, dict as _golem_dict, KeyError as _golem_KeyError)",
         "_golem_cur = _golem_rt.current_environment.get",
         "_golem_Errs = _golem_rt.err_types(Err)",
     ]
@@ -722,7 +734,7 @@ def emit_module_footer(functions: list[tuple[Function, str]], namer: TypeNamer,
             tables.extend(gen.tables(key, td, lower=False))
     for name, td in sorted(gen.resources.items()):
         cls = namer.class_expr(td)
-        out.append(f"{name} = _golem_rt.ResourceSite({_owner_id(td)!r}, {td.name!r}, "
+        out.append(f"{name} = _golem_rt.resource_site({_owner_id(td)!r}, {td.name!r}, "
                    f"__name__ + {('.' + cls)!r})")
         out.append(f"{_class_name(name)} = {cls}")
     out.extend(tables)

@@ -57,6 +57,9 @@ __all__ = [
     "ResourceSite",
     "Binding",
     "HandleEntry",
+    "ResourceFinalizer",
+    "resource_site",
+    "no_drop",
     "current_environment",
     "active_environment",
     "Ok",
@@ -214,6 +217,23 @@ class ResourceSite:
         return f"<ResourceSite {self.key}>"
 
 
+#: The shared :class:`ResourceSite` of each resource type (``interface#resource``).
+_RESOURCE_SITES: dict[str, ResourceSite] = {}
+
+
+def resource_site(interface: str, name: str, where: str) -> ResourceSite:
+    """The :class:`ResourceSite` of a resource type, one object per ``interface#name``
+    in the process (generated modules call this in their footer): every module that
+    uses the resource then checks a handle's type by identity (``entry.rsite is
+    site``, the generated fast path of :func:`borrow`). ``where`` (for messages) is
+    that of the first module that asked."""
+    key = f"{interface}#{name}"
+    site = _RESOURCE_SITES.get(key)
+    if site is None:
+        site = _RESOURCE_SITES.setdefault(key, ResourceSite(interface, name, where))
+    return site
+
+
 class Binding:
     """A behaviour bound to one site in one environment (cached in
     ``env.bindings``). ``impl(env, *args)``; ``count`` counts calls."""
@@ -230,18 +250,6 @@ class Binding:
 
     def __repr__(self) -> str:
         return f"<Binding {self.site.describe()} -> {_callable_name(self.behaviour)} calls={self.count}>"
-
-
-class HandleEntry:
-    """One row of an environment's resource table: the behaviour's rep, the resource
-    type, and the finalizer of the Python object that owns the handle."""
-
-    __slots__ = ("rep", "rsite", "finalizer")
-
-    def __init__(self, rep: Any, rsite: ResourceSite, finalizer: "ResourceFinalizer") -> None:
-        self.rep = rep
-        self.rsite = rsite
-        self.finalizer = finalizer
 
 
 def _callable_name(fn: Any) -> str:
@@ -459,55 +467,66 @@ def at(error: BaseException, segment: str | int, wit: str, value: Any) -> PathEr
 # --- resources ------------------------------------------------------------------
 
 
-class ResourceFinalizer:
-    """``obj.finalizer`` of a resource object: what componentize-py's runtime puts there
-    (a ``weakref.finalize(obj, drop, ...)``), with the same protocol — ``detach()``
-    (``(obj, func, args, kwargs)`` once, then ``None``; the generated ``__exit__``
-    unpacks it), ``peek()``, ``alive``, ``atexit``, calling it — built on one
-    ``weakref.ref`` with a callback, which costs a fraction of ``weakref.finalize``'s
-    bookkeeping (a resource is made on many host calls: every ``incoming-value``,
-    stream and pollable).
+_ref_referent = weakref.ref.__call__
 
-    When ``obj`` is collected, ``func(*args, collected=True)`` runs (see
-    :func:`_drop_handle`). The object is kept alive by ``obj.finalizer`` and by the
-    resource table's row, as ``weakref.finalize`` keeps itself alive in its registry."""
 
-    __slots__ = ("_ref", "_func", "_args", "atexit")
+class ResourceFinalizer(weakref.ref):
+    """``obj.finalizer`` of a resource object *and* its row in the environment's
+    resource table (``env.handles[handle]``): the behaviour's ``rep``, the resource
+    type ``rsite``, the ``env`` and the ``handle``.
 
-    def __init__(self, obj: Any, func: Callable[..., Any], *args: Any) -> None:
-        self._func: Callable[..., Any] | None = func
-        self._args = args
-        self.atexit = False
-        self._ref = weakref.ref(obj, self._collected)
+    It keeps componentize-py's ``weakref.finalize`` protocol (what componentize-py's
+    runtime puts in ``obj.finalizer``): ``detach()`` (``(obj, func, args, kwargs)`` once,
+    then ``None``; the generated ``__exit__`` unpacks it and calls ``func(args[0],
+    args[1])``), ``peek()``, ``alive``, ``atexit``, and calling it drops the handle.
+    It is one ``weakref.ref`` subclass object, so a returned resource costs one
+    allocation here instead of a ``weakref.finalize`` (or a finalizer object, a
+    ``weakref.ref`` and a table row): a resource is made on many host calls (every
+    ``incoming-value``, stream and pollable).
 
-    def _collected(self, _ref: Any) -> None:
-        func = self._func
-        if func is not None:
-            self._func = None
-            func(*self._args, collected=True)
+    When ``obj`` is collected, the weakref callback :func:`_collected` drops the handle
+    (``dropped_by_collector()`` is true during the ``[resource-drop]`` behaviour).
+    The finalizer is kept alive by ``obj.finalizer`` and by the resource table, as
+    ``weakref.finalize`` keeps itself alive in its registry. ``env`` is ``None`` once it
+    was detached or has run."""
+
+    __slots__ = ("rep", "rsite", "env", "handle")
+
+    #: ``weakref.finalize.atexit``: componentize-py's finalizers do not run at exit.
+    atexit = False
+
+    rep: Any
+    rsite: "ResourceSite"
+    env: Any
+    handle: int
+
+    @property
+    def finalizer(self) -> "ResourceFinalizer":
+        """The row's finalizer: itself (the table row and the finalizer are one)."""
+        return self
 
     def detach(self) -> tuple[Any, Callable[..., Any], tuple[Any, ...], dict[str, Any]] | None:
         """``(obj, func, args, kwargs)`` and forget them, or ``None`` if dead/detached."""
-        func = self._func
-        obj = self._ref()
-        if func is None or obj is None:
+        env = self.env
+        obj = _ref_referent(self)
+        if env is None or obj is None:
             return None
-        self._func = None
-        return (obj, func, self._args, {})
+        self.env = None
+        return (obj, _drop_handle, (env, self.handle), {})
 
     def peek(self) -> tuple[Any, Callable[..., Any], tuple[Any, ...], dict[str, Any]] | None:
         """Like :meth:`detach` without forgetting."""
-        func = self._func
-        obj = self._ref()
-        if func is None or obj is None:
+        env = self.env
+        obj = _ref_referent(self)
+        if env is None or obj is None:
             return None
-        return (obj, func, self._args, {})
+        return (obj, _drop_handle, (env, self.handle), {})
 
     @property
     def alive(self) -> bool:
-        return self._func is not None and self._ref() is not None
+        return self.env is not None and _ref_referent(self) is not None
 
-    def __call__(self) -> Any:
+    def __call__(self) -> Any:  # type: ignore[override]
         info = self.detach()
         if info is not None:
             return info[1](*info[2])
@@ -515,7 +534,12 @@ class ResourceFinalizer:
 
     def __repr__(self) -> str:
         state = "alive" if self.alive else "dead"
-        return f"<golem-fakes resource finalizer {state} for handle {self._args[1:]!r}>"
+        return f"<golem-fakes resource finalizer {state} for handle {self.handle!r}>"
+
+
+#: The rows of :attr:`Environment.handles` (kept as a name for older imports): a
+#: resource object's :class:`ResourceFinalizer` is its table row.
+HandleEntry = ResourceFinalizer
 
 
 #: True while a ``[resource-drop]`` behaviour runs because the garbage collector
@@ -530,23 +554,55 @@ def dropped_by_collector() -> bool:
     return _COLLECTING.get()
 
 
-def _drop_handle(env: Any, handle: int, collected: bool = False) -> None:
-    """The finalizer of a resource object (also called by the generated ``__exit__``,
-    which is componentize-py's ``(_, func, args, _) = self.finalizer.detach();
-    self.handle = None; func(args[0], args[1])``): drop the handle in ``env`` and call
-    the ``[resource-drop]`` behaviour with the rep, if there is one (``collected``: the
-    garbage collector dropped it, :func:`dropped_by_collector` tells the behaviour)."""
-    entry = env.handles.pop(handle, None)
-    if entry is None:
+def no_drop(env: Any, rep: Any) -> None:
+    """The default ``[resource-drop]`` behaviour: nothing to release. A drop bound to it
+    (no override, no interceptor) is counted but not called."""
+    return None
+
+
+def _collected(fin: ResourceFinalizer) -> None:
+    """The weakref callback of a collected resource object: drop its handle as
+    :func:`_drop_handle` does, flagged as a drop by the collector."""
+    env = fin.env
+    if env is None:
         return
-    binding = env.bindings[entry.rsite]
+    fin.env = None
+    if env.handles.pop(fin.handle, None) is None:
+        return
+    binding = env.bindings[fin.rsite]
     binding.count += 1
-    if not collected:
-        binding.impl(env, entry.rep)
+    impl = binding.impl
+    if impl is no_drop:
         return
     token = _COLLECTING.set(True)
     try:
-        binding.impl(env, entry.rep)
+        impl(env, fin.rep)
+    finally:
+        _COLLECTING.reset(token)
+
+
+def _drop_handle(env: Any, handle: int, collected: bool = False) -> None:
+    """The drop of a resource object's handle (called by the generated ``__exit__``,
+    which is componentize-py's ``(_, func, args, _) = self.finalizer.detach();
+    self.handle = None; func(args[0], args[1])``): drop the handle in ``env`` and call
+    the ``[resource-drop]`` behaviour with the rep, if there is one (``collected``: the
+    garbage collector dropped it, :func:`dropped_by_collector` tells the behaviour).
+    The default no-op drop (:func:`no_drop`) is counted, not called."""
+    entry = env.handles.pop(handle, None)
+    if entry is None:
+        return
+    entry.env = None
+    binding = env.bindings[entry.rsite]
+    binding.count += 1
+    impl = binding.impl
+    if impl is no_drop:
+        return
+    if not collected:
+        impl(env, entry.rep)
+        return
+    token = _COLLECTING.set(True)
+    try:
+        impl(env, entry.rep)
     finally:
         _COLLECTING.reset(token)
 
@@ -554,21 +610,32 @@ def _drop_handle(env: Any, handle: int, collected: bool = False) -> None:
 def adopt(env: Any, obj: Any, rsite: ResourceSite, rep: Any) -> Any:
     """Give ``obj`` a new handle for ``rep`` in ``env``: sets ``obj.handle`` (an int)
     and ``obj.finalizer`` (a :class:`ResourceFinalizer`, componentize-py's
-    ``weakref.finalize`` protocol, that drops the handle when ``obj`` is collected), as
-    componentize-py's constructor and lifting do."""
+    ``weakref.finalize`` protocol, that drops the handle when ``obj`` is collected; it
+    is also the handle's row in ``env.handles``), as componentize-py's constructor and
+    lifting do."""
     table = env.handles  # raises NoEnvironment on the sentinel
-    handle = next(env.handle_ids)
-    fin = ResourceFinalizer(obj, _drop_handle, env, handle)
-    table[handle] = HandleEntry(rep, rsite, fin)
-    obj.handle = handle
-    obj.finalizer = fin
+    fin = ResourceFinalizer(obj, _collected)
+    fin.rep = rep
+    fin.rsite = rsite
+    fin.env = env
+    fin.handle = obj.handle = handle = next(env.handle_ids)
+    table[handle] = obj.finalizer = fin
     return obj
 
 
 def wrap(env: Any, cls: type, rsite: ResourceSite, rep: Any) -> Any:
     """A returned resource: a new instance of the generated class (built without
-    ``__init__``) holding a new handle for ``rep``."""
-    return adopt(env, cls.__new__(cls), rsite, rep)
+    ``__init__``) holding a new handle for ``rep`` (:func:`adopt`, inlined: every
+    returned resource takes this path)."""
+    table = env.handles  # raises NoEnvironment on the sentinel
+    obj = cls.__new__(cls)
+    fin = ResourceFinalizer(obj, _collected)
+    fin.rep = rep
+    fin.rsite = rsite
+    fin.env = env
+    fin.handle = obj.handle = handle = next(env.handle_ids)
+    table[handle] = obj.finalizer = fin
+    return obj
 
 
 def borrow(env: Any, obj: Any, rsite: ResourceSite) -> Any:
@@ -580,7 +647,7 @@ def borrow(env: Any, obj: Any, rsite: ResourceSite) -> Any:
     table = env.handles  # NoEnvironment first, when there is none
     h = obj.handle
     entry = table.get(h)
-    if entry is None or entry.finalizer is not obj.finalizer or entry.rsite.key != rsite.key:
+    if entry is None or entry is not obj.finalizer or entry.rsite.key != rsite.key:
         raise _bad_handle(env, obj, h, entry, rsite)
     return entry.rep
 
@@ -593,10 +660,10 @@ def own(env: Any, obj: Any, rsite: ResourceSite) -> Any:
     table = env.handles  # NoEnvironment first, when there is none
     h = obj.handle
     entry = table.get(h)
-    if entry is None or entry.finalizer is not obj.finalizer or entry.rsite.key != rsite.key:
+    if entry is None or entry is not obj.finalizer or entry.rsite.key != rsite.key:
         raise _bad_handle(env, obj, h, entry, rsite)
     del obj.handle
-    entry.finalizer.detach()
+    entry.detach()
     del table[h]
     return entry.rep
 
@@ -611,7 +678,7 @@ def _bad_handle(env: Any, obj: Any, h: Any, entry: HandleEntry | None,
         return WrongEnvironment(
             f"this {type(obj).__name__} (handle {h}) was created in {info[2][0]!r} but is "
             f"used in {env!r}; resources cannot move between environments")
-    if entry is None or (entry.finalizer is not fin):
+    if entry is None or (entry is not fin):
         return Panic(f"unknown handle index {h}")
     return Panic(f"handle index {h} is a `{entry.rsite.key}` resource, expected `{rsite.key}`")
 

@@ -10,7 +10,7 @@ from typing import Any, Callable, TypeVar
 
 from golem_fakes.bindings.runtime import NotFaked, Trap
 
-__all__ = ["golem_state", "current_runtime", "durable_call", "READ_REMOTE", "WRITE_REMOTE"]
+__all__ = ["golem_state", "current_runtime", "durable_call", "record_ok", "READ_REMOTE", "WRITE_REMOTE"]
 
 READ_REMOTE = "read-remote"
 WRITE_REMOTE = "write-remote"
@@ -59,6 +59,21 @@ def current_runtime(env: Any) -> Any:
     return inv.runtime
 
 
+def record_ok(env: Any, function_name: str, dtype: str, request: Any, value: Any) -> None:
+    """Record a live call that cannot fail and does not write remotely (``read-local``,
+    ``read-remote``, ``write-local``) as Golem's ``Durability`` wrapper does: one
+    ``imported-function-invoked`` entry with response ``Ok(value)``, if the caller runs
+    inside an invocation of ``env``. What :func:`durable_call` does for such a call,
+    without its closure; the entry is built when the oplog is read
+    (:meth:`~golem_fakes.state.oplog.Oplog.record_ok`)."""
+    get, invocation = _invocation or _bind_invocation()
+    inv = get()
+    if inv is not None and inv.golem is env:
+        if type(inv) is not invocation:
+            inv = inv.resolve()
+        inv.runtime.oplog.record_ok(function_name, request, value, dtype)
+
+
 def durable_call(env: Any, function_name: str, dtype: str, request: Any,
                  compute: Callable[[], tuple[Any, Any]]) -> Any:
     """Golem's ``Durability`` wrapper in live mode (``docs/golem-io-semantics.md`` §0.1),
@@ -72,28 +87,29 @@ def durable_call(env: Any, function_name: str, dtype: str, request: Any,
     :class:`~golem_fakes.Trap` (a host ``?`` on a recorded failure, §0.2) it is raised
     *after* recording. An exception raised by ``compute``
     itself (an executor abort) records nothing."""
-    rt = current_runtime(env)
-    if rt is None:
+    get, invocation = _invocation or _bind_invocation()
+    inv = get()
+    if inv is None or inv.golem is not env:
         value = compute()[0]
     else:
+        if type(inv) is not invocation:
+            inv = inv.resolve()
+        rt = inv.runtime
         oplog = rt.oplog
         if dtype == WRITE_REMOTE:
             if rt.idempotent:
                 value, response = compute()
-                oplog.append("imported-function-invoked", function_name=function_name,
-                             request=request, response=response, durable_function_type=dtype)
+                oplog.record(function_name, request, response, dtype)
             else:
                 begin = oplog.append("begin-remote-write").index
                 oplog.commit()
                 value, response = compute()
-                oplog.append("imported-function-invoked", function_name=function_name,
-                             request=request, response=response, durable_function_type=dtype)
+                oplog.record(function_name, request, response, dtype)
                 oplog.append("end-remote-write", begin_index=begin)
             oplog.commit()
         else:
             value, response = compute()
-            oplog.append("imported-function-invoked", function_name=function_name,
-                         request=request, response=response, durable_function_type=dtype)
+            oplog.record(function_name, request, response, dtype)
     if isinstance(value, Trap):
         raise value
     return value

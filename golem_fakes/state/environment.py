@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import weakref
 from contextvars import ContextVar, Token
 from typing import Any, Callable, Iterator
 
@@ -32,6 +33,7 @@ from golem_fakes.bindings.runtime import (
     ResourceSite,
     Site,
     current_environment,
+    no_drop,
 )
 
 __all__ = ["Environment"]
@@ -40,25 +42,50 @@ Impl = Callable[..., Any]
 Interceptor = Callable[["Site | ResourceSite", Impl], Impl]
 
 #: Per context (thread / asyncio task): the environments entered, innermost last, with
-#: the token that restores the previous ``current_environment``.
-_ENTERED: ContextVar[tuple[tuple["Environment", Token[Any]], ...]] = ContextVar(
+#: the token that restores the previous ``current_environment`` and the ``with golem:``
+#: activation that entered it (``None`` for a plain ``with env:``).
+_ENTERED: ContextVar[tuple[tuple["Environment", Token[Any], Any], ...]] = ContextVar(
     "golem_fakes_entered_environments", default=())
 
 
-def _no_drop(env: Any, rep: Any) -> None:
-    """Default ``[resource-drop]``: nothing to release."""
-    return None
+#: Default ``[resource-drop]``: nothing to release (counted, not called: see
+#: :func:`golem_fakes.bindings.runtime.no_drop`).
+_no_drop = no_drop
 
 
 class _Bindings(dict):
-    """``site → Binding``; a miss binds the behaviour once (``__missing__``)."""
+    """``site → Binding``; a miss binds the behaviour once (``__missing__``). It refers
+    to its environment weakly, so an environment is freed by reference counting when
+    the test drops it (no reference cycle for the garbage collector to find)."""
 
-    __slots__ = ("env",)
+    __slots__ = ("env_ref",)
 
     def __missing__(self, site: Site | ResourceSite) -> Binding:
-        binding = self.env._bind(site)
+        env = self.env_ref()
+        if env is None:  # pragma: no cover - the environment is gone
+            raise KeyError(site)
+        binding = env._bind(site)
         self[site] = binding
         return binding
+
+
+def _new_bindings(env: "Environment") -> _Bindings:
+    b = _Bindings()
+    b.env_ref = weakref.ref(env)
+    return b
+
+
+#: The state an :class:`Environment` makes on first use (see ``Environment.__getattr__``):
+#: attribute name -> factory. A test that never calls a binding pays for none of it.
+_LAZY_STATE: dict[str, Callable[["Environment"], Any]] = {
+    "bindings": _new_bindings,
+    "handles": lambda env: {},
+    "handle_ids": lambda env: itertools.count(1),
+    "_overrides": lambda env: {},
+    "_interceptors": lambda env: [],
+    "_retired_counts": lambda env: {},
+    "_lock": lambda env: threading.Lock(),
+}
 
 
 class Environment:
@@ -69,24 +96,51 @@ class Environment:
     :meth:`implement`.
     """
 
+    #: Factories of the state made on first use (subclasses extend it).
+    _lazy_state: dict[str, Callable[[Any], Any]] = _LAZY_STATE
+
+    # Made on first use (``__getattr__``), then plain instance attributes:
+    #: ``site → Binding`` of the sites called so far.
+    bindings: dict[Site | ResourceSite, Binding]
+    #: Resource table: handle → its :class:`~golem_fakes.bindings.runtime.HandleEntry`
+    #: (rep, resource type; the owner object's finalizer).
+    handles: dict[int, HandleEntry]
+    #: Handle numbers (ints from 1, never reused within an environment).
+    handle_ids: Iterator[int]
+
     def __init__(self) -> None:
-        self.bindings: dict[Site | ResourceSite, Binding] = _Bindings()
-        self.bindings.env = self  # type: ignore[attr-defined]
-        #: Resource table: handle → (rep, resource type, finalizer of the owner object).
-        self.handles: dict[int, HandleEntry] = {}
-        #: Handle numbers (ints from 1, never reused within an environment).
-        self.handle_ids: Iterator[int] = itertools.count(1)
-        self._overrides: dict[tuple[str, str], Impl] = {}
-        self._interceptors: list[Interceptor] = []
-        self._retired_counts: dict[tuple[str, str], int] = {}
-        self._lock = threading.Lock()
+        """Nothing is made here: the binding table, the handle table and the rest are
+        made when first used (:meth:`__getattr__`), so entering a fresh environment
+        that no host call touches costs almost nothing (the ``golem`` fixture)."""
+
+    def __getattr__(self, name: str) -> Any:
+        """Make a piece of lazy state (:attr:`_lazy_state`) on first use; it is then an
+        ordinary instance attribute (``setdefault``: two threads get the same one)."""
+        make = type(self)._lazy_state.get(name)
+        if make is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}",
+                                 name=name, obj=self)
+        return self.__dict__.setdefault(name, make(self))
 
     # --- context manager --------------------------------------------------------
 
     def __enter__(self) -> "Environment":
         tok = current_environment.set(self)
-        _ENTERED.set(_ENTERED.get() + ((self, tok),))
+        _ENTERED.set(_ENTERED.get() + ((self, tok, None),))
         return self
+
+    def _enter_for(self, activation: Any) -> None:
+        """``__enter__`` on behalf of ``activation`` (a ``with golem:`` block, see
+        :mod:`golem_fakes.state.golem`), which is kept in this context's frame so the
+        block's exit finds it (no second per-context stack to update)."""
+        tok = current_environment.set(self)
+        _ENTERED.set(_ENTERED.get() + ((self, tok, activation),))
+
+    @staticmethod
+    def _innermost() -> "tuple[Environment, Any, Any] | None":
+        """This context's innermost ``(environment, token, activation)`` frame."""
+        stack = _ENTERED.get()
+        return stack[-1] if stack else None
 
     def __exit__(self, *exc: object) -> None:
         # Each context (thread, asyncio task) keeps its own stack of (environment,

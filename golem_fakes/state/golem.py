@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 import random
 import uuid
-from contextvars import ContextVar, Token
+from contextvars import Token
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, TypeVar
 
@@ -96,11 +96,6 @@ class RevertRequest:
     requested_by: Worker | None
 
 
-# Per context: the activations entered through ``with golem:`` (innermost last).
-_ACTIVE: ContextVar[tuple["_Activation", ...]] = ContextVar("golem_fakes_golem_activations",
-                                                             default=())
-
-
 class _Activation:
     """Makes a Golem current and runs code inside an invocation of a worker.
 
@@ -121,7 +116,7 @@ class _Activation:
 
     def __enter__(self) -> Invocation | PendingInvocation:
         g = self.golem
-        Environment.__enter__(g)
+        Environment._enter_for(g, self)
         tee_streams()  # print() in worker code reaches its stdout (state/stdio.py)
         try:
             cur = current_invocation.get()
@@ -203,30 +198,44 @@ class Golem(Environment):
     #: Account id of this installation (``account/project/name`` references).
     account: str = "account"
 
+    #: The executor's worker retry policy (§6.1); a worker's ``set-retry-policy``
+    #: overrides it for that worker only (assigning it sets this Golem's).
+    retry_policy: RetryPolicy = DEFAULT_RETRY_POLICY
+    #: ``update-worker`` requests, in order (§8.1).
+    updates: list[UpdateRequest]
+    #: ``fork-worker`` and ``fork`` requests, in order (§8.2, §8.4).
+    forks: list[ForkRequest]
+    #: ``revert-worker`` requests, in order (§8.3).
+    reverts: list[RevertRequest]
+    _runtimes: dict[Worker, WorkerRuntime]
+    # made on first use (class-level ``None`` until then)
+    _registry: WorkerRegistry | None = None
+    _promises: PromiseStore | None = None
+    _rng: random.Random | None = None
+
+    _lazy_state: dict[str, Callable[[Any], Any]] = {
+        **Environment._lazy_state,
+        "updates": lambda g: [],
+        "forks": lambda g: [],
+        "reverts": lambda g: [],
+        "_runtimes": lambda g: {},
+    }
+
     def __init__(self, seed: int = 0, *, component: str = "component", worker: str = "worker-1",
                  args: Iterable[str] = (),
                  env: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
                  config: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
                  idempotency_key: str | None = None) -> None:
-        super().__init__()
-        if not isinstance(seed, int) or isinstance(seed, bool):
-            raise TypeError(f"Golem seed must be an int, got {seed!r}")
+        # Environment.__init__ makes nothing (its state is made on first use), and
+        # neither does this: the lists and dicts below come from _lazy_state, the
+        # ``None`` defaults are class attributes.
+        if type(seed) is not int:
+            if not isinstance(seed, int) or isinstance(seed, bool):
+                raise TypeError(f"Golem seed must be an int, got {seed!r}")
         self.seed = seed
-        self._default = (component, worker, tuple(args), env, config)
+        self._default = (component, worker, args if type(args) is tuple else tuple(args),
+                         env, config)
         self._idempotency_key = idempotency_key
-        self._registry: WorkerRegistry | None = None
-        self._promises: PromiseStore | None = None
-        self._runtimes: dict[Worker, WorkerRuntime] = {}
-        self._rng: random.Random | None = None
-        #: The executor's worker retry policy (§6.1); a worker's ``set-retry-policy``
-        #: overrides it for that worker only.
-        self.retry_policy: RetryPolicy = DEFAULT_RETRY_POLICY
-        #: ``update-worker`` requests, in order (§8.1).
-        self.updates: list[UpdateRequest] = []
-        #: ``fork-worker`` and ``fork`` requests, in order (§8.2, §8.4).
-        self.forks: list[ForkRequest] = []
-        #: ``revert-worker`` requests, in order (§8.3).
-        self.reverts: list[RevertRequest] = []
 
     # --- construction helpers --------------------------------------------------
 
@@ -592,18 +601,16 @@ class Golem(Environment):
     # --- entry forms -----------------------------------------------------------
 
     def __enter__(self) -> "Golem":
-        act = _Activation(self, None, self._idempotency_key, BLOCK_FUNCTION)
-        act.__enter__()
-        _ACTIVE.set(_ACTIVE.get() + (act,))
+        _Activation(self, None, self._idempotency_key, BLOCK_FUNCTION).__enter__()
         return self
 
     def __exit__(self, exc_type: Any = None, exc: BaseException | None = None,
                  tb: Any = None) -> None:
-        stack = _ACTIVE.get()
-        if not stack or stack[-1].golem is not self:
+        # the activation is kept in this context's innermost environment frame
+        top = Environment._innermost()
+        if top is None or top[0] is not self or top[2] is None or top[2].worker is not None:
             raise RuntimeError(f"{self!r} is not the innermost Golem entered in this context")
-        _ACTIVE.set(stack[:-1])
-        stack[-1].__exit__(exc_type, exc, tb)
+        top[2].__exit__(exc_type, exc, tb)
 
     def __call__(self, fn: F) -> F:
         """Decorator: each call of ``fn`` runs inside ``with self:`` (same Golem, so

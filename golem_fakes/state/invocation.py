@@ -146,6 +146,10 @@ class PendingInvocation:
         self.beginning = False
 
     def resolve(self) -> Invocation:
+        """The invocation, begun now if it was not. If this pending invocation is the
+        current one of the calling context, the begun :class:`Invocation` replaces it
+        there (the ``with`` block's token still restores the value from before the
+        block), so later host calls in the block find it without calling this again."""
         inv = self.invocation
         if inv is None:
             self.beginning = True
@@ -153,6 +157,8 @@ class PendingInvocation:
                 inv = self.invocation = self._begin()
             finally:
                 self.beginning = False
+        if current_invocation.get() is self:
+            current_invocation.set(inv)
         return inv
 
 

@@ -80,19 +80,47 @@ class OplogEntry:
         return f"<{self.index} {self.kind}{' ' + inner if inner else ''}>"
 
 
+#: Tags of the raw records :meth:`Oplog.record` appends (materialised on read).
+_IFI = "imported-function-invoked"
+_RAW_OK = 1   # the response is recorded as Ok(value)
+_RAW = 0      # the response is recorded as given
+
+
+def _materialise(index: int, raw: tuple[Any, ...]) -> "OplogEntry":
+    """The :class:`OplogEntry` at ``index`` of a raw ``imported-function-invoked``
+    record ``(tag, timestamp, function_name, request, response, durable_function_type)``:
+    the entry :meth:`Oplog.append` would have made at the time of the call."""
+    tag, ts, function_name, request, response, dtype = raw
+    if tag == _RAW_OK:
+        from golem_fakes.bindings.result import Ok
+
+        response = Ok(response)
+    return OplogEntry(index, _IFI, ts, {"function_name": function_name, "request": request,
+                                        "response": response, "durable_function_type": dtype})
+
+
 class Oplog:
     """A worker's oplog: a list of :class:`OplogEntry` with 1-based indices.
 
     ``oplog[1]`` is the ``create`` entry; ``len(oplog)`` is the current index.
+
+    Durable host calls are recorded with :meth:`record` (the hot path: every
+    ``imported-function-invoked`` of a live call), which appends a raw tuple; the
+    :class:`OplogEntry` is built when the oplog is first read (:attr:`entries` and
+    everything reading through it), with the index and timestamp of the call, so every
+    reader sees exactly the entries :meth:`append` would have made.
     """
 
-    __slots__ = ("entries", "committed_index", "deleted_regions", "now")
+    __slots__ = ("_log", "_raw_from", "committed_index", "deleted_regions", "now")
 
     def __init__(self, now: Callable[[], int] | None = None) -> None:
         """:param now: epoch milliseconds for new entries' timestamps (a
         :class:`~golem_fakes.Golem` passes its virtual clock's ``wall_ms``; default
         :func:`now_ms`, the real wall clock)."""
-        self.entries: list[OplogEntry] = []
+        #: Entries and raw records (see :meth:`record`), in order.
+        self._log: list[Any] = []
+        #: Every item before this index is an :class:`OplogEntry`.
+        self._raw_from = 0
         #: Where entry timestamps come from (epoch ms).
         self.now: Callable[[], int] = now_ms if now is None else now
         #: Index of the last committed entry (0: nothing committed).
@@ -101,18 +129,50 @@ class Oplog:
         #: entries; replay skips them (§4.2, §8.3).
         self.deleted_regions: list[tuple[int, int]] = []
 
+    @property
+    def entries(self) -> list[OplogEntry]:
+        """Every entry, in order (index ``i`` at position ``i - 1``): the oplog's own
+        list, raw records of :meth:`record` materialised first (a record appended
+        after this access is materialised at the next one: read ``entries`` again, or
+        iterate the :class:`Oplog` itself, after making host calls)."""
+        log = self._log
+        start = self._raw_from
+        end = len(log)
+        if start < end:
+            for i in range(start, end):
+                item = log[i]
+                if type(item) is tuple:
+                    log[i] = _materialise(i + 1, item)
+            self._raw_from = end
+        return log
+
+    @entries.setter
+    def entries(self, value: list[OplogEntry]) -> None:
+        self._log = value
+        self._raw_from = 0
+
     # --- writing ---------------------------------------------------------------
 
     def append(self, kind: str, **payload: Any) -> OplogEntry:
         """Append an entry (buffered, not committed) and return it."""
-        entries = self.entries
-        entry = OplogEntry(len(entries) + 1, kind, self.now(), payload)
-        entries.append(entry)
+        log = self._log
+        entry = OplogEntry(len(log) + 1, kind, self.now(), payload)
+        log.append(entry)
         return entry
+
+    def record(self, function_name: str, request: Any, response: Any, dtype: str) -> None:
+        """Append an ``imported-function-invoked`` entry (``function_name``, ``request``,
+        ``response``, ``durable_function_type``), timestamped now, as :meth:`append`
+        would; built lazily (see the class docstring)."""
+        self._log.append((_RAW, self.now(), function_name, request, response, dtype))
+
+    def record_ok(self, function_name: str, request: Any, value: Any, dtype: str) -> None:
+        """:meth:`record` with the response ``Ok(value)`` (the ``Ok`` made on read)."""
+        self._log.append((_RAW_OK, self.now(), function_name, request, value, dtype))
 
     def commit(self) -> None:
         """Flush buffered entries: everything appended so far is committed."""
-        self.committed_index = len(self.entries)
+        self.committed_index = len(self._log)
 
     def delete_region(self, start: int, end: int) -> None:
         """Mark ``start..=end`` deleted (what a ``jump`` or ``revert`` entry does)."""
@@ -123,7 +183,7 @@ class Oplog:
     @property
     def current_index(self) -> int:
         """The index of the last entry appended (buffered entries count), 0 if empty."""
-        return len(self.entries)
+        return len(self._log)
 
     def is_deleted(self, index: int) -> bool:
         """Whether ``index`` lies inside a region deleted by a jump or revert."""
@@ -131,21 +191,30 @@ class Oplog:
 
     def replayable(self) -> Iterator[OplogEntry]:
         """The entries a replay from the start would read: not deleted, not hints."""
-        for e in self.entries:
+        for e in self:
             if not e.is_hint and not self.is_deleted(e.index):
                 yield e
 
     def __getitem__(self, index: int) -> OplogEntry:
         """The entry at 1-based ``index`` (``IndexError`` for 0 or beyond the end)."""
-        if index < 1 or index > len(self.entries):
-            raise IndexError(f"oplog index {index} out of range 1..{len(self.entries)}")
-        return self.entries[index - 1]
+        entries = self.entries
+        if index < 1 or index > len(entries):
+            raise IndexError(f"oplog index {index} out of range 1..{len(entries)}")
+        return entries[index - 1]
 
     def __len__(self) -> int:
-        return len(self.entries)
+        return len(self._log)
 
     def __iter__(self) -> Iterator[OplogEntry]:
-        return iter(self.entries)
+        """The entries in order, including those appended while iterating (as
+        iterating the list of entries would)."""
+        i = 0
+        log = self.entries
+        while i < len(log):
+            if i >= self._raw_from:
+                log = self.entries
+            yield log[i]
+            i += 1
 
     def kinds(self) -> list[str]:
         """Entry kinds in order, e.g. ``["create", "exported-function-invoked", ...]``

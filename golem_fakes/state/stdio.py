@@ -115,7 +115,9 @@ _TEES: dict[str, StdioTee] = {}
 
 def _wrap(name: Stream) -> None:
     current = getattr(sys, name)
-    if current is not None and not isinstance(current, StdioTee):
+    # ``type() is``, not ``isinstance``: StdioTee is an io ABC, whose isinstance check
+    # of any other stream takes the slow ABC path (twice per ``with golem:``)
+    if current is not None and type(current) is not StdioTee:
         tee = _TEES.get(name)
         if tee is None or tee.wrapped is not current:
             tee = _TEES[name] = StdioTee(current, name)
@@ -124,7 +126,7 @@ def _wrap(name: Stream) -> None:
 
 def _unwrap(name: Stream) -> None:
     current = getattr(sys, name)
-    if isinstance(current, StdioTee):
+    if type(current) is StdioTee:
         setattr(sys, name, current.wrapped)
 
 

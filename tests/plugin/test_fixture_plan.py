@@ -49,3 +49,27 @@ def test_bad_marker_errors_at_setup_not_at_collection(pytester: pytest.Pytester)
     result = pytester.runpytest()
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*ERROR at setup of test_typo*"])
+
+
+def test_the_fixture_asks_pytest_for_no_other_fixture(pytester: pytest.Pytester) -> None:
+    """The ``golem`` fixture takes no ``request`` (pytest builds a ``request`` fixture
+    definition, with an ``inspect.signature`` call, for every test whose closure
+    has it): the test being set up comes from the plugin's setup hook."""
+    pytester.makeconftest("""
+        def pytest_runtest_setup(item):
+            print("CLOSURE", item.name, sorted(item.fixturenames))
+    """)
+    pytester.makepyfile("""
+        import pytest
+
+        def test_named(golem):
+            assert golem.current_worker.name == "worker-1"
+
+        @pytest.mark.golem(worker="w")
+        def test_marked():
+            pass
+    """)
+    result = pytester.runpytest("-s")
+    result.assert_outcomes(passed=2)
+    result.stdout.re_match_lines([r".*CLOSURE test_named \['golem'\]$",
+                                  r".*CLOSURE test_marked \['golem'\]$"])

@@ -84,8 +84,7 @@ def _ctx(env: Any, function: str) -> Invocation:
 
 def _persist(rt: WorkerRuntime, name: str, request: Any, response: Any, dtype: str,
              begin: int | None) -> None:
-    rt.oplog.append("imported-function-invoked", function_name=name, request=request,
-                    response=response, durable_function_type=dtype)
+    rt.oplog.record(name, request, response, dtype)  # the entry is built when read
     if begin is not None:
         rt.oplog.append("end-remote-write", begin_index=begin)
     if dtype == WRITE_REMOTE:
@@ -105,6 +104,9 @@ def _durable(inv: Invocation, name: str, dtype: str, request: Any, compute: Call
     except Trap as t:
         _persist(rt, name, request, Err(str(t)), dtype, begin)
         raise
+    if begin is None and dtype != WRITE_REMOTE:  # the common case: Ok made when read
+        rt.oplog.record_ok(name, request, result, dtype)
+        return result
     _persist(rt, name, request, Ok(result), dtype, begin)
     return result
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from golem_fakes.bindings.registry import implements
 from golem_fakes.bindings.result import Ok
-from golem_fakes.interfaces import current_runtime, durable_call
+from golem_fakes.interfaces import current_runtime, durable_call, record_ok
 from golem_fakes.interfaces.wasi_clocks import MONOTONIC_CLOCK, READ_LOCAL, clock_of
 from golem_fakes.state.clock import MONOTONIC_RESOLUTION_NS, U64_MAX, ClockPollable
 
@@ -31,8 +31,8 @@ __all__ = ["now", "resolution", "subscribe_instant", "subscribe_duration"]
 def now(env: Any) -> int:
     """Nanoseconds since the epoch, never decreasing."""
     value = clock_of(env, MONOTONIC_CLOCK, "now").monotonic_ns()
-    return durable_call(env, "monotonic_clock::now", READ_LOCAL, None,
-                        lambda: (value, Ok(value)))
+    record_ok(env, "monotonic_clock::now", READ_LOCAL, None, value)  # durable_call, no closure
+    return value
 
 
 @implements(MONOTONIC_CLOCK, "resolution")

@@ -15,7 +15,7 @@ from typing import Any
 from golem_fakes.bindings.registry import implements
 from golem_fakes.bindings.result import Ok
 from golem_fakes.bindings.runtime import Trap
-from golem_fakes.interfaces import durable_call
+from golem_fakes.interfaces import durable_call, record_ok
 from golem_fakes.interfaces.wasi_clocks import READ_LOCAL, WALL_CLOCK, clock_of
 from golem_fakes.state.clock import WALL_RESOLUTION_NS
 
@@ -34,7 +34,8 @@ def now(env: Any) -> Any:
                    f"1970-01-01, which wasmtime's WallClock::now cannot represent",
                    interface=WALL_CLOCK, function="now")
     value = {"seconds": ns // _NS, "nanoseconds": ns % _NS}
-    return durable_call(env, "wall_clock::now", READ_LOCAL, None, lambda: (value, Ok(value)))
+    record_ok(env, "wall_clock::now", READ_LOCAL, None, value)  # durable_call, no closure
+    return value
 
 
 @implements(WALL_CLOCK, "resolution")

@@ -29,13 +29,18 @@ from golem_fakes.interfaces import (
 )
 from golem_fakes.state.keyvalue import KeyValueStore
 
-__all__ = ["BucketRep", "OutgoingValueRep", "IncomingValueRep", "ErrorRep", "store",
+__all__ = ["OK_NONE", "BucketRep", "OutgoingValueRep", "IncomingValueRep", "ErrorRep", "store",
            "durable", "READ_REMOTE", "WRITE_REMOTE", "PAST_END_READ_LIMIT"]
 
 #: Reads of an ``incoming-value-consume-async`` stream entirely past the end of the
 #: value before golem-fakes fails the test: Golem's stream never reports ``closed``
 #: (§1.2), so a "read until closed" loop spins forever there.
 PAST_END_READ_LIMIT = 64
+
+#: ``Ok(None)`` returned by behaviours of results without an ok payload (``set``,
+#: ``delete``, ...): the generated binding only reads its ``value``, so one object
+#: serves every call.
+OK_NONE: Ok[None] = Ok(None)
 
 
 @dataclass(eq=False)
@@ -136,8 +141,10 @@ def durable(env: Any, kv: KeyValueStore, function: str, function_name: str, dtyp
 
 
 def _ok(computed: tuple[Any, Any]) -> tuple[Any, Any]:
-    """``(Ok(guest), Ok(recorded))`` of a successful ``compute()``."""
-    return Ok(computed[0]), Ok(computed[1])
+    """``(Ok(guest), Ok(recorded))`` of a successful ``compute()`` (the guest's
+    ``Ok(None)`` is the shared :data:`OK_NONE`)."""
+    guest = computed[0]
+    return (OK_NONE if guest is None else Ok(guest)), Ok(computed[1])
 
 
 def function_interface(function: str) -> str:

@@ -19,7 +19,9 @@ from __future__ import annotations
 from typing import Any
 
 from golem_fakes.bindings.registry import implements
+from golem_fakes.bindings.result import Ok
 from golem_fakes.interfaces.wasi_keyvalue import (
+    OK_NONE,
     READ_REMOTE,
     WRITE_REMOTE,
     BucketRep,
@@ -28,13 +30,46 @@ from golem_fakes.interfaces.wasi_keyvalue import (
     durable,
     store,
 )
+from golem_fakes.state.invocation import Invocation, current_invocation
 
 EVENTUAL = "wasi:keyvalue/eventual@0.1.0"
+
+# The hot path of get/set (no failure injected, idempotence mode on): no closures, no
+# Ok for the recorded response (Oplog.record_ok makes it when the oplog is read), the
+# shared OK_NONE for a result without payload, and reps and Ok built without a Python
+# __init__ frame (same attributes: IncomingValueRep's past_end_reads is its class
+# default until a read past the end sets it).
+_new = object.__new__
+_current_invocation = current_invocation.get
+_GET = "golem keyvalue::eventual::get"
+_SET = "golem keyvalue::eventual::set"
 
 
 @implements(EVENTUAL, "get")
 def get(env: Any, bucket: BucketRep, key: str) -> Any:
-    kv = store(env, EVENTUAL, "get")
+    try:
+        kv = env._keyvalue  # the Golem's store, once made (Golem.keyvalue)
+    except AttributeError:
+        kv = store(env, EVENTUAL, "get")
+    if kv._faults._failures:
+        return _get_durable(env, kv, bucket, key)
+    value = kv.get(bucket.project, bucket.name, key)
+    inv = _current_invocation()
+    if inv is not None and inv.golem is env:
+        if type(inv) is not Invocation:
+            inv = inv.resolve()
+        inv.runtime.oplog.record_ok(_GET, (bucket.name, key), value, READ_REMOTE)
+    if value is None:
+        return OK_NONE
+    rep = _new(IncomingValueRep)
+    rep.buffer = bytearray(value)
+    ok = _new(Ok)
+    ok.value = rep
+    return ok
+
+
+def _get_durable(env: Any, kv: Any, bucket: BucketRep, key: str) -> Any:
+    """``get`` through the full ``Durability`` wrapper (a failure may be injected)."""
 
     def run() -> tuple[Any, Any]:
         value = kv.get(bucket.project, bucket.name, key)
@@ -42,22 +77,37 @@ def get(env: Any, bucket: BucketRep, key: str) -> Any:
             return None, None
         return IncomingValueRep(bytearray(value)), value
 
-    return durable(env, kv, "get", "golem keyvalue::eventual::get", READ_REMOTE, bucket,
-                   (bucket.name, key), run)
+    return durable(env, kv, "get", _GET, READ_REMOTE, bucket, (bucket.name, key), run)
 
 
 @implements(EVENTUAL, "set")
 def set_(env: Any, bucket: BucketRep, key: str, outgoing_value: OutgoingValueRep) -> Any:
-    kv = store(env, EVENTUAL, "set")
+    try:
+        kv = env._keyvalue
+    except AttributeError:
+        kv = store(env, EVENTUAL, "set")
     value = bytes(outgoing_value.buffer)  # read (copied) at `set` time
+    if not kv._faults._failures:
+        inv = _current_invocation()
+        if inv is None or inv.golem is not env:
+            kv.put(bucket.project, bucket.name, key, value)
+            return OK_NONE
+        if type(inv) is not Invocation:
+            inv = inv.resolve()
+        rt = inv.runtime
+        if rt.idempotent:  # no begin/end-remote-write bracket (§0.1)
+            kv.put(bucket.project, bucket.name, key, value)
+            oplog = rt.oplog
+            oplog.record_ok(_SET, (bucket.name, key, len(value)), None, WRITE_REMOTE)
+            oplog.commit()
+            return OK_NONE
 
     def run() -> tuple[Any, Any]:
         kv.put(bucket.project, bucket.name, key, value)
         return None, None
 
-    return durable(env, kv, "set", "golem keyvalue::eventual::set", WRITE_REMOTE, bucket,
+    return durable(env, kv, "set", _SET, WRITE_REMOTE, bucket,
                    (bucket.name, key, len(value)), run)
-
 
 @implements(EVENTUAL, "delete")
 def delete(env: Any, bucket: BucketRep, key: str) -> Any:

@@ -1,0 +1,102 @@
+"""Durable host calls are recorded lazily (``Oplog.record`` / ``record_ok`` append a raw
+tuple; the :class:`OplogEntry` is built when the oplog is read): every reader sees
+exactly the entries ``Oplog.append`` would have made — same index, kind, timestamp
+(taken at the call, not at the read) and payload, in order with eagerly appended
+entries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import golem_fakes
+from golem_fakes.bindings.result import Ok
+from golem_fakes.state.oplog import Oplog, OplogEntry
+
+
+def _ticks() -> Any:
+    t = iter(range(100, 10_000, 10))
+    return lambda: next(t)
+
+
+def _pair() -> tuple[Oplog, Oplog]:
+    """The same sequence written eagerly and lazily."""
+    eager, lazy = Oplog(_ticks()), Oplog(_ticks())
+    eager.append("create", worker_id="w")
+    lazy.append("create", worker_id="w")
+    for log in (eager, lazy):
+        log.commit()
+    eager.append("imported-function-invoked", function_name="f", request=("b", "k"),
+                 response=Ok(b"v"), durable_function_type="read-remote")
+    lazy.record_ok("f", ("b", "k"), b"v", "read-remote")
+    eager.append("begin-remote-write")
+    lazy.append("begin-remote-write")
+    eager.append("imported-function-invoked", function_name="g", request=None,
+                 response=None, durable_function_type="write-remote")
+    lazy.record("g", None, None, "write-remote")
+    return eager, lazy
+
+
+def _same(a: OplogEntry, b: OplogEntry) -> bool:
+    return (type(a), a.index, a.kind, a.timestamp, a.payload) == \
+        (type(b), b.index, b.kind, b.timestamp, b.payload) and \
+        list(a.payload) == list(b.payload)
+
+
+def test_recorded_entries_read_as_appended_ones() -> None:
+    eager, lazy = _pair()
+    assert len(lazy) == lazy.current_index == 4
+    lazy.commit()
+    assert lazy.committed_index == 4
+    assert lazy.kinds() == eager.kinds()
+    assert all(_same(a, b) for a, b in zip(eager.entries, lazy.entries, strict=True))
+    assert _same(lazy[2], eager[2]) and lazy[2]["response"] == Ok(b"v")
+    assert lazy[4].get("durable_function_type") == "write-remote"
+    assert repr(lazy) == repr(eager)
+    assert [e.index for e in lazy.replayable()] == [e.index for e in eager.replayable()]
+
+
+def test_each_reader_materialises() -> None:
+    for read in (lambda log: list(log), lambda log: log[3], lambda log: log.kinds(),
+                 lambda log: repr(log), lambda log: list(log.replayable())):
+        _, lazy = _pair()
+        read(lazy)
+        assert all(type(e) is OplogEntry for e in lazy.entries)
+
+
+def test_iterating_sees_records_made_while_iterating() -> None:
+    _, lazy = _pair()
+    seen = []
+    for e in lazy:
+        seen.append(e)
+        if e.index == 4:
+            lazy.record("h", 1, 2, "read-local")
+    assert [e.index for e in seen] == [1, 2, 3, 4, 5]
+    assert type(seen[-1]) is OplogEntry and seen[-1]["function_name"] == "h"
+
+
+def test_the_timestamp_is_the_calls_not_the_reads() -> None:
+    golem_fakes.install()
+    from wit_world.imports import monotonic_clock
+
+    with golem_fakes.Golem(seed=1) as g:
+        monotonic_clock.now()
+        at_call = g.clock.wall_ms()
+        g.clock.advance(dt.timedelta(hours=1))
+        entry = [e for e in g.oplog() if e.kind == "imported-function-invoked"][-1]
+    assert entry["function_name"] == "monotonic_clock::now"
+    assert entry.timestamp == at_call
+    assert entry["response"] == Ok(entry["response"].value)
+
+
+def test_a_pending_invocation_is_replaced_by_the_begun_one_in_its_context() -> None:
+    from golem_fakes.state.invocation import Invocation, PendingInvocation, current_invocation
+
+    with golem_fakes.Golem(seed=1) as g:
+        pending = current_invocation.get()
+        assert type(pending) is PendingInvocation
+        inv = pending.resolve()
+        assert current_invocation.get() is inv and type(inv) is Invocation
+        assert pending.resolve() is inv
+    assert current_invocation.get() is None
+    assert g.invocations()[-1].outcome == "completed"
