@@ -236,3 +236,27 @@ def _mixed_blob_trial(wit: SimpleNamespace, g: Golem, rounds: int) -> None:
                or e.startswith("Failed to delete file at ") for e in errors), set(errors)
     assert g.blobstore.snapshot()["keep"] == {
         f"o{i}-{j}": f"{i}:{j}".encode() for i in range(THREADS) for j in range(rounds)}
+
+
+def test_injected_failures_are_used_exactly_times_times(wit: SimpleNamespace) -> None:
+    """``golem.keyvalue.fail(..., times=n)`` hits exactly ``n`` calls even when they race
+    (the old fault plan could hand one failure out once too often and then raise a raw
+    ``ValueError`` removing it from its list)."""
+    for seed in range(25):
+        g = Golem(seed=seed)
+        for n in range(THREADS * 2):
+            g.keyvalue.fail(f"disk I/O error {n}", functions={"get"}, times=2)
+
+        def body(i: int, barrier: threading.Barrier) -> list[str]:
+            b = wit.kv_types.Bucket.open_bucket("b")
+            failed = []
+            for _ in range(8):
+                barrier.wait()
+                try:
+                    wit.eventual.get(b, "k")
+                except wit.eventual.Err as e:
+                    failed.append(e.value.trace())
+            return failed
+
+        messages = sorted(m for got in run_workers(g, body) for m in got)
+        assert messages == sorted([f"disk I/O error {n}" for n in range(THREADS * 2)] * 2)
