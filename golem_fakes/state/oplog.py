@@ -15,6 +15,11 @@ included (``current_oplog_index`` in ``golem-worker-executor/src/durable_host/mo
 Entries up to :attr:`Oplog.committed_index` are committed (written to storage);
 ``get-oplog`` (a later interface) only sees those.
 
+Threads: appends and commits are atomic (one lock per oplog around the list append
+only); Golem itself runs one invocation of a worker at a time, golem-fakes does not
+queue invocations of one worker started from different threads, so their entries
+interleave in the order the calls happen.
+
 This module is where crash/replay will live (a later issue): :class:`Oplog` keeps the
 deleted regions (``jump``/``revert``) that a replay skips, and
 :meth:`Oplog.replayable` yields the entries a replay would read.
@@ -22,6 +27,7 @@ deleted regions (``jump``/``revert``) that a replay skips, and
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
@@ -86,7 +92,7 @@ class Oplog:
     ``oplog[1]`` is the ``create`` entry; ``len(oplog)`` is the current index.
     """
 
-    __slots__ = ("entries", "committed_index", "deleted_regions", "now")
+    __slots__ = ("entries", "committed_index", "deleted_regions", "now", "_lock")
 
     def __init__(self, now: Callable[[], int] | None = None) -> None:
         """:param now: epoch milliseconds for new entries' timestamps (a
@@ -100,19 +106,28 @@ class Oplog:
         #: Inclusive ``(start, end)`` index ranges deleted by ``jump`` / ``revert``
         #: entries; replay skips them (§4.2, §8.3).
         self.deleted_regions: list[tuple[int, int]] = []
+        #: Makes :meth:`append` and :meth:`commit` atomic (threads, issue 12 §3).
+        self._lock = threading.Lock()
 
     # --- writing ---------------------------------------------------------------
 
     def append(self, kind: str, **payload: Any) -> OplogEntry:
-        """Append an entry (buffered, not committed) and return it."""
+        """Append an entry (buffered, not committed) and return it. Atomic: entries
+        appended from several threads at once (invocations of one worker running in
+        different threads, another worker's fork/revert of this one) each get their own
+        index, equal to their position."""
         entries = self.entries
-        entry = OplogEntry(len(entries) + 1, kind, self.now(), payload)
-        entries.append(entry)
+        entry = OplogEntry(0, kind, self.now(), payload)
+        with self._lock:
+            entries.append(entry)
+            entry.index = len(entries)
         return entry
 
     def commit(self) -> None:
-        """Flush buffered entries: everything appended so far is committed."""
-        self.committed_index = len(self.entries)
+        """Flush buffered entries: everything appended so far is committed (the
+        committed index never moves back when threads commit at once)."""
+        with self._lock:
+            self.committed_index = len(self.entries)
 
     def delete_region(self, start: int, end: int) -> None:
         """Mark ``start..=end`` deleted (what a ``jump`` or ``revert`` entry does)."""

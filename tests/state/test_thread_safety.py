@@ -238,6 +238,55 @@ def _mixed_blob_trial(wit: SimpleNamespace, g: Golem, rounds: int) -> None:
         f"o{i}-{j}": f"{i}:{j}".encode() for i in range(THREADS) for j in range(rounds)}
 
 
+# --- installation state made on first use ---------------------------------------------------
+
+
+def test_first_use_from_many_threads_makes_one_store_each(wit: SimpleNamespace) -> None:
+    """A fresh Golem creates its keyvalue and blob stores, the registry and the workers'
+    runtimes on first use; when many threads use them first at the same moment, they all
+    get the same ones (the old fake could make two and lose what went to the other)."""
+    for seed in range(25):
+        g = Golem(seed=seed)
+
+        def first(i: int, barrier: threading.Barrier) -> None:
+            barrier.wait()
+            g.keyvalue["b"][f"k{i}"] = b"v"
+            g.blobstore.put("c", f"o{i}", b"v")
+            g.runtime(g.worker("stress", f"w{i}"))
+
+        run_workers(g, first)
+        assert g.keyvalue.snapshot() == {"b": {f"k{i}": b"v" for i in range(THREADS)}}
+        assert g.blobstore.snapshot() == {"c": {f"o{i}": b"v" for i in range(THREADS)}}
+
+
+def test_one_new_worker_invoked_from_many_threads(wit: SimpleNamespace) -> None:
+    """Golem creates a worker on its first invocation; many threads invoking the same new
+    worker (and component) at once all reach that one worker, and its oplog keeps one
+    entry per index (the old fake raised ``Worker already exists`` / ``component ...
+    already exists`` and could give two entries one index)."""
+    for seed in range(15):
+        g = Golem(seed=seed)
+        barrier = threading.Barrier(THREADS, timeout=HANG_GUARD_S)
+
+        def call(i: int) -> str:
+            def fn() -> str:
+                b = wit.kv_types.Bucket.open_bucket("b")
+                wit.eventual.set(b, f"k{i}", _value(wit, b"v"))
+                return g.current_worker.name
+
+            barrier.wait()
+            return g.invoke("new-component", "same", fn)
+
+        with ThreadPoolExecutor(THREADS) as pool:
+            names = list(pool.map(call, range(THREADS)))
+        assert names == ["same"] * THREADS
+        assert [w.name for w in g.workers] == ["same"]
+        oplog = g.oplog("new-component", "same")
+        assert [e.index for e in oplog] == list(range(1, len(oplog) + 1))
+        assert oplog.kinds().count("imported-function-invoked") == THREADS
+        assert len(g.invocations("new-component", "same")) == THREADS
+
+
 def test_injected_failures_are_used_exactly_times_times(wit: SimpleNamespace) -> None:
     """``golem.keyvalue.fail(..., times=n)`` hits exactly ``n`` calls even when they race
     (the old fault plan could hand one failure out once too often and then raise a raw
