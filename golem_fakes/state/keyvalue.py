@@ -31,10 +31,15 @@ leaves the bucket holding the new key; ``set-many``/``delete-many`` are all-or-n
 for every reader and ``get-many``/``keys`` read one consistent state (§1.4); the
 opt-in ``"wit"`` ``increment``/``compare-and-swap`` are atomic read-modify-writes. Golem
 adds no locking of its own (§1.1): concurrent writers of one key race and the last write
-wins, and replay still returns what each worker recorded. The fake takes one
-``threading.Lock`` per store around the dict work only (never around the oplog append or
-the guest's callbacks); emptied buckets are kept as empty dicts (buckets are implicit and
-never listed as empty), so a write can never land in a bucket dict being dropped.
+wins, and replay still returns what each worker recorded.
+
+How the fake does it: writers take the store's one ``threading.Lock`` around the dict
+work only (never around the oplog append or guest code). A single-key ``get`` takes no
+lock: each dict lookup is one atomic step (CPython's GIL; the free-threaded build locks a
+dict per operation), and writers change a bucket only in steps that leave it consistent:
+one store or pop per key, one ``dict.update`` for ``set-many``, a new dict swapped in for
+a ``delete-many`` of several present keys. Emptied buckets stay as empty dicts (buckets
+are implicit and never listed as empty), so a write never lands in a dropped dict.
 
 Backend flavours (§0.4, §1.8; the behaviour modules apply them):
 
@@ -231,26 +236,36 @@ class KeyValueStore:
         return self._faults.take(function, bucket)
 
     # --- storage (used by the behaviours) ------------------------------------
-    # Each method is one atomic step under ``_lock`` (module doc, "Threads").
+    # Each method is one atomic step (module doc, "Threads"). Writers hold ``_lock``
+    # (acquire/release: cheaper than ``with`` on the host-call path); ``get`` takes none.
 
     def get(self, project: str, bucket: str, key: str) -> bytes | None:
-        with self._lock:
-            data = self._data.get((project, bucket))
-            return None if data is None else data.get(key)
+        """The value or ``None``, without the lock: two dict lookups, each atomic, on a
+        bucket that writers only change in steps leaving it consistent (module doc)."""
+        data = self._data.get((project, bucket))
+        return None if data is None else data.get(key)
 
     def put(self, project: str, bucket: str, key: str, value: bytes) -> None:
-        with self._lock:
+        lock = self._lock
+        lock.acquire()
+        try:
             data = self._data.get((project, bucket))
             if data is None:
                 data = self._data[(project, bucket)] = {}
             data[key] = value
+        finally:
+            lock.release()
 
     def remove(self, project: str, bucket: str, key: str) -> bool:
         """Delete ``key`` (``Ok`` on Golem whether or not it existed, §1.3); returns
         whether it existed. The emptied bucket's dict stays (module doc, "Threads")."""
-        with self._lock:
+        lock = self._lock
+        lock.acquire()
+        try:
             data = self._data.get((project, bucket))
             return data is not None and data.pop(key, _MISSING) is not _MISSING
+        finally:
+            lock.release()
 
     def get_many(self, project: str, bucket: str, keys: Iterable[str]) -> list[bytes | None]:
         """The values of ``keys`` in request order, read in one step (one SQLite query /
@@ -263,22 +278,29 @@ class KeyValueStore:
 
     def put_many(self, project: str, bucket: str, pairs: Iterable[tuple[str, bytes]]) -> None:
         """Write every pair in one step, the last pair of a repeated key winning (one SQLite
-        transaction / one Redis ``HMSET``, §1.4)."""
+        transaction / one Redis ``HMSET``, §1.4): one ``dict.update``, which a lock-free
+        reader sees whole or not at all."""
+        new = dict(pairs)
         with self._lock:
             data = self._data.get((project, bucket))
             if data is None:
                 data = self._data[(project, bucket)] = {}
-            for k, v in pairs:
-                data[k] = v
+            data.update(new)
 
     def remove_many(self, project: str, bucket: str, keys: Iterable[str]) -> None:
         """Delete every key in one step, missing ones skipped (one SQLite transaction /
-        one Redis ``HDEL``, §1.4)."""
+        one Redis ``HDEL``, §1.4). Several present keys: the bucket is replaced by a new
+        dict without them, so a lock-free reader sees all of them gone or none."""
         with self._lock:
-            data = self._data.get((project, bucket))
-            if data is not None:
-                for k in keys:
-                    data.pop(k, None)
+            ns = (project, bucket)
+            data = self._data.get(ns)
+            if data is None:
+                return
+            drop = {k for k in keys if k in data}
+            if len(drop) == 1:
+                data.pop(next(iter(drop)))
+            elif drop:
+                self._data[ns] = {k: v for k, v in data.items() if k not in drop}
 
     def update(self, project: str, bucket: str, key: str,
                change: Callable[[bytes | None], tuple[bytes | None, Any]]) -> Any:

@@ -15,8 +15,8 @@ included (``current_oplog_index`` in ``golem-worker-executor/src/durable_host/mo
 Entries up to :attr:`Oplog.committed_index` are committed (written to storage);
 ``get-oplog`` (a later interface) only sees those.
 
-Threads: appends and commits are atomic (one lock per oplog around the list append
-only); Golem itself runs one invocation of a worker at a time, golem-fakes does not
+Threads: appends (lock-free, see :meth:`Oplog.append`) and commits (one lock per oplog)
+are atomic; Golem itself runs one invocation of a worker at a time, golem-fakes does not
 queue invocations of one worker started from different threads, so their entries
 interleave in the order the calls happen.
 
@@ -106,28 +106,37 @@ class Oplog:
         #: Inclusive ``(start, end)`` index ranges deleted by ``jump`` / ``revert``
         #: entries; replay skips them (§4.2, §8.3).
         self.deleted_regions: list[tuple[int, int]] = []
-        #: Makes :meth:`append` and :meth:`commit` atomic (threads, issue 12 §3).
+        #: Makes :meth:`commit` atomic (threads, issue 12 §3).
         self._lock = threading.Lock()
 
     # --- writing ---------------------------------------------------------------
 
     def append(self, kind: str, **payload: Any) -> OplogEntry:
-        """Append an entry (buffered, not committed) and return it. Atomic: entries
-        appended from several threads at once (invocations of one worker running in
-        different threads, another worker's fork/revert of this one) each get their own
-        index, equal to their position."""
+        """Append an entry (buffered, not committed) and return it. Atomic without a
+        lock: ``list.append`` is one atomic step and nothing is ever inserted before an
+        appended entry, so its index is its position, found from the end (once, unless
+        another thread appended at the same moment)."""
         entries = self.entries
-        entry = OplogEntry(0, kind, self.now(), payload)
-        with self._lock:
-            entries.append(entry)
-            entry.index = len(entries)
+        entry = OplogEntry(len(entries) + 1, kind, self.now(), payload)
+        entries.append(entry)
+        i = len(entries)
+        if i != entry.index or entries[i - 1] is not entry:
+            while entries[i - 1] is not entry:     # another thread appended meanwhile
+                i -= 1
+            entry.index = i
         return entry
 
     def commit(self) -> None:
         """Flush buffered entries: everything appended so far is committed (the
         committed index never moves back when threads commit at once)."""
-        with self._lock:
-            self.committed_index = len(self.entries)
+        lock = self._lock
+        lock.acquire()
+        try:
+            n = len(self.entries)
+            if n > self.committed_index:
+                self.committed_index = n
+        finally:
+            lock.release()
 
     def delete_region(self, start: int, end: int) -> None:
         """Mark ``start..=end`` deleted (what a ``jump`` or ``revert`` entry does)."""
