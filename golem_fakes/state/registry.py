@@ -571,7 +571,7 @@ class WorkerRegistry:
             yield from list(self._workers[comp.component_id].ordered())
 
     def __len__(self) -> int:
-        return sum(len(b.by_name) for b in self._workers.values())
+        return sum(len(b.by_name) for b in list(self._workers.values()))
 
     def __contains__(self, key: object) -> bool:
         if isinstance(key, Worker):

@@ -309,3 +309,44 @@ def test_injected_failures_are_used_exactly_times_times(wit: SimpleNamespace) ->
 
         messages = sorted(m for got in run_workers(g, body) for m in got)
         assert messages == sorted([f"disk I/O error {n}" for n in range(THREADS * 2)] * 2)
+
+
+def test_the_test_reads_state_while_workers_change_it(wit: SimpleNamespace) -> None:
+    """The test side (``golem.promises``, ``golem.idempotency_keys``, ``golem.workers``,
+    the store views) can be read from one thread while workers in others create promises,
+    runtimes and workers: every read is a consistent copy, never a raw ``RuntimeError``
+    (dictionary changed size during iteration)."""
+    from wit_world.imports import host
+
+    for seed in range(3):
+        g, rounds = Golem(seed=seed), 40
+        done = threading.Event()
+        seen: list[int] = []
+        failures: list[BaseException] = []
+
+        def body(i: int, barrier: threading.Barrier) -> None:
+            for j in range(rounds):
+                host.create_promise()
+                host.generate_idempotency_key()
+                g.runtime(g.add_worker("stress", f"extra-{i}-{j}"))
+
+        def reader() -> None:
+            try:
+                while not done.is_set():
+                    seen.append(len(g.promises) + len(g.idempotency_keys) + len(g.workers))
+            except BaseException as e:      # re-raised in the test's thread below
+                failures.append(e)
+
+        watcher = threading.Thread(target=reader)
+        watcher.start()
+        try:
+            run_workers(g, body)
+        finally:
+            done.set()
+            watcher.join()
+        if failures:
+            raise failures[0]
+        assert seen, "the reader never ran"
+        assert len(g.promises) == THREADS * rounds
+        assert sum(len(k) for k in g.idempotency_keys.values()) == THREADS * rounds
+        assert len(g.workers) == THREADS * (rounds + 1)
