@@ -350,3 +350,50 @@ def test_the_test_reads_state_while_workers_change_it(wit: SimpleNamespace) -> N
         assert len(g.promises) == THREADS * rounds
         assert sum(len(k) for k in g.idempotency_keys.values()) == THREADS * rounds
         assert len(g.workers) == THREADS * (rounds + 1)
+
+
+def test_reading_a_file_system_while_its_worker_changes_it(wit: SimpleNamespace) -> None:
+    """A test snapshotting ``golem.filesystem(worker)`` while the worker creates and
+    removes files from another thread gets a consistent listing each time, never a raw
+    ``KeyError`` for a file removed in between (the old walk listed the names, then
+    looked each one up)."""
+    from wit_world.imports import preopens
+    from wit_world.imports import wasi_filesystem_types as t
+
+    g = Golem(seed=0)
+    g.add_worker("stress", "files")
+    fs = g.filesystem(g.worker("stress", "files"))
+    started, done = threading.Event(), threading.Event()
+    failures: list[BaseException] = []
+
+    def churn() -> None:
+        try:
+            with g.run_as("stress", "files"):
+                root = preopens.get_directories()[0][0]
+                started.set()
+                for n in range(300):
+                    for k in range(4):
+                        root.open_at(t.PathFlags(0), f"f{n}-{k}", t.OpenFlags.CREATE,
+                                     t.DescriptorFlags.WRITE)
+                    for k in range(4):
+                        root.unlink_file_at(f"f{n}-{k}")
+                root.open_at(t.PathFlags(0), "kept", t.OpenFlags.CREATE,
+                             t.DescriptorFlags.WRITE)
+        except BaseException as e:      # re-raised in the test's thread below
+            failures.append(e)
+        finally:
+            started.set()
+            done.set()
+
+    worker = threading.Thread(target=churn)
+    worker.start()
+    started.wait(HANG_GUARD_S)
+    try:
+        while not done.is_set():
+            assert all(p.startswith("/f") for p in fs.snapshot())
+    finally:
+        done.set()
+        worker.join()
+    if failures:
+        raise failures[0]
+    assert fs.snapshot() == {"/kept": b""}
