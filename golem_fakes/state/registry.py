@@ -31,6 +31,7 @@ import hashlib
 import threading
 import time
 import uuid
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from difflib import get_close_matches
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
@@ -349,11 +350,15 @@ class _ComponentWorkers:
     """The workers of one component: by name, plus a lazily re-sorted list in byte
     order of the name (what the SQLite scan returns)."""
 
-    __slots__ = ("by_name", "_sorted")
+    __slots__ = ("by_name", "_sorted", "_lock")
 
-    def __init__(self) -> None:
+    def __init__(self, lock: AbstractContextManager[Any]) -> None:
         self.by_name: dict[str, Worker] = {}
         self._sorted: list[Worker] | None = []
+        #: The registry's lock, held by :meth:`add`/:meth:`remove` callers; taken here to
+        #: rebuild the sorted list, so a list sorted before a concurrent add is never
+        #: cached after it (issue 12 §3).
+        self._lock = lock
 
     def add(self, worker: Worker) -> None:
         self.by_name[worker.name] = worker
@@ -374,7 +379,10 @@ class _ComponentWorkers:
         order of their UTF-8 encodings, i.e. SQLite's binary collation."""
         s = self._sorted
         if s is None:
-            s = self._sorted = sorted(self.by_name.values(), key=_name_key)
+            with self._lock:
+                s = self._sorted
+                if s is None:
+                    s = self._sorted = sorted(self.by_name.values(), key=_name_key)
         return s
 
 
@@ -436,7 +444,7 @@ class WorkerRegistry:
         comp = Component(name, cid, version, dict(_pairs(env, "component env")))
         # published last, so that a lookup without the lock never finds a component
         # whose worker table is not there yet
-        self._workers[cid] = _ComponentWorkers()
+        self._workers[cid] = _ComponentWorkers(self._lock)
         self._by_id[cid] = comp
         self.components[name] = comp
         return comp
