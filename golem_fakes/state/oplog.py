@@ -15,8 +15,8 @@ included (``current_oplog_index`` in ``golem-worker-executor/src/durable_host/mo
 Entries up to :attr:`Oplog.committed_index` are committed (written to storage);
 ``get-oplog`` (a later interface) only sees those.
 
-Threads: appends (lock-free, see :meth:`Oplog.append`) and commits (one lock per oplog)
-are atomic; Golem itself runs one invocation of a worker at a time, golem-fakes does not
+Threads: appends and commits are atomic without a lock on the host-call path (see
+:meth:`Oplog.append`, :meth:`Oplog.commit`); Golem itself runs one invocation of a worker at a time, golem-fakes does not
 queue invocations of one worker started from different threads, so their entries
 interleave in the order the calls happen.
 
@@ -33,6 +33,9 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 __all__ = ["OplogEntry", "Oplog", "HINT_KINDS", "ReplayRequired", "now_ms"]
+
+#: :meth:`Oplog.commit` folds its commit points into one after this many.
+_FOLD_AT = 256
 
 #: Entry kinds that replay skips (``OplogEntry::is_hint``, golem-common/src/model/oplog.rs;
 #: semantics §0.3), in ``oplog-entry`` case spelling.
@@ -92,7 +95,7 @@ class Oplog:
     ``oplog[1]`` is the ``create`` entry; ``len(oplog)`` is the current index.
     """
 
-    __slots__ = ("entries", "committed_index", "deleted_regions", "now", "_lock")
+    __slots__ = ("entries", "_commits", "deleted_regions", "now", "_lock")
 
     def __init__(self, now: Callable[[], int] | None = None) -> None:
         """:param now: epoch milliseconds for new entries' timestamps (a
@@ -101,12 +104,12 @@ class Oplog:
         self.entries: list[OplogEntry] = []
         #: Where entry timestamps come from (epoch ms).
         self.now: Callable[[], int] = now_ms if now is None else now
-        #: Index of the last committed entry (0: nothing committed).
-        self.committed_index = 0
+        #: The oplog lengths at the commits not folded yet (see :attr:`committed_index`).
+        self._commits: list[int] = [0]
         #: Inclusive ``(start, end)`` index ranges deleted by ``jump`` / ``revert``
         #: entries; replay skips them (§4.2, §8.3).
         self.deleted_regions: list[tuple[int, int]] = []
-        #: Makes :meth:`commit` atomic (threads, issue 12 §3).
+        #: Serialises folding :attr:`_commits` (threads, issue 12 §3).
         self._lock = threading.Lock()
 
     # --- writing ---------------------------------------------------------------
@@ -127,16 +130,29 @@ class Oplog:
         return entry
 
     def commit(self) -> None:
-        """Flush buffered entries: everything appended so far is committed (the
-        committed index never moves back when threads commit at once)."""
-        lock = self._lock
-        lock.acquire()
-        try:
-            n = len(self.entries)
-            if n > self.committed_index:
-                self.committed_index = n
-        finally:
-            lock.release()
+        """Flush buffered entries: everything appended so far is committed. Atomic
+        without a lock on the host-call path: the length is appended to a list of
+        commit points (one atomic step) whose maximum is :attr:`committed_index`, so the
+        committed index never moves back when threads commit at once."""
+        commits = self._commits
+        commits.append(len(self.entries))
+        if len(commits) >= _FOLD_AT:
+            self._fold()
+
+    def _fold(self) -> int:
+        """Replace the commit points recorded so far by their maximum; return it."""
+        with self._lock:
+            commits = self._commits
+            n = len(commits)
+            top = max(commits[:n])
+            commits[:n] = [top]      # points appended meanwhile stay after it
+            return top
+
+    @property
+    def committed_index(self) -> int:
+        """Index of the last committed entry (0: nothing committed)."""
+        commits = self._commits
+        return commits[0] if len(commits) == 1 else self._fold()
 
     def delete_region(self, start: int, end: int) -> None:
         """Mark ``start..=end`` deleted (what a ``jump`` or ``revert`` entry does)."""
