@@ -110,7 +110,7 @@ def test_keyvalue_set_racing_the_removal_of_the_last_key_is_kept(wit: SimpleName
     concurrent ``delete`` of another key, and deleting a missing key is ``Ok`` (§1.1,
     §1.3); the old fake dropped the emptied bucket together with the concurrent write,
     and a second remover of the emptied bucket got a raw ``KeyError``."""
-    for trial in range(3):
+    for trial in range(4):
         g, rounds = Golem(seed=trial), 100
 
         def body(i: int, barrier: threading.Barrier) -> list[Any]:
@@ -177,7 +177,7 @@ def test_blobstore_writes_recreating_a_deleted_container_keep_every_object(
     the container, then all write one object through their stale handles at once. On the
     FS backend each write re-creates the directory and stores its file (§2.3), so every
     object is there; the old fake let concurrent re-creations replace each other."""
-    g, rounds = Golem(seed=0), 60
+    g, rounds = Golem(seed=0), 200
 
     def body(i: int, barrier: threading.Barrier) -> None:
         for r in range(rounds):
@@ -198,7 +198,7 @@ def test_blobstore_mixed_operations_give_only_wit_results(wit: SimpleNamespace) 
     every call returns its WIT result or ``Err`` string (no raw Python exception such as
     a dictionary changed during iteration), and the objects written to a container
     nobody deletes are all there."""
-    for trial in range(3):
+    for trial in range(5):
         _mixed_blob_trial(wit, Golem(seed=trial), rounds=60)
 
 
@@ -290,25 +290,38 @@ def test_one_new_worker_invoked_from_many_threads(wit: SimpleNamespace) -> None:
 def test_injected_failures_are_used_exactly_times_times(wit: SimpleNamespace) -> None:
     """``golem.keyvalue.fail(..., times=n)`` hits exactly ``n`` calls even when they race
     (the old fault plan could hand one failure out once too often and then raise a raw
-    ``ValueError`` removing it from its list)."""
-    for seed in range(25):
-        g = Golem(seed=seed)
-        for n in range(THREADS * 2):
-            g.keyvalue.fail(f"disk I/O error {n}", functions={"get"}, times=2)
+    ``ValueError`` removing it from its list). Through the bindings, then straight at the
+    store's fault plan, where racing calls meet far more often."""
+    g = Golem(seed=0)
+    for n in range(THREADS * 3):
+        g.keyvalue.fail(f"disk I/O error {n}", functions={"get"}, times=1)
 
-        def body(i: int, barrier: threading.Barrier) -> list[str]:
-            b = wit.kv_types.Bucket.open_bucket("b")
-            failed = []
-            for _ in range(8):
-                barrier.wait()
-                try:
-                    wit.eventual.get(b, "k")
-                except wit.eventual.Err as e:
-                    failed.append(e.value.trace())
-            return failed
+    def body(i: int, barrier: threading.Barrier) -> list[str]:
+        b = wit.kv_types.Bucket.open_bucket("b")
+        failed = []
+        for _ in range(4):
+            barrier.wait()
+            try:
+                wit.eventual.get(b, "k")
+            except wit.eventual.Err as e:
+                failed.append(e.value.trace())
+        return failed
 
-        messages = sorted(m for got in run_workers(g, body) for m in got)
-        assert messages == sorted([f"disk I/O error {n}" for n in range(THREADS * 2)] * 2)
+    messages = sorted(m for got in run_workers(g, body) for m in got)
+    assert messages == sorted(f"disk I/O error {n}" for n in range(THREADS * 3))
+
+    for seed in range(10):
+        kv = Golem(seed=seed).keyvalue
+        for n in range(THREADS * 40):
+            kv.fail(f"{n}", functions={"get"}, times=2)
+
+        def take(i: int) -> list[str | None]:
+            return [kv.take_failure("get", "b") for _ in range(100)]
+
+        with ThreadPoolExecutor(THREADS) as pool:
+            taken = [m for got in pool.map(take, range(THREADS)) for m in got]
+        assert sorted(m for m in taken if m is not None) == sorted(
+            [f"{n}" for n in range(THREADS * 40)] * 2)
 
 
 def test_the_test_reads_state_while_workers_change_it(wit: SimpleNamespace) -> None:
@@ -371,7 +384,7 @@ def test_reading_a_file_system_while_its_worker_changes_it(wit: SimpleNamespace)
             with g.run_as("stress", "files"):
                 root = preopens.get_directories()[0][0]
                 started.set()
-                for n in range(300):
+                for n in range(1000):
                     for k in range(4):
                         root.open_at(t.PathFlags(0), f"f{n}-{k}", t.OpenFlags.CREATE,
                                      t.DescriptorFlags.WRITE)
