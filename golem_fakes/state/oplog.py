@@ -122,9 +122,9 @@ class Oplog:
         entries = self.entries
         entry = OplogEntry(len(entries) + 1, kind, self.now(), payload)
         entries.append(entry)
-        i = len(entries)
-        if i != entry.index or entries[i - 1] is not entry:
-            while entries[i - 1] is not entry:     # another thread appended meanwhile
+        if entries[entry.index - 1] is not entry:  # another thread appended meanwhile
+            i = len(entries)
+            while entries[i - 1] is not entry:
                 i -= 1
             entry.index = i
         return entry
