@@ -38,6 +38,20 @@ write through a stale handle               re-creates the container            o
                                                                                still missing (no marker)
 =========================================  ==================================  ===========================
 
+Threads (issue 12 §3). Workers may run in several threads at once. Every recorded
+blobstore call is one atomic step on the project's containers: the behaviour runs under
+the store's one lock (:attr:`BlobStore.lock`, taken by
+:func:`golem_fakes.interfaces.wasi_blobstore.durable` around the storage work only, not
+the oplog append), and the test-side API takes it too. That is what the real backends
+give the calls a test can race: FS ``write-data`` is ``create_dir_all`` then one file
+write, so a write through a stale handle concurrent with other writes or with
+``delete-container`` either lands in the (re-created) directory or is removed with it,
+never silently replaced by another writer's re-creation; every other write through the
+handle keeps its object; ``list-objects`` is one directory listing; ``delete-container``
+/ ``clear`` remove the directory with everything in it at that moment; S3 requests are
+atomic per object. Golem adds no locking of its own (§2.1): concurrent writers of one
+object race and the last write wins.
+
 Fault injection (§0.2, §0.3, §2.7): :meth:`BlobStore.fail` makes the next matching
 recorded calls return ``Err(message)`` (or, with ``trap=True``, trap) without touching
 the store; the failure is recorded in the oplog like any other result (§2.8).
@@ -75,6 +89,7 @@ Names are joined as paths (``golem-worker-executor/src/services/blob_store.rs``:
 
 from __future__ import annotations
 
+import threading
 import unicodedata
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Iterator, Literal, Mapping
@@ -252,8 +267,10 @@ class ContainerView(Mapping[str, bytes]):
         self._store, self._project, self.name = store, project, name
 
     def _objects(self) -> dict[str, BlobObject]:
-        c = self._store._ns(self._project).get(self.name)
-        return c.objects if c is not None else {}
+        """A detached copy of the objects (taken under the store's lock)."""
+        with self._store.lock:
+            c = self._store._ns(self._project).get(self.name)
+            return dict(c.objects) if c is not None else {}
 
     def __getitem__(self, key: str) -> bytes:
         objs = self._objects()
@@ -270,8 +287,10 @@ class ContainerView(Mapping[str, bytes]):
 
     def metadata(self, key: str) -> dict[str, object]:
         """``{name, container, created_at, size}`` as ``object-info`` would report it."""
-        self[key]
-        obj = self._objects()[key]
+        objs = self._objects()
+        if key not in objs:
+            self[key]       # the KeyError naming what exists
+        obj = objs[key]
         return {"name": key, "container": self.name, "created_at": obj.modified_ms,
                 "size": obj.size}
 
@@ -288,6 +307,10 @@ class BlobStore:
         self._projects: dict[str, dict[str, ContainerState]] = {}
         self._clock = EPOCH_MS
         self._faults = FaultPlan("golem.blobstore.fail", STORAGE_FUNCTIONS)
+        #: Held around every storage step (each recorded call's behaviour, the test-side
+        #: API): one lock per store, see the module doc, "Threads". Not re-entrant: the
+        #: behaviours call only the unlocked helpers (``_ns``, ``now_ms``, ...).
+        self.lock = threading.Lock()
 
     # -- plumbing -------------------------------------------------------------------
     @property
@@ -346,12 +369,14 @@ class BlobStore:
         return ContainerView(self, self.project, name)
 
     def __contains__(self, name: object) -> bool:
-        c = self._ns().get(name)  # type: ignore[arg-type]
-        return c is not None and c.marker
+        with self.lock:
+            c = self._ns().get(name)  # type: ignore[arg-type]
+            return c is not None and c.marker
 
     def containers(self, project: str | None = None) -> list[str]:
         """Names of the existing containers (with a marker), sorted."""
-        return sorted(n for n, c in self._ns(project).items() if c.marker)
+        with self.lock:
+            return sorted(n for n, c in self._ns(project).items() if c.marker)
 
     def put(self, container: str, obj: str, data: bytes, *, project: str | None = None) -> None:
         """Seed an object (creating the container) as a write from another worker would.
@@ -364,6 +389,10 @@ class BlobStore:
             raise ValueError(f"golem.blobstore.put({container!r}, {obj!r}): {e}") from None
         if problem is not None:
             raise ValueError(f"golem.blobstore.put({container!r}, {obj!r}): {problem}")
+        with self.lock:
+            self._put(container, obj, bytes(data), project)
+
+    def _put(self, container: str, obj: str, data: bytes, project: str | None) -> None:
         ns = self._ns(project)
         c = ns.get(container)
         if c is not None and self.backend == "fs":
@@ -380,13 +409,14 @@ class BlobStore:
         c.marker = True
         if self.backend == "fs":
             c.dirs.update(c.parents(obj))
-        c.objects[obj] = BlobObject(bytes(data), now)
+        c.objects[obj] = BlobObject(data, now)
 
     def snapshot(self, project: str | None = None) -> dict[str, dict[str, bytes]]:
         """``{container: {object: bytes}}`` of every existing container (and, on S3, of
         marker-less prefixes holding objects), for equality assertions."""
-        return {n: {o: b.data for o, b in sorted(c.objects.items())}
-                for n, c in sorted(self._ns(project).items()) if c.marker or c.objects}
+        with self.lock:
+            return {n: {o: b.data for o, b in sorted(c.objects.items())}
+                    for n, c in sorted(self._ns(project).items()) if c.marker or c.objects}
 
     def __repr__(self) -> str:
         return f"BlobStore(backend={self.backend!r}, {self.snapshot()!r})"

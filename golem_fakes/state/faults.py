@@ -7,10 +7,16 @@ limited to, how many calls it hits (``None``: all of them) and whether it traps 
 of returning the interface's ``Err``. The behaviour modules consult :meth:`FaultPlan.take`
 before touching the store, so an injected failure leaves the data unchanged and is
 recorded in the oplog like any other call.
+
+Threads: declaring, taking and clearing failures are atomic (one lock per plan), so a
+failure declared with ``times=n`` hits exactly ``n`` calls even when workers in several
+threads race for it. The lock is only taken once failures exist: the behaviours test
+the plan's list first, and :meth:`FaultPlan.take` returns at once when it is empty.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -40,13 +46,14 @@ class FaultPlan:
     """The failures declared for one store, in declaration order (the first that
     matches a call is used)."""
 
-    __slots__ = ("_api", "_functions", "_failures")
+    __slots__ = ("_api", "_functions", "_failures", "_lock")
 
     def __init__(self, api: str, storage_functions: frozenset[str]) -> None:
         #: How the test spells the call, for error messages (``golem.keyvalue.fail``).
         self._api = api
         self._functions = storage_functions
         self._failures: list[InjectedFailure] = []
+        self._lock = threading.Lock()
 
     def add(self, message: str, *, functions: Iterable[str] | None, scopes: Iterable[str] | None,
             times: int | None, trap: bool) -> InjectedFailure:
@@ -62,19 +69,24 @@ class FaultPlan:
                              f"every matching call")
         f = InjectedFailure(str(message), fs, None if scopes is None else frozenset(scopes),
                             times, bool(trap))
-        self._failures.append(f)
+        with self._lock:
+            self._failures.append(f)
         return f
 
     def take(self, function: str, *scopes: str) -> InjectedFailure | None:
         """The failure for this call, consuming one of its uses, else ``None``."""
-        for f in self._failures:
-            if f.matches(function, scopes):
-                f.hits += 1
-                if f.times is not None and f.hits >= f.times:
-                    self._failures.remove(f)
-                return f
-        return None
+        if not self._failures:
+            return None                     # nothing declared: no lock
+        with self._lock:
+            for f in self._failures:
+                if f.matches(function, scopes):
+                    f.hits += 1
+                    if f.times is not None and f.hits >= f.times:
+                        self._failures.remove(f)
+                    return f
+            return None
 
     def clear(self) -> None:
         """Forget every declared failure."""
-        self._failures.clear()
+        with self._lock:
+            self._failures.clear()

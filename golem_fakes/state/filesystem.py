@@ -23,6 +23,14 @@ What the real host does, and what this model reproduces:
   basename (``EEXIST``, ``ENOTEMPTY``, ``EISDIR``, ...), mapped to WASI error codes
   as wasmtime does.
 
+Threads (issue 12 §3): a worker's file system is private to it and Golem runs one
+invocation of a worker at a time, so only that worker changes it; golem-fakes does not
+queue invocations of one worker from different threads, so run each thread as its own
+worker. The test may read a worker's file system from another thread while the worker
+changes it: :meth:`FileSystem.snapshot` (and the listings built on it) copy each
+directory in one step, so they see every file either before or after a concurrent
+create or unlink, never a raw ``KeyError``.
+
 Nothing touches the real disk except :meth:`FileSystem.copy_from`, which reads a host
 folder once. Files are ``bytearray``s; reads and writes are slice operations.
 
@@ -647,8 +655,9 @@ class FileSystem:
         out: dict[str, bytes | Symlink] = {}
 
         def walk(d: Node, prefix: str) -> None:
-            for name in sorted(d.entries):  # type: ignore[arg-type]
-                n = d.entries[name]  # type: ignore[index]
+            entries = dict(d.entries)  # type: ignore[arg-type]  # one atomic copy: the
+            for name in sorted(entries):   # worker may change it from another thread
+                n = entries[name]
                 p = prefix + name
                 if n.kind == DIR:
                     out[p + "/"] = b""

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import random
+import threading
 import uuid
 from contextvars import Token
 from dataclasses import dataclass
@@ -94,6 +95,14 @@ class RevertRequest:
     target: tuple[str, int]
     deleted: tuple[int, int]
     requested_by: Worker | None
+
+
+#: Held while a Golem creates state on first use (registry, stores, a worker's runtime,
+#: file system, console, ...), so that threads using it first at the same moment share
+#: one object instead of each writing to its own (issue 12 §3). Only the creation takes
+#: it: once made, the state is read without a lock. Re-entrant: one lazy object's
+#: creation may need another (a runtime's oplog needs the clock).
+_LAZY = threading.RLock()
 
 
 class _Activation:
@@ -252,8 +261,13 @@ class Golem(Environment):
         """Components and workers (created on first use)."""
         r = self._registry
         if r is None:
-            # ``created_at`` of workers: the virtual wall clock (g.clock, made on first use)
-            r = self._registry = WorkerRegistry(self.seed, now_ms=lambda: self.clock.wall_ms())
+            with _LAZY:
+                r = self._registry
+                if r is None:
+                    # ``created_at`` of workers: the virtual wall clock (g.clock, made on
+                    # first use)
+                    r = self._registry = WorkerRegistry(self.seed,
+                                                        now_ms=lambda: self.clock.wall_ms())
             # The state is observed from now on: a pending ``with g:`` invocation in
             # this context begins, as it would have at entry (see PendingInvocation).
             inv = current_invocation.get()
@@ -276,7 +290,10 @@ class Golem(Environment):
         if kv is None:
             from golem_fakes.state.keyvalue import KeyValueStore
 
-            kv = self.__dict__["_keyvalue"] = KeyValueStore(self)
+            with _LAZY:
+                kv = self.__dict__.get("_keyvalue")
+                if kv is None:
+                    kv = self.__dict__["_keyvalue"] = KeyValueStore(self)
         return kv
 
     @property
@@ -287,7 +304,10 @@ class Golem(Environment):
         if bs is None:
             from golem_fakes.state.blobstore import BlobStore
 
-            bs = self.__dict__["_blobstore"] = BlobStore(self)
+            with _LAZY:
+                bs = self.__dict__.get("_blobstore")
+                if bs is None:
+                    bs = self.__dict__["_blobstore"] = BlobStore(self)
         return bs
 
     @property
@@ -298,7 +318,10 @@ class Golem(Environment):
         if c is None:
             from golem_fakes.state.clock import VirtualClock
 
-            c = self.__dict__["_clock"] = VirtualClock(self)
+            with _LAZY:
+                c = self.__dict__.get("_clock")
+                if c is None:
+                    c = self.__dict__["_clock"] = VirtualClock(self)
         return c
 
     @property
@@ -309,7 +332,10 @@ class Golem(Environment):
         if r is None:
             from golem_fakes.state.randomness import Randomness
 
-            r = self.__dict__["_randomness"] = Randomness(self)
+            with _LAZY:
+                r = self.__dict__.get("_randomness")
+                if r is None:
+                    r = self.__dict__["_randomness"] = Randomness(self)
         return r
 
     def filesystem(self, *worker: Any) -> "FileSystem":
@@ -322,7 +348,10 @@ class Golem(Environment):
         if fs is None:
             from golem_fakes.state.filesystem import FileSystem
 
-            fs = per[w] = FileSystem.for_worker(self, w)
+            with _LAZY:
+                fs = per.get(w)
+                if fs is None:
+                    fs = per[w] = FileSystem.for_worker(self, w)
         return fs
 
     def console(self, *worker: Any) -> "Console":
@@ -334,7 +363,10 @@ class Golem(Environment):
         if c is None:
             from golem_fakes.state.console import Console
 
-            c = per[w] = Console(self, w)
+            with _LAZY:
+                c = per.get(w)
+                if c is None:
+                    c = per[w] = Console(self, w)
         return c
 
     @property
@@ -342,7 +374,10 @@ class Golem(Environment):
         """The shared promise store (§3.1)."""
         p = self._promises
         if p is None:
-            p = self._promises = PromiseStore()
+            with _LAZY:
+                p = self._promises
+                if p is None:
+                    p = self._promises = PromiseStore()
         return p
 
     # --- components and workers ------------------------------------------------
@@ -395,7 +430,11 @@ class Golem(Environment):
         component, name, args, env, config = self._default
         w = self.registry.find(component, name)
         if w is None:
-            w = self.registry.add_worker(component, name, args=args, env=env, config=config)
+            with self.registry._lock:   # threads using it first at once: one worker
+                w = self.registry.find(component, name)
+                if w is None:
+                    w = self.registry.add_worker(component, name, args=args, env=env,
+                                                 config=config)
         return w
 
     @property
@@ -429,8 +468,12 @@ class Golem(Environment):
         w = self._worker_of(worker)
         rt = self._runtimes.get(w)
         if rt is None:
-            rt = self._runtimes[w] = self._new_runtime()
-            self._write_create(rt.oplog, w, w)
+            with _LAZY:
+                rt = self._runtimes.get(w)
+                if rt is None:
+                    rt = self._new_runtime()
+                    self._write_create(rt.oplog, w, w)
+                    self._runtimes[w] = rt      # published with its create entry
         return rt
 
     def _new_runtime(self) -> WorkerRuntime:
@@ -459,8 +502,8 @@ class Golem(Environment):
     @property
     def idempotency_keys(self) -> dict[tuple[str, str], list[uuid.UUID]]:
         """Keys issued by ``generate-idempotency-key``, per ``(component, worker)``."""
-        return {w.key: list(rt.idempotency_keys) for w, rt in self._runtimes.items()
-                if rt.idempotency_keys}
+        return {w.key: list(rt.idempotency_keys) for w, rt in list(self._runtimes.items())
+                if rt.idempotency_keys}        # list(): one atomic copy under threads
 
     def invocations(self, *worker: Any) -> list[Invocation]:
         """The invocations of a worker, oldest first (each with its
@@ -517,7 +560,10 @@ class Golem(Environment):
     def _new_invocation_key(self) -> str:
         rng = self._rng
         if rng is None:
-            rng = self._rng = random.Random(f"golem-fakes/invocation-keys/{self.seed}")
+            with _LAZY:
+                rng = self._rng
+                if rng is None:
+                    rng = self._rng = random.Random(f"golem-fakes/invocation-keys/{self.seed}")
         return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
     def _begin_invocation(self, worker: Worker, function: str, key: str | None,
@@ -631,9 +677,7 @@ class Golem(Environment):
         does not exist, as Golem creates a worker on its first invocation) inside a new
         invocation with ``idempotency_key`` (default: drawn from the seed). Yields the
         :class:`~golem_fakes.state.invocation.Invocation`."""
-        w = self.registry.find(component, name)
-        if w is None:
-            w = self.registry.add_worker(component, name)
+        w = self.registry.find_or_add(component, name)
         return _Activation(self, w, idempotency_key, BLOCK_FUNCTION)
 
     def invoke(self, component: str | Component, name: str, fn: Callable[..., Any],
@@ -644,9 +688,7 @@ class Golem(Environment):
         during the call, and ``exported-function-completed`` follows a normal return.
         An exception from ``fn`` fails the invocation (``error`` entry, worker failed;
         invalid-request traps of resolve-* fail only the invocation) and propagates."""
-        w = self.registry.find(component, name)
-        if w is None:
-            w = self.registry.add_worker(component, name)
+        w = self.registry.find_or_add(component, name)
         fname = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or repr(fn)
         with _Activation(self, w, idempotency_key, fname):
             return fn(*args, **kwargs)

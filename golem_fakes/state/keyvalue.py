@@ -22,6 +22,25 @@ Test-side API::
     golem.keyvalue.profile = "wit"                # opt-in WIT semantics for atomic/cache
     golem.keyvalue.fail("disk I/O error", functions={"get"})   # inject a storage error
 
+Threads (issue 12 §3). Workers may run in several threads at once (a
+``ThreadPoolExecutor`` in a test, a server thread). Every storage operation of this
+store is atomic, as on Golem's backends, where each keyvalue call is one SQLite statement
+or transaction (SQLite serialises writers) or one Redis command (Redis executes commands
+one at a time): a ``set`` concurrent with the ``delete`` of the bucket's last other key
+leaves the bucket holding the new key; ``set-many``/``delete-many`` are all-or-nothing
+for every reader and ``get-many``/``keys`` read one consistent state (§1.4); the
+opt-in ``"wit"`` ``increment``/``compare-and-swap`` are atomic read-modify-writes. Golem
+adds no locking of its own (§1.1): concurrent writers of one key race and the last write
+wins, and replay still returns what each worker recorded.
+
+How the fake does it: writers take the store's one ``threading.Lock`` around the dict
+work only (never around the oplog append or guest code). A single-key ``get`` takes no
+lock: each dict lookup is one atomic step (CPython's GIL; the free-threaded build locks a
+dict per operation), and writers change a bucket only in steps that leave it consistent:
+one store or pop per key, one ``dict.update`` for ``set-many``, a new dict swapped in for
+a ``delete-many`` of several present keys. Emptied buckets stay as empty dicts (buckets
+are implicit and never listed as empty), so a write never lands in a dropped dict.
+
 Backend flavours (§0.4, §1.8; the behaviour modules apply them):
 
 =================================  ==============================  ==============================
@@ -42,7 +61,8 @@ error text (injected with          the text given, verbatim        the text give
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, MutableMapping
+import threading
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, MutableMapping
 
 from golem_fakes.state.faults import FaultPlan, InjectedFailure
 
@@ -60,6 +80,9 @@ PROFILES = ("golem", "wit")
 #: The storage-touching functions a failure can be injected into (§1.3, §1.4).
 STORAGE_FUNCTIONS = frozenset({"get", "set", "delete", "exists", "get-many", "keys",
                                "set-many", "delete-many"})
+
+
+_MISSING: Any = object()
 
 
 def _check_key(what: str, value: object) -> str:
@@ -97,22 +120,23 @@ class BucketView(MutableMapping[str, bytes]):
         return self._ns[0]
 
     def _data(self) -> dict[str, bytes]:
-        return self._store._data.get(self._ns, {})
+        """A detached copy of the bucket (taken under the store's lock)."""
+        with self._store._lock:
+            return dict(self._store._data.get(self._ns, ()))
 
     def __getitem__(self, key: str) -> bytes:
-        data = self._data()
-        if key not in data:
+        value = self._store.get(self.project, self.name, key)
+        if value is None:
             raise KeyError(f"{key!r} is not in keyvalue bucket {self.name!r} of project "
-                           f"{self.project!r} (keys: {sorted(data)!r})")
-        return data[key]
+                           f"{self.project!r} (keys: {sorted(self._data())!r})")
+        return value
 
     def __setitem__(self, key: str, value: bytes) -> None:
         self._store.put(self.project, self.name, _check_key("key", key), _check_value(value))
 
     def __delitem__(self, key: str) -> None:
-        if key not in self._data():
+        if not self._store.remove(self.project, self.name, key):
             raise KeyError(key)
-        self._store.remove(self.project, self.name, key)
 
     def __iter__(self) -> Iterator[str]:
         return iter(list(self._data()))
@@ -131,7 +155,11 @@ class KeyValueStore:
         self._golem = golem
         self._default_project = project
         #: (project, bucket) -> key -> value; a dict keeps insertion order (Redis flavour).
+        #: An emptied bucket stays as an empty dict (see the module doc, "Threads").
         self._data: dict[tuple[str, str], dict[str, bytes]] = {}
+        #: Held around every read and write of ``_data`` (one lock per store, never
+        #: around oplog or guest code): each storage call is atomic, as on SQLite/Redis.
+        self._lock = threading.Lock()
         self._backend = "sqlite"
         self._profile = "golem"
         self._faults = FaultPlan("golem.keyvalue.fail", STORAGE_FUNCTIONS)
@@ -208,23 +236,91 @@ class KeyValueStore:
         return self._faults.take(function, bucket)
 
     # --- storage (used by the behaviours) ------------------------------------
+    # Each method is one atomic step (module doc, "Threads"). Writers hold ``_lock``
+    # (acquire/release: cheaper than ``with`` on the host-call path); ``get`` takes none.
 
     def get(self, project: str, bucket: str, key: str) -> bytes | None:
-        return self._data.get((project, bucket), {}).get(key)
+        """The value or ``None``, without the lock: two dict lookups, each atomic, on a
+        bucket that writers only change in steps leaving it consistent (module doc)."""
+        data = self._data.get((project, bucket))
+        return None if data is None else data.get(key)
 
     def put(self, project: str, bucket: str, key: str, value: bytes) -> None:
-        self._data.setdefault((project, bucket), {})[key] = value
+        lock = self._lock
+        lock.acquire()
+        try:
+            data = self._data.get((project, bucket))
+            if data is None:
+                data = self._data[(project, bucket)] = {}
+            data[key] = value
+        finally:
+            lock.release()
 
-    def remove(self, project: str, bucket: str, key: str) -> None:
-        data = self._data.get((project, bucket))
-        if data is not None:
-            data.pop(key, None)
-            if not data:
-                del self._data[(project, bucket)]
+    def remove(self, project: str, bucket: str, key: str) -> bool:
+        """Delete ``key`` (``Ok`` on Golem whether or not it existed, §1.3); returns
+        whether it existed. The emptied bucket's dict stays (module doc, "Threads")."""
+        lock = self._lock
+        lock.acquire()
+        try:
+            data = self._data.get((project, bucket))
+            return data is not None and data.pop(key, _MISSING) is not _MISSING
+        finally:
+            lock.release()
+
+    def get_many(self, project: str, bucket: str, keys: Iterable[str]) -> list[bytes | None]:
+        """The values of ``keys`` in request order, read in one step (one SQLite query /
+        one Redis ``HMGET``, §1.4); the backend's duplicate rule is the caller's."""
+        with self._lock:
+            data = self._data.get((project, bucket))
+            if data is None:
+                return [None for _ in keys]
+            return [data.get(k) for k in keys]
+
+    def put_many(self, project: str, bucket: str, pairs: Iterable[tuple[str, bytes]]) -> None:
+        """Write every pair in one step, the last pair of a repeated key winning (one SQLite
+        transaction / one Redis ``HMSET``, §1.4): one ``dict.update``, which a lock-free
+        reader sees whole or not at all."""
+        new = dict(pairs)
+        with self._lock:
+            data = self._data.get((project, bucket))
+            if data is None:
+                data = self._data[(project, bucket)] = {}
+            data.update(new)
+
+    def remove_many(self, project: str, bucket: str, keys: Iterable[str]) -> None:
+        """Delete every key in one step, missing ones skipped (one SQLite transaction /
+        one Redis ``HDEL``, §1.4). Several present keys: the bucket is replaced by a new
+        dict without them, so a lock-free reader sees all of them gone or none."""
+        with self._lock:
+            ns = (project, bucket)
+            data = self._data.get(ns)
+            if data is None:
+                return
+            drop = {k for k in keys if k in data}
+            if len(drop) == 1:
+                data.pop(next(iter(drop)))
+            elif drop:
+                self._data[ns] = {k: v for k, v in data.items() if k not in drop}
+
+    def update(self, project: str, bucket: str, key: str,
+               change: Callable[[bytes | None], tuple[bytes | None, Any]]) -> Any:
+        """Atomic read-modify-write of one key: ``change(current)`` (``None``: missing)
+        returns ``(new value or None to leave the key as it is, result)``; returns the
+        result. ``change`` runs under the store's lock: it must not call back into the
+        store. For the opt-in ``"wit"`` ``increment``/``compare-and-swap``."""
+        with self._lock:
+            data = self._data.get((project, bucket))
+            new, result = change(None if data is None else data.get(key))
+            if new is not None:
+                if data is None:
+                    data = self._data[(project, bucket)] = {}
+                data[key] = new
+            return result
 
     def keys(self, project: str, bucket: str) -> list[str]:
-        """Keys in the backend's order (§1.8)."""
-        ks = list(self._data.get((project, bucket), {}))
+        """Keys in the backend's order (§1.8), listed in one step."""
+        with self._lock:
+            ks = list(self._data.get((project, bucket), ()))
         if self._backend == "sqlite":
             ks.sort(key=lambda k: k.encode("utf-8", "surrogatepass"))
         return ks
@@ -240,12 +336,14 @@ class KeyValueStore:
         return self.bucket(name)
 
     def __contains__(self, name: object) -> bool:
-        return (self.project, name) in self._data
+        with self._lock:
+            return bool(self._data.get((self.project, name)))  # type: ignore[call-overload]
 
     def __iter__(self) -> Iterator[str]:
         """Names of this project's buckets that hold at least one key."""
         p = self.project
-        return iter([b for (proj, b) in list(self._data) if proj == p])
+        with self._lock:
+            return iter([b for (proj, b), d in self._data.items() if proj == p and d])
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
@@ -254,11 +352,13 @@ class KeyValueStore:
         """A plain, detached copy ``{bucket: {key: value}}`` of one project's buckets
         (those holding keys), for ``assert golem.keyvalue.snapshot() == {...}``."""
         p = self.project if project is None else project
-        return {b: dict(d) for (proj, b), d in self._data.items() if proj == p}
+        with self._lock:
+            return {b: dict(d) for (proj, b), d in self._data.items() if proj == p and d}
 
     def clear(self) -> None:
         """Forget every key of every project."""
-        self._data.clear()
+        with self._lock:
+            self._data.clear()
 
     def __repr__(self) -> str:
         return (f"<KeyValueStore project={self.project!r} backend={self._backend!r} "

@@ -15,6 +15,11 @@ included (``current_oplog_index`` in ``golem-worker-executor/src/durable_host/mo
 Entries up to :attr:`Oplog.committed_index` are committed (written to storage);
 ``get-oplog`` (a later interface) only sees those.
 
+Threads: appends and commits are atomic without a lock on the host-call path (see
+:meth:`Oplog.append`, :meth:`Oplog.commit`); Golem itself runs one invocation of a worker at a time, golem-fakes does not
+queue invocations of one worker started from different threads, so their entries
+interleave in the order the calls happen.
+
 This module is where crash/replay will live (a later issue): :class:`Oplog` keeps the
 deleted regions (``jump``/``revert``) that a replay skips, and
 :meth:`Oplog.replayable` yields the entries a replay would read.
@@ -22,11 +27,15 @@ deleted regions (``jump``/``revert``) that a replay skips, and
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 __all__ = ["OplogEntry", "Oplog", "HINT_KINDS", "ReplayRequired", "now_ms"]
+
+#: :meth:`Oplog.commit` folds its commit points into one after this many.
+_FOLD_AT = 256
 
 #: Entry kinds that replay skips (``OplogEntry::is_hint``, golem-common/src/model/oplog.rs;
 #: semantics §0.3), in ``oplog-entry`` case spelling.
@@ -111,7 +120,7 @@ class Oplog:
     reader sees exactly the entries :meth:`append` would have made.
     """
 
-    __slots__ = ("_log", "_raw_from", "committed_index", "deleted_regions", "now")
+    __slots__ = ("_log", "_raw_from", "_commits", "deleted_regions", "now", "_lock")
 
     def __init__(self, now: Callable[[], int] | None = None) -> None:
         """:param now: epoch milliseconds for new entries' timestamps (a
@@ -123,11 +132,13 @@ class Oplog:
         self._raw_from = 0
         #: Where entry timestamps come from (epoch ms).
         self.now: Callable[[], int] = now_ms if now is None else now
-        #: Index of the last committed entry (0: nothing committed).
-        self.committed_index = 0
+        #: The oplog lengths at the commits not folded yet (see :attr:`committed_index`).
+        self._commits: list[int] = [0]
         #: Inclusive ``(start, end)`` index ranges deleted by ``jump`` / ``revert``
         #: entries; replay skips them (§4.2, §8.3).
         self.deleted_regions: list[tuple[int, int]] = []
+        #: Serialises folding :attr:`_commits` (threads, issue 12 §3).
+        self._lock = threading.Lock()
 
     @property
     def entries(self) -> list[OplogEntry]:
@@ -136,14 +147,15 @@ class Oplog:
         after this access is materialised at the next one: read ``entries`` again, or
         iterate the :class:`Oplog` itself, after making host calls)."""
         log = self._log
-        start = self._raw_from
-        end = len(log)
-        if start < end:
-            for i in range(start, end):
-                item = log[i]
-                if type(item) is tuple:
-                    log[i] = _materialise(i + 1, item)
-            self._raw_from = end
+        if self._raw_from < len(log):
+            with self._lock:  # one thread materialises a record (issue 12 §3)
+                start = self._raw_from
+                end = len(log)
+                for i in range(start, end):
+                    item = log[i]
+                    if type(item) is tuple:
+                        log[i] = _materialise(i + 1, item)
+                self._raw_from = end
         return log
 
     @entries.setter
@@ -154,10 +166,18 @@ class Oplog:
     # --- writing ---------------------------------------------------------------
 
     def append(self, kind: str, **payload: Any) -> OplogEntry:
-        """Append an entry (buffered, not committed) and return it."""
+        """Append an entry (buffered, not committed) and return it. Atomic without a
+        lock: ``list.append`` is one atomic step and nothing is ever inserted before an
+        appended entry, so its index is its position, found from the end (once, unless
+        another thread appended at the same moment)."""
         log = self._log
         entry = OplogEntry(len(log) + 1, kind, self.now(), payload)
         log.append(entry)
+        if log[entry.index - 1] is not entry:  # another thread appended meanwhile
+            i = len(log)
+            while log[i - 1] is not entry:
+                i -= 1
+            entry.index = i
         return entry
 
     def record(self, function_name: str, request: Any, response: Any, dtype: str) -> None:
@@ -171,8 +191,29 @@ class Oplog:
         self._log.append((_RAW_OK, self.now(), function_name, request, value, dtype))
 
     def commit(self) -> None:
-        """Flush buffered entries: everything appended so far is committed."""
-        self.committed_index = len(self._log)
+        """Flush buffered entries: everything appended so far is committed. Atomic
+        without a lock on the host-call path: the length is appended to a list of
+        commit points (one atomic step) whose maximum is :attr:`committed_index`, so the
+        committed index never moves back when threads commit at once."""
+        commits = self._commits
+        commits.append(len(self._log))
+        if len(commits) >= _FOLD_AT:
+            self._fold()
+
+    def _fold(self) -> int:
+        """Replace the commit points recorded so far by their maximum; return it."""
+        with self._lock:
+            commits = self._commits
+            n = len(commits)
+            top = max(commits[:n])
+            commits[:n] = [top]      # points appended meanwhile stay after it
+            return top
+
+    @property
+    def committed_index(self) -> int:
+        """Index of the last committed entry (0: nothing committed)."""
+        commits = self._commits
+        return commits[0] if len(commits) == 1 else self._fold()
 
     def delete_region(self, start: int, end: int) -> None:
         """Mark ``start..=end`` deleted (what a ``jump`` or ``revert`` entry does)."""

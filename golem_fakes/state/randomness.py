@@ -11,6 +11,9 @@ The fake: per worker, one ``random.Random`` for the secure functions and one for
 insecure ones, plus an insecure seed, all derived from ``(golem seed, component name,
 worker name)`` through string seeds — never ``hash()`` — so the same seed gives the same
 bytes in every process and adding a worker does not change another worker's bytes.
+Each draw is one call into ``random.Random``'s C code, atomic under threads; which
+thread of one worker gets which bytes then depends on their interleaving, as it would
+on any host.
 
 Hypothesis: when ``hypothesis`` is already imported, one process-wide object standing for
 every live :class:`Randomness` is passed to ``hypothesis.register_random`` (once: each
@@ -93,7 +96,8 @@ class Randomness:
         w = self._workers.get(worker)
         if w is None:
             ident = "-" if worker is None else f"{worker.component.name}/{worker.name}"
-            w = self._workers[worker] = WorkerRandom(self._base(ident))
+            # setdefault: threads of one worker drawing first at once share one stream
+            w = self._workers.setdefault(worker, WorkerRandom(self._base(ident)))
             if not self._registered:
                 self._register()
         return w

@@ -28,8 +28,10 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import threading
 import time
 import uuid
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from difflib import get_close_matches
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
@@ -348,11 +350,15 @@ class _ComponentWorkers:
     """The workers of one component: by name, plus a lazily re-sorted list in byte
     order of the name (what the SQLite scan returns)."""
 
-    __slots__ = ("by_name", "_sorted")
+    __slots__ = ("by_name", "_sorted", "_lock")
 
-    def __init__(self) -> None:
+    def __init__(self, lock: AbstractContextManager[Any]) -> None:
         self.by_name: dict[str, Worker] = {}
         self._sorted: list[Worker] | None = []
+        #: The registry's lock, held by :meth:`add`/:meth:`remove` callers; taken here to
+        #: rebuild the sorted list, so a list sorted before a concurrent add is never
+        #: cached after it (issue 12 §3).
+        self._lock = lock
 
     def add(self, worker: Worker) -> None:
         self.by_name[worker.name] = worker
@@ -373,7 +379,10 @@ class _ComponentWorkers:
         order of their UTF-8 encodings, i.e. SQLite's binary collation."""
         s = self._sorted
         if s is None:
-            s = self._sorted = sorted(self.by_name.values(), key=_name_key)
+            with self._lock:
+                s = self._sorted
+                if s is None:
+                    s = self._sorted = sorted(self.by_name.values(), key=_name_key)
         return s
 
 
@@ -389,6 +398,11 @@ class WorkerRegistry:
     ``created_at`` for workers created without one (default: the wall clock in epoch
     ms; ``Golem`` passes its own clock); ``golem_env_in_metadata`` selects v1.3.1
     metadata env (``GOLEM_*`` variables appended, the default) or dev.25's (§9.1).
+
+    Threads: adding and removing components and workers is atomic (one re-entrant lock
+    per registry) and :meth:`find_or_add` creates a worker once however many threads
+    invoke it first at the same moment, as Golem's worker creation on first invocation
+    does; lookups take no lock.
     """
 
     def __init__(self, seed: int = 0, *, now_ms: Callable[[], int] | None = None,
@@ -399,6 +413,10 @@ class WorkerRegistry:
         self.components: dict[str, Component] = {}
         self._by_id: dict[uuid.UUID, Component] = {}
         self._workers: dict[uuid.UUID, _ComponentWorkers] = {}
+        #: Held while components and workers are added or removed (re-entrant: adding a
+        #: worker may add its component), so that threads creating the same worker at
+        #: once get one worker (:meth:`find_or_add`); lookups read without it.
+        self._lock = threading.RLock()
 
     # --- components -----------------------------------------------------------------
 
@@ -408,6 +426,12 @@ class WorkerRegistry:
         """Register component ``name`` (current version ``version``, first upload 0)
         with id ``component_id`` or the seed-derived :func:`component_uuid`. Adding a
         name twice raises ``ValueError``; change ``registry.component(name)`` instead."""
+        with self._lock:
+            return self._add_component(name, version, env, component_id)
+
+    def _add_component(self, name: str, version: int,
+                       env: Mapping[str, str] | Iterable[tuple[str, str]] | None,
+                       component_id: uuid.UUID | None) -> Component:
         if name in self.components:
             raise ValueError(
                 f"component {name!r} already exists ({self.components[name]!r}); change "
@@ -418,9 +442,11 @@ class WorkerRegistry:
         if cid in self._by_id:
             raise ValueError(f"component id {cid} is already used by {self._by_id[cid]!r}")
         comp = Component(name, cid, version, dict(_pairs(env, "component env")))
-        self.components[name] = comp
+        # published last, so that a lookup without the lock never finds a component
+        # whose worker table is not there yet
+        self._workers[cid] = _ComponentWorkers(self._lock)
         self._by_id[cid] = comp
-        self._workers[cid] = _ComponentWorkers()
+        self.components[name] = comp
         return comp
 
     def component(self, name: str) -> Component:
@@ -437,7 +463,11 @@ class WorkerRegistry:
                 raise ValueError(f"{component!r} belongs to another environment; pass its name instead")
             return component
         comp = self.components.get(component)
-        return comp if comp is not None else self.add_component(component)
+        if comp is not None:
+            return comp
+        with self._lock:                # another thread may have added it meanwhile
+            comp = self.components.get(component)
+            return comp if comp is not None else self.add_component(component)
 
     def component_by_id(self, component_id: Any) -> Component | None:
         """The component with that id (UUID, WIT ``component-id``/``uuid`` value, or
@@ -460,6 +490,26 @@ class WorkerRegistry:
         the same name raises ``ValueError`` (Golem: ``Worker already exists``)."""
         if not isinstance(name, str):
             raise TypeError(f"worker name must be a str, got {name!r}")
+        with self._lock:
+            return self._add_worker(component, name, args, env, config, status,
+                                    component_version, created_at)
+
+    def find_or_add(self, component: str | Component, name: str) -> Worker:
+        """The worker (:meth:`find`), created with defaults (its component too) if it does
+        not exist, as Golem creates a worker on its first invocation. Atomic: threads
+        invoking the same new worker at once all get the one worker."""
+        w = self.find(component, name)
+        if w is not None:
+            return w                    # the common case: no lock
+        with self._lock:
+            w = self.find(component, name)
+            return w if w is not None else self.add_worker(component, name)
+
+    def _add_worker(self, component: str | Component, name: str, args: Iterable[str],
+                    env: Mapping[str, str] | Iterable[tuple[str, str]] | None,
+                    config: Mapping[str, str] | Iterable[tuple[str, str]] | None,
+                    status: WorkerStatus | str, component_version: int | None,
+                    created_at: int | None) -> Worker:
         comp = self.ensure_component(component)
         bucket = self._workers[comp.component_id]
         if name in bucket.by_name:
@@ -514,8 +564,9 @@ class WorkerRegistry:
 
     def remove(self, component: str | Component | Any, name: str) -> Worker:
         """Delete the worker (Golem: its oplog is deleted) and return it."""
-        w = self.get(component, name)
-        return self._workers[w.component.component_id].remove(name)
+        with self._lock:
+            w = self.get(component, name)
+            return self._workers[w.component.component_id].remove(name)
 
     def workers_of(self, component: str | Component | Any) -> list[Worker]:
         """The workers of one component in byte order of their names (a new list)."""
@@ -528,7 +579,7 @@ class WorkerRegistry:
             yield from list(self._workers[comp.component_id].ordered())
 
     def __len__(self) -> int:
-        return sum(len(b.by_name) for b in self._workers.values())
+        return sum(len(b.by_name) for b in list(self._workers.values()))
 
     def __contains__(self, key: object) -> bool:
         if isinstance(key, Worker):

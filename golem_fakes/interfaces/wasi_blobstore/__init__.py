@@ -124,12 +124,17 @@ def durable(env: Any, bs: BlobStore, interface: str, function: str, function_nam
     (both ``Ok``/``Err``). An injected failure skips ``compute`` (the store is left
     unchanged), is recorded as ``Err(message)`` and returned as the WIT ``Err(message)``
     (§2.7, at once, §0.3), or raised as :class:`~golem_fakes.Trap` with ``trap=True`` and
-    always for ``clear`` (record-then-``?``, §2.3)."""
+    always for ``clear`` (record-then-``?``, §2.3).
+
+    ``compute`` runs under the store's lock (:attr:`BlobStore.lock`): each call is one
+    atomic step on the containers, as on Golem's backends (see
+    :mod:`golem_fakes.state.blobstore`, "Threads"); the oplog append is outside it."""
 
     def run() -> tuple[Any, Any]:
-        failure = bs.take_failure(function, *containers)
-        if failure is None:
-            return compute()
+        with bs.lock:
+            failure = bs.take_failure(function, *containers)
+            if failure is None:
+                return compute()
         if failure.trap or function == "clear":
             wit = function if interface == BLOBSTORE else f"[method]container.{function}"
             return Trap(failure.message, interface=interface, function=wit), Err(failure.message)

@@ -10,6 +10,11 @@
   practice); for a repeated key the last pair wins.
 * ``delete-many``: missing keys are skipped.
 
+Each batch call is one atomic step of the store, as one SQLite transaction / one Redis
+command is: a concurrent reader sees all of a ``set-many``/``delete-many`` or none of it,
+and a ``get-many`` reads one consistent state (:mod:`golem_fakes.state.keyvalue`,
+"Threads").
+
 Oplog names: ``golem keyvalue::eventual_batch::get_many`` / ``get_keys`` / ``set_many`` /
 ``delete_many``; writes record value lengths only.
 """
@@ -41,8 +46,7 @@ def get_many(env: Any, bucket: BucketRep, keys: list[str]) -> Any:
     def run() -> tuple[Any, Any]:
         seen: set[str] = set()
         recorded: list[bytes | None] = []
-        for k in keys:
-            v = kv.get(bucket.project, bucket.name, k)
+        for k, v in zip(keys, kv.get_many(bucket.project, bucket.name, keys)):  # one query
             if kv.backend == "sqlite" and k in seen:
                 v = None  # each stored row is handed out once (§1.4)
             seen.add(k)
@@ -75,8 +79,7 @@ def set_many(env: Any, bucket: BucketRep, key_values: list[tuple[str, OutgoingVa
     pairs = [(k, bytes(v.buffer)) for k, v in key_values]  # copied at call time
 
     def run() -> tuple[Any, Any]:
-        for k, v in pairs:
-            kv.put(bucket.project, bucket.name, k, v)
+        kv.put_many(bucket.project, bucket.name, pairs)     # one transaction / HMSET
         return None, None
 
     return durable(env, kv, "set-many", "golem keyvalue::eventual_batch::set_many", WRITE_REMOTE,
@@ -88,8 +91,7 @@ def delete_many(env: Any, bucket: BucketRep, keys: list[str]) -> Any:
     kv = store(env, BATCH, "delete-many")
 
     def run() -> tuple[Any, Any]:
-        for k in keys:
-            kv.remove(bucket.project, bucket.name, k)
+        kv.remove_many(bucket.project, bucket.name, keys)   # one transaction / HDEL
         return None, None
 
     return durable(env, kv, "delete-many", "golem keyvalue::eventual_batch::delete_many",
