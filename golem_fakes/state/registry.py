@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from difflib import get_close_matches
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 
+from golem_fakes.state.text import check_text, check_texts
+
 if TYPE_CHECKING:  # pragma: no cover
     from golem_fakes.state.filters import Predicate
 
@@ -340,7 +342,7 @@ def _pairs(value: Mapping[str, str] | Iterable[tuple[str, str]] | None, what: st
             raise TypeError(f"{what} entries must be (name, value) pairs of strings, got {item!r}") from None
         if not isinstance(k, str) or not isinstance(v, str):
             raise TypeError(f"{what} entries must be (name, value) pairs of strings, got {item!r}")
-        out.append((k, v))
+        out.append((check_text(k, f"{what} name"), check_text(v, f"{what} value of {k!r}")))
     return out
 
 
@@ -408,6 +410,7 @@ class WorkerRegistry:
         """Register component ``name`` (current version ``version``, first upload 0)
         with id ``component_id`` or the seed-derived :func:`component_uuid`. Adding a
         name twice raises ``ValueError``; change ``registry.component(name)`` instead."""
+        check_text(name, "component name")
         if name in self.components:
             raise ValueError(
                 f"component {name!r} already exists ({self.components[name]!r}); change "
@@ -460,19 +463,24 @@ class WorkerRegistry:
         the same name raises ``ValueError`` (Golem: ``Worker already exists``)."""
         if not isinstance(name, str):
             raise TypeError(f"worker name must be a str, got {name!r}")
+        check_text(name, "worker name")
+        # every argument is checked before anything is stored (the component included)
+        arg_list = list(args)
+        if isinstance(args, str) or not all(isinstance(a, str) for a in arg_list):
+            raise TypeError(f"worker args must be an iterable of str, got {args!r}")
+        check_texts(arg_list, "worker arg")
+        env_pairs = _pairs(env, "worker env")
+        config_vars = dict(_pairs(config, "worker config"))
         comp = self.ensure_component(component)
         bucket = self._workers[comp.component_id]
         if name in bucket.by_name:
             raise ValueError(
                 f"Worker already exists: {comp.name}/{name} ({bucket.by_name[name]!r}); use "
                 f"registry.get({comp.name!r}, {name!r}) to reach it, or remove it first")
-        arg_list = list(args)
-        if isinstance(args, str) or not all(isinstance(a, str) for a in arg_list):
-            raise TypeError(f"worker args must be an iterable of str, got {args!r}")
         version = comp.version if component_version is None else component_version
         worker = Worker(
-            component=comp, name=name, args=arg_list, env=_pairs(env, "worker env"),
-            config=dict(_pairs(config, "worker config")), status=WorkerStatus.parse(status),
+            component=comp, name=name, args=arg_list, env=env_pairs,
+            config=config_vars, status=WorkerStatus.parse(status),
             component_version=version,
             created_at=self.now_ms() if created_at is None else int(created_at),
             created_component_version=version)
