@@ -37,7 +37,8 @@ from typing import Any, Callable
 
 __all__ = ["InputStreamRep", "FileInputStreamRep", "OutputStreamRep", "FileOutputStreamRep",
            "PollableRep", "StreamErrorRep", "DEFAULT_BUDGET", "BLOCKING_WRITE_LIMIT",
-           "BLOCKING_ATTEMPTS", "RUST_ALLOC_MAX", "GUEST_LIST_MAX", "MATERIALIZE_LIMIT"]
+           "BLOCKING_ATTEMPTS", "RUST_ALLOC_MAX", "HOST_ADDRESS_SPACE", "GUEST_LIST_MAX",
+           "MATERIALIZE_LIMIT", "host_buffer_trap"]
 
 #: Bytes ``check-write`` permits by default.
 DEFAULT_BUDGET = 4096
@@ -58,6 +59,14 @@ BLOCKING_ATTEMPTS = 1000
 #: executor abort (``docs/golem-io-semantics.md`` §0.2).
 RUST_ALLOC_MAX = 2**63 - 1
 
+#: No host can map a buffer this large: the user address space of x86-64 Linux (4-level
+#: paging) is 2^47 bytes, of aarch64 (48-bit VA) 2^48. A ``Vec`` of at least this many
+#: bytes (but at most :data:`RUST_ALLOC_MAX`) makes the allocator fail, and Rust's
+#: default alloc-error hook prints ``memory allocation of N bytes failed`` and aborts
+#: the process (``std::alloc::handle_alloc_error``): an executor abort too. Below it,
+#: whether the allocation succeeds depends on the executor's memory.
+HOST_ADDRESS_SPACE = 2**48
+
 #: The longest ``list<u8>`` wasmtime can hand to a 32-bit guest: lowering a result calls
 #: the guest's ``cabi_realloc`` with ``u32::try_from(new_size)?``
 #: (``crates/wasmtime/src/runtime/component/func/options.rs`` ``Options::realloc``,
@@ -72,6 +81,31 @@ GUEST_LIST_MAX = 2**32 - 1
 MATERIALIZE_LIMIT = 64 * 1024 * 1024
 
 _ids = itertools.count(1)
+
+
+def host_buffer_trap(n: int, where: str, interface: str, function: str) -> Any:
+    """The :class:`~golem_fakes.Trap` standing for the executor abort when the real host
+    allocates an ``n``-byte buffer (``where``: the Rust code that does, e.g.
+    ``"Golem's IncomingValueEntryStream::read: vec![0u8; size]"``), or ``None`` when the
+    allocation may succeed (``n`` below :data:`HOST_ADDRESS_SPACE`). Above
+    :data:`RUST_ALLOC_MAX` Rust panics with ``capacity overflow``; from
+    :data:`HOST_ADDRESS_SPACE` the allocator fails (``memory allocation of n bytes
+    failed``). Either aborts Golem's worker-executor (``panic = "abort"``, and an
+    allocation failure always aborts; ``docs/golem-io-semantics.md`` §0.2)."""
+    if n < HOST_ADDRESS_SPACE:
+        return None
+    from golem_fakes.bindings.runtime import Trap
+
+    if n > RUST_ALLOC_MAX:
+        why = (f"capacity overflow: Rust's Vec cannot hold more than isize::MAX = "
+               f"{RUST_ALLOC_MAX} bytes and panics")
+    else:
+        why = (f"memory allocation of {n} bytes failed: no host can map that much (user "
+               f"address space 2^47 on x86-64, 2^48 on aarch64)")
+    return Trap(f"{why}. {function} makes the host allocate {n} bytes ({where}), which "
+                f"aborts Golem's worker-executor (docs/golem-io-semantics.md §0.2): the guest "
+                f"gets no answer. Pass a length the data can have (check-write's permit, the "
+                f"value's or file's size)", interface=interface, function=function)
 
 
 class StreamErrorRep:

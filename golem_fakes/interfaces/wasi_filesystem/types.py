@@ -69,7 +69,7 @@ from golem_fakes.state.filesystem import (
     metadata_hash,
     rust_join,
 )
-from golem_fakes.state.streams import FileInputStreamRep, FileOutputStreamRep
+from golem_fakes.state.streams import FileInputStreamRep, FileOutputStreamRep, host_buffer_trap
 
 __all__ = ["FILE_WRITE_CAPACITY", "FsStreamFailure"]
 
@@ -356,8 +356,19 @@ def set_times(env: Any, rep: DescriptorRep, atim: Any, mtim: Any) -> Any:
 @implements(TYPES, "[method]descriptor.read")
 @_guard
 def read(env: Any, rep: DescriptorRep, length: int, offset: int) -> Any:
-    """``pread``: ``(bytes, end)``; ``end`` is true exactly when nothing was read."""
+    """``pread``: ``(bytes, end)``; ``end`` is true exactly when nothing was read.
+
+    wasmtime 33 (``crates/wasi/src/p2/host/filesystem.rs`` ``read``, which Golem's
+    ``durable_host/filesystem/types.rs`` calls unchanged) allocates
+    ``vec![0; len]`` before reading, on a readable file: a ``length`` no host can
+    allocate is an executor abort, a trap here
+    (:func:`~golem_fakes.state.streams.host_buffer_trap`)."""
     _file(rep)
+    if rep.read:
+        trap = host_buffer_trap(length, "wasmtime 33 crates/wasi/src/p2/host/filesystem.rs "
+                                "read: vec![0; len]", TYPES, "[method]descriptor.read")
+        if trap is not None:
+            raise trap
     n = min(length, MAX_READ_SIZE)
     if offset > OFF_MAX or offset + n > OFF_MAX:
         raise FsError("invalid")

@@ -49,13 +49,13 @@ from golem_fakes.state.streams import (
     BLOCKING_ATTEMPTS,
     GUEST_LIST_MAX,
     MATERIALIZE_LIMIT,
-    RUST_ALLOC_MAX,
     FileInputStreamRep,
     FileOutputStreamRep,
     InputStreamRep,
     OutputStreamRep,
     PollableRep,
     StreamErrorRep,
+    host_buffer_trap,
 )
 
 __all__ = ["read_input", "blocking_read_input", "write_output", "drop_stream"]
@@ -94,15 +94,6 @@ def _output_error(rep: OutputStreamRep, function: str) -> Err | None:
     return None
 
 
-def _capacity_overflow(n: int, what: str, where: str, function: str) -> Trap:
-    return Trap(f"capacity overflow: {function} asks the host for a buffer of {n} {what} "
-                f"({where}); Rust's Vec cannot hold more than isize::MAX = {RUST_ALLOC_MAX} "
-                f"bytes and panics, which aborts Golem's worker-executor (panic = \"abort\", "
-                f"docs/golem-io-semantics.md §0.2): the guest gets no answer. Pass a length "
-                f"the data can have (e.g. check-write's permit, or the value's size)",
-                interface=STREAMS, function=function)
-
-
 def _fake_limit(n: int, what: str, function: str, rep: Any) -> Trap:
     return Trap(f"golem-fakes limit: {function} on {rep.name} would materialise {n} {what}, "
                 f"more than golem-fakes' bound of {MATERIALIZE_LIMIT} bytes per call "
@@ -115,8 +106,9 @@ def check_read_len(rep: InputStreamRep, n: int, function: str, *, blocking: bool
                    lowered: bool) -> None:
     """Bound a read's ``len`` as the real host does. Only reads that make the host
     allocate ``n`` bytes (:meth:`InputStreamRep.allocates`: Golem's padded value
-    streams, wasmtime 33's file streams) can fail: above :data:`RUST_ALLOC_MAX` with
-    Rust's ``capacity overflow`` panic (an executor abort). A padded read returns all
+    streams, wasmtime 33's file streams) can fail: from
+    :data:`~golem_fakes.state.streams.HOST_ADDRESS_SPACE` with the executor abort of
+    :func:`~golem_fakes.state.streams.host_buffer_trap`. A padded read returns all
     ``n`` bytes, so ``read``/``blocking-read`` (``lowered``) of more than
     :data:`GUEST_LIST_MAX` bytes trap in wasmtime's lowering into the 32-bit guest (if
     the host's allocation does not abort the executor first), and any padded length
@@ -124,10 +116,11 @@ def check_read_len(rep: InputStreamRep, n: int, function: str, *, blocking: bool
     ``min(n, available)`` and need no bound."""
     if n <= 0 or not rep.allocates(n, blocking):
         return
-    if n > RUST_ALLOC_MAX:
-        where = ("Golem's IncomingValueEntryStream::read: vec![0u8; size]" if rep.padded
-                 else "wasmtime 33 FileInputStream::blocking_read: BytesMut::zeroed(size)")
-        raise _capacity_overflow(n, "bytes", where, function)
+    where = ("Golem's IncomingValueEntryStream::read: vec![0u8; size]" if rep.padded
+             else "wasmtime 33 FileInputStream::blocking_read: BytesMut::zeroed(size)")
+    trap = host_buffer_trap(n, where, STREAMS, function)
+    if trap is not None:
+        raise trap
     if not rep.padded:
         return
     if lowered and n > GUEST_LIST_MAX:
@@ -378,12 +371,13 @@ def _write_zeroes(rep: OutputStreamRep, n: int, function: str) -> Any:
     err = _output_error(rep, function)
     if err is not None:
         return err
-    if n > RUST_ALLOC_MAX:
-        # wasmtime 33's default OutputStream::write_zeroes builds the zeroes first
-        # (Bytes::from_iter(repeat(0).take(n))), before the stream's write checks its
-        # budget: the allocation panics on every stream kind.
-        raise _capacity_overflow(n, "zero bytes", "wasmtime 33 OutputStream::write_zeroes: "
-                                 "Bytes::from_iter(repeat(0).take(nelem))", function)
+    # wasmtime 33's default OutputStream::write_zeroes builds the zeroes first
+    # (Bytes::from_iter(repeat(0).take(n))), before the stream's write checks its
+    # budget: an impossible allocation aborts on every stream kind.
+    trap = host_buffer_trap(n, "wasmtime 33 OutputStream::write_zeroes: "
+                            "Bytes::from_iter(repeat(0).take(nelem))", STREAMS, function)
+    if trap is not None:
+        raise trap
     if n > rep.permit:
         raise Trap(f"cannot write more zeroes than `check_write` allows: {n} zero bytes for "
                    f"{rep.name}, check-write permits {rep.permit}",

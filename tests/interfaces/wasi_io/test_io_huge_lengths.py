@@ -18,7 +18,12 @@ from typing import Any, Iterator
 import pytest
 
 import golem_fakes
-from golem_fakes.state.streams import GUEST_LIST_MAX, MATERIALIZE_LIMIT, RUST_ALLOC_MAX
+from golem_fakes.state.streams import (
+    GUEST_LIST_MAX,
+    HOST_ADDRESS_SPACE,
+    MATERIALIZE_LIMIT,
+    RUST_ALLOC_MAX,
+)
 
 U64_MAX = 2**64 - 1
 
@@ -69,10 +74,13 @@ READS = ["read", "blocking_read", "skip", "blocking_skip"]
 
 @pytest.mark.parametrize("kind", sorted(STREAMS))
 @pytest.mark.parametrize("op", READS)
-@pytest.mark.parametrize("n", [U64_MAX, RUST_ALLOC_MAX + 1])
-def test_padded_read_above_isize_max_is_the_capacity_overflow_abort(m, g, kind, op, n):
+@pytest.mark.parametrize("n, abort", [(U64_MAX, "capacity overflow"),
+                                      (RUST_ALLOC_MAX + 1, "capacity overflow"),
+                                      (RUST_ALLOC_MAX, "memory allocation of"),
+                                      (HOST_ADDRESS_SPACE, "memory allocation of")])
+def test_padded_read_no_host_can_allocate_is_the_executor_abort(m, g, kind, op, n, abort):
     value, stream = STREAMS[kind](m, g)
-    with pytest.raises(golem_fakes.Trap, match="capacity overflow") as info:
+    with pytest.raises(golem_fakes.Trap, match=abort) as info:
         getattr(stream, op)(n)
     assert info.value.interface == "wasi:io/streams@0.2.3"
     assert info.value.function == f"[method]input-stream.{op.replace('_', '-')}"
@@ -131,8 +139,10 @@ def test_write_zeroes_of_u64_max_on_a_value_body_is_the_capacity_overflow(m, g):
     try:
         with pytest.raises(golem_fakes.Trap, match="capacity overflow") as info:
             body.write_zeroes(U64_MAX)
-        with pytest.raises(golem_fakes.Trap, match="golem-fakes limit"):
+        with pytest.raises(golem_fakes.Trap, match="memory allocation of"):
             body.write_zeroes(RUST_ALLOC_MAX)
+        with pytest.raises(golem_fakes.Trap, match="golem-fakes limit"):
+            body.write_zeroes(HOST_ADDRESS_SPACE - 1)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -170,3 +180,16 @@ def test_file_stream_read_above_isize_max_is_the_capacity_overflow_abort(m, g, o
         getattr(stream, op)(U64_MAX)
     assert "BytesMut::zeroed" in str(info.value)
     assert stream.blocking_read(5) == b"hello"
+
+
+def test_descriptor_read_above_isize_max_is_the_capacity_overflow_abort(m, g):
+    g.filesystem()["/f.txt"] = b"hello"
+    root = m.preopens.get_directories()[0][0]
+    fd = root.open_at(m.fs.PathFlags(0), "f.txt", m.fs.OpenFlags(0), m.fs.DescriptorFlags.READ)
+    with pytest.raises(golem_fakes.Trap, match="capacity overflow") as info:
+        fd.read(U64_MAX, 0)
+    assert info.value.function == "[method]descriptor.read"
+    with pytest.raises(golem_fakes.Trap, match="memory allocation of"):
+        fd.read(HOST_ADDRESS_SPACE, 0)
+    # an allocation a host may manage: min(len, available)
+    assert fd.read(HOST_ADDRESS_SPACE - 1, 0) == (b"hello", False)
