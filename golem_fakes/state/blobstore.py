@@ -95,6 +95,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Iterator, Literal, Mapping
 
 from golem_fakes.state.faults import FaultPlan, InjectedFailure
+from golem_fakes.state.text import check_text
 
 if TYPE_CHECKING:
     from golem_fakes.state.golem import Golem
@@ -383,6 +384,9 @@ class BlobStore:
         Names follow the guest's rules (:func:`check_names`); on the FS flavour a nested
         name creates its parent directories, and ``ValueError`` explains a name that the
         FS could not store (a parent is a file, or the name is a directory)."""
+        check_text(container, "golem.blobstore.put container name")
+        check_text(obj, "golem.blobstore.put object name")
+        check_text(project, "golem.blobstore.put project")
         try:
             problem = check_names(self.backend, container, obj)
         except BlobNameTrap as e:

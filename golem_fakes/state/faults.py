@@ -20,6 +20,8 @@ import threading
 from dataclasses import dataclass
 from typing import Iterable
 
+from golem_fakes.state.text import check_text, check_texts
+
 __all__ = ["InjectedFailure", "FaultPlan"]
 
 
@@ -67,8 +69,11 @@ class FaultPlan:
         if times is not None and times < 1:
             raise ValueError(f"{self._api}(times={times!r}): give a count >= 1, or None for "
                              f"every matching call")
-        f = InjectedFailure(str(message), fs, None if scopes is None else frozenset(scopes),
-                            times, bool(trap))
+        check_text(message, f"{self._api} message")
+        sc = None if scopes is None else frozenset(scopes)
+        if sc is not None:
+            check_texts(sc, f"{self._api} scope (bucket/container name)")
+        f = InjectedFailure(str(message), fs, sc, times, bool(trap))
         with self._lock:
             self._failures.append(f)
         return f

@@ -54,6 +54,8 @@ import posixpath
 from dataclasses import dataclass
 from typing import Any, Iterator, Literal, Mapping
 
+from golem_fakes.state.text import check_text
+
 __all__ = ["FileSystem", "InitialFile", "Symlink", "FsError", "Node", "check_path", "check_name",
            "normalize_initial_files", "metadata_hash", "MAX_FILE_SIZE"]
 
@@ -123,6 +125,7 @@ def _check_guest_path(path: Any) -> str:
                          f"a file, such as '/static/a.txt'")
     if "\0" in path:
         raise ValueError(f"initial file path {path!r} contains a NUL character")
+    check_text(path, "initial file path")
     parts = path[1:].split("/")
     for p in parts:
         if p in ("", ".", ".."):
@@ -142,7 +145,7 @@ def normalize_initial_files(files: Mapping[str, Any]) -> dict[str, InitialFile]:
         if isinstance(value, InitialFile):
             f = value
         elif isinstance(value, str):
-            f = InitialFile(value.encode("utf-8"))
+            f = InitialFile(check_text(value, f"initial file {path!r} content").encode("utf-8"))
         elif isinstance(value, (bytes, bytearray, memoryview)):
             f = InitialFile(bytes(value))
         else:
@@ -524,7 +527,7 @@ class FileSystem:
         if not isinstance(path, str) or not path.startswith("/"):
             raise ValueError(f"file system paths in tests are absolute guest paths such as "
                              f"'/static/a.txt', got {path!r}")
-        return path
+        return check_text(path, "file system path")
 
     def _node(self, path: str, *, follow: bool = True) -> Node:
         path = self._abs(path)
@@ -581,7 +584,7 @@ class FileSystem:
 
     def __setitem__(self, path: str, content: bytes | str) -> None:
         if isinstance(content, str):
-            content = content.encode("utf-8")
+            content = check_text(content, f"content of file {path!r}").encode("utf-8")
         self._put(path, bytes(content))
 
     def __delitem__(self, path: str) -> None:
@@ -623,6 +626,7 @@ class FileSystem:
     def symlink(self, target: str, path: str) -> None:
         """Create a symbolic link at ``path`` pointing to ``target`` (as written)."""
         path = self._abs(path)
+        check_text(target, f"symbolic link {path!r} target")
         parent, name = posixpath.split(posixpath.normpath(path))
         d = self._mkdirs(parent)
         if name in d.entries:  # type: ignore[operator]
@@ -680,6 +684,14 @@ class FileSystem:
         if not os.path.isdir(src):
             raise NotADirectoryError(f"copy_from: {src!r} is not a directory")
         dest = self._abs(dest)
+        # Every name first: a host file name that is not UTF-8 (os.walk decodes it with
+        # surrogateescape) fails before anything is copied.
+        for dirpath, dirnames, filenames in os.walk(src):
+            for name in dirnames + filenames:
+                full = os.path.join(dirpath, name)
+                check_text(full, "copy_from host file name")
+                if os.path.islink(full):
+                    check_text(os.readlink(full), f"copy_from symbolic link {full!r} target")
         self._mkdirs(dest)
         copied: list[str] = []
         for dirpath, dirnames, filenames in os.walk(src):
@@ -708,6 +720,7 @@ class FileSystem:
         host (``wasmtime --dir host::guest``) would. Golem itself offers only ``/`` and
         ``.``; use this for code written for other hosts."""
         path = self._abs(path)
+        check_text(guest_name, "add_preopen guest_name")
         d = self._mkdirs(path)
         name = path if guest_name is None else guest_name
         if any(n == name for _, n, _ in self.preopens):

@@ -43,6 +43,7 @@ from golem_fakes.state.oplog import Oplog, ReplayRequired
 from golem_fakes.state.promises import Deadlock, Promise, PromiseKey, PromiseStore
 from golem_fakes.state.registry import Component, Worker, WorkerRegistry, WorkerStatus
 from golem_fakes.state.stdio import tee_streams, untee_streams
+from golem_fakes.state.text import check_text, check_texts
 
 if TYPE_CHECKING:
     from golem_fakes.state.blobstore import BlobStore
@@ -170,6 +171,25 @@ class _Activation:
             Environment.__exit__(g)
 
 
+def _check_default_texts(component: Any, worker: Any, args: tuple[Any, ...], env: Any,
+                         config: Any, idempotency_key: Any) -> None:
+    """Reject lone surrogates in the default worker's configuration when the Golem is
+    made (the worker itself is created on first use; :mod:`golem_fakes.state.text`)."""
+    check_text(component, "Golem(component=...)")
+    check_text(worker, "Golem(worker=...)")
+    check_texts(args, "Golem(args=...) item")
+    check_text(idempotency_key, "Golem(idempotency_key=...)")
+    for what, pairs in (("env", env), ("config", config)):
+        if isinstance(pairs, Mapping):
+            pairs = pairs.items()
+        elif not isinstance(pairs, (list, tuple)):
+            continue  # an iterator: checked when the worker is created
+        for item in pairs:
+            if isinstance(item, (tuple, list)) and len(item) == 2:
+                check_text(item[0], f"Golem({what}=...) name")
+                check_text(item[1], f"Golem({what}=...) value of {item[0]!r}")
+
+
 class Golem(Environment):
     """One fake Golem installation; the environment worker code runs against.
 
@@ -242,8 +262,12 @@ class Golem(Environment):
             if not isinstance(seed, int) or isinstance(seed, bool):
                 raise TypeError(f"Golem seed must be an int, got {seed!r}")
         self.seed = seed
-        self._default = (component, worker, args if type(args) is tuple else tuple(args),
-                         env, config)
+        if type(args) is not tuple:
+            args = tuple(args)
+        if not (type(component) is str and component.isascii() and type(worker) is str
+                and worker.isascii()) or args or env or config or idempotency_key is not None:
+            _check_default_texts(component, worker, args, env, config, idempotency_key)
+        self._default = (component, worker, args, env, config)
         self._idempotency_key = idempotency_key
 
     # --- construction helpers --------------------------------------------------
@@ -392,11 +416,14 @@ class Golem(Environment):
         (guest path → ``bytes`` (read-only, the golem-cli default) or
         :class:`~golem_fakes.state.filesystem.InitialFile`), copied into the file
         system of each of its workers."""
-        comp = self.registry.add_component(name, version=version, env=env)
-        if files:
+        normalized = None
+        if files:  # checked before the component is added: a bad path adds nothing
             from golem_fakes.state.filesystem import normalize_initial_files
 
-            comp.files = normalize_initial_files(files)
+            normalized = normalize_initial_files(files)
+        comp = self.registry.add_component(name, version=version, env=env)
+        if normalized is not None:
+            comp.files = normalized
         return comp
 
     def add_worker(self, component: str | Component, name: str, *, args: Iterable[str] = (),

@@ -65,6 +65,7 @@ import threading
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, MutableMapping
 
 from golem_fakes.state.faults import FaultPlan, InjectedFailure
+from golem_fakes.state.text import check_text
 
 if TYPE_CHECKING:
     from golem_fakes.state.golem import Golem
@@ -89,7 +90,7 @@ def _check_key(what: str, value: object) -> str:
     if not isinstance(value, str):
         raise TypeError(f"keyvalue {what} must be a str (WIT `string`), got {value!r} "
                         f"of type {type(value).__name__}")
-    return value
+    return check_text(value, f"keyvalue {what}")
 
 
 def _check_value(value: object) -> bytes:
@@ -329,7 +330,8 @@ class KeyValueStore:
 
     def bucket(self, name: str, *, project: str | None = None) -> BucketView:
         """The bucket ``name`` of ``project`` (default: this Golem's project)."""
-        return BucketView(self, self.project if project is None else project,
+        return BucketView(self, self.project if project is None else
+                          check_text(project, "keyvalue project"),
                           _check_key("bucket name", name))
 
     def __getitem__(self, name: str) -> BucketView:

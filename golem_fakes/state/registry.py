@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from difflib import get_close_matches
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 
+from golem_fakes.state.text import check_text, check_texts
+
 if TYPE_CHECKING:  # pragma: no cover
     from golem_fakes.state.filters import Predicate
 
@@ -342,7 +344,7 @@ def _pairs(value: Mapping[str, str] | Iterable[tuple[str, str]] | None, what: st
             raise TypeError(f"{what} entries must be (name, value) pairs of strings, got {item!r}") from None
         if not isinstance(k, str) or not isinstance(v, str):
             raise TypeError(f"{what} entries must be (name, value) pairs of strings, got {item!r}")
-        out.append((k, v))
+        out.append((check_text(k, f"{what} name"), check_text(v, f"{what} value of {k!r}")))
     return out
 
 
@@ -426,6 +428,7 @@ class WorkerRegistry:
         """Register component ``name`` (current version ``version``, first upload 0)
         with id ``component_id`` or the seed-derived :func:`component_uuid`. Adding a
         name twice raises ``ValueError``; change ``registry.component(name)`` instead."""
+        check_text(name, "component name")
         with self._lock:
             return self._add_component(name, version, env, component_id)
 
@@ -490,8 +493,16 @@ class WorkerRegistry:
         the same name raises ``ValueError`` (Golem: ``Worker already exists``)."""
         if not isinstance(name, str):
             raise TypeError(f"worker name must be a str, got {name!r}")
+        check_text(name, "worker name")
+        # every argument is checked before anything is stored (the component included)
+        arg_list = list(args)
+        if isinstance(args, str) or not all(isinstance(a, str) for a in arg_list):
+            raise TypeError(f"worker args must be an iterable of str, got {args!r}")
+        check_texts(arg_list, "worker arg")
+        env_pairs = _pairs(env, "worker env")
+        config_vars = dict(_pairs(config, "worker config"))
         with self._lock:
-            return self._add_worker(component, name, args, env, config, status,
+            return self._add_worker(component, name, arg_list, env_pairs, config_vars, status,
                                     component_version, created_at)
 
     def find_or_add(self, component: str | Component, name: str) -> Worker:
@@ -505,9 +516,8 @@ class WorkerRegistry:
             w = self.find(component, name)
             return w if w is not None else self.add_worker(component, name)
 
-    def _add_worker(self, component: str | Component, name: str, args: Iterable[str],
-                    env: Mapping[str, str] | Iterable[tuple[str, str]] | None,
-                    config: Mapping[str, str] | Iterable[tuple[str, str]] | None,
+    def _add_worker(self, component: str | Component, name: str, arg_list: list[str],
+                    env_pairs: list[tuple[str, str]], config_vars: dict[str, str],
                     status: WorkerStatus | str, component_version: int | None,
                     created_at: int | None) -> Worker:
         comp = self.ensure_component(component)
@@ -516,13 +526,10 @@ class WorkerRegistry:
             raise ValueError(
                 f"Worker already exists: {comp.name}/{name} ({bucket.by_name[name]!r}); use "
                 f"registry.get({comp.name!r}, {name!r}) to reach it, or remove it first")
-        arg_list = list(args)
-        if isinstance(args, str) or not all(isinstance(a, str) for a in arg_list):
-            raise TypeError(f"worker args must be an iterable of str, got {args!r}")
         version = comp.version if component_version is None else component_version
         worker = Worker(
-            component=comp, name=name, args=arg_list, env=_pairs(env, "worker env"),
-            config=dict(_pairs(config, "worker config")), status=WorkerStatus.parse(status),
+            component=comp, name=name, args=arg_list, env=env_pairs,
+            config=config_vars, status=WorkerStatus.parse(status),
             component_version=version,
             created_at=self.now_ms() if created_at is None else int(created_at),
             created_component_version=version)

@@ -42,7 +42,8 @@ from typing import Any, Callable
 
 __all__ = ["InputStreamRep", "FileInputStreamRep", "OutputStreamRep", "FileOutputStreamRep",
            "PollableRep", "StreamErrorRep", "DEFAULT_BUDGET", "BLOCKING_WRITE_LIMIT",
-           "BLOCKING_ATTEMPTS"]
+           "BLOCKING_ATTEMPTS", "RUST_ALLOC_MAX", "HOST_ADDRESS_SPACE", "GUEST_LIST_MAX",
+           "MATERIALIZE_LIMIT", "host_buffer_trap"]
 
 #: Bytes ``check-write`` permits by default.
 DEFAULT_BUDGET = 4096
@@ -54,7 +55,62 @@ BLOCKING_WRITE_LIMIT = 4096
 #: only a source that changes by itself when asked can become ready).
 BLOCKING_ATTEMPTS = 1000
 
+#: Rust's ``isize::MAX``, the largest buffer ``Vec``/``BytesMut`` can ask for: a longer
+#: ``vec![0u8; n]`` (Golem's ``IncomingValueEntryStream::read``, wasmtime 33's
+#: ``FileInputStream::blocking_read`` ``BytesMut::zeroed(size)``) or
+#: ``Bytes::from_iter(repeat(0).take(n))`` (wasmtime 33's default
+#: ``OutputStream::write_zeroes``, ``crates/wasi-io/src/streams.rs``) panics with
+#: ``capacity overflow`` in the host — with the workspace's ``panic = "abort"`` an
+#: executor abort (``docs/golem-io-semantics.md`` §0.2).
+RUST_ALLOC_MAX = 2**63 - 1
+
+#: No host can map a buffer this large: the user address space of x86-64 Linux (4-level
+#: paging) is 2^47 bytes, of aarch64 (48-bit VA) 2^48. A ``Vec`` of at least this many
+#: bytes (but at most :data:`RUST_ALLOC_MAX`) makes the allocator fail, and Rust's
+#: default alloc-error hook prints ``memory allocation of N bytes failed`` and aborts
+#: the process (``std::alloc::handle_alloc_error``): an executor abort too. Below it,
+#: whether the allocation succeeds depends on the executor's memory.
+HOST_ADDRESS_SPACE = 2**48
+
+#: The longest ``list<u8>`` wasmtime can hand to a 32-bit guest: lowering a result calls
+#: the guest's ``cabi_realloc`` with ``u32::try_from(new_size)?``
+#: (``crates/wasmtime/src/runtime/component/func/options.rs`` ``Options::realloc``,
+#: v33.0.0), which fails — a trap — for a longer list.
+GUEST_LIST_MAX = 2**32 - 1
+
+#: golem-fakes' own bound on the bytes one stream call materialises from a requested
+#: length (the zero padding of a keyvalue/blobstore value stream read, ``write-zeroes``
+#: on an outgoing-value body): 64 MiB, the cap wasmtime itself puts on one host buffer
+#: (``get-random-bytes``). Golem would allocate a larger buffer if the executor's memory
+#: allows; the fake traps instead, saying so, to keep every call bounded in memory.
+MATERIALIZE_LIMIT = 64 * 1024 * 1024
+
 _ids = itertools.count(1)
+
+
+def host_buffer_trap(n: int, where: str, interface: str, function: str) -> Any:
+    """The :class:`~golem_fakes.Trap` standing for the executor abort when the real host
+    allocates an ``n``-byte buffer (``where``: the Rust code that does, e.g.
+    ``"Golem's IncomingValueEntryStream::read: vec![0u8; size]"``), or ``None`` when the
+    allocation may succeed (``n`` below :data:`HOST_ADDRESS_SPACE`). Above
+    :data:`RUST_ALLOC_MAX` Rust panics with ``capacity overflow``; from
+    :data:`HOST_ADDRESS_SPACE` the allocator fails (``memory allocation of n bytes
+    failed``). Either aborts Golem's worker-executor (``panic = "abort"``, and an
+    allocation failure always aborts; ``docs/golem-io-semantics.md`` §0.2)."""
+    if n < HOST_ADDRESS_SPACE:
+        return None
+    from golem_fakes.bindings.runtime import Trap
+
+    if n > RUST_ALLOC_MAX:
+        why = (f"capacity overflow: Rust's Vec cannot hold more than isize::MAX = "
+               f"{RUST_ALLOC_MAX} bytes and panics")
+    else:
+        why = (f"memory allocation of {n} bytes failed: no host can map that much (user "
+               f"address space 2^47 on x86-64, 2^48 on aarch64)")
+    return Trap(f"{why}. {function} makes the host allocate {n} bytes ({where}), which "
+                f"aborts Golem's worker-executor (docs/golem-io-semantics.md §0.2): the guest "
+                f"gets no answer. Pass a length the data can have (check-write's permit, the "
+                f"value's or file's size)", interface=interface, function=function)
 
 
 class StreamErrorRep:
@@ -83,12 +139,21 @@ class InputStreamRep:
     ``ready`` (optional) tells the stream's pollable whether a read would return data
     now; without it readiness is found by pulling one byte ahead (kept for the next
     read, never lost).
+
+    ``padded=True`` marks Golem's keyvalue/blobstore value streams
+    (``IncomingValueEntryStream``): every read allocates a zeroed buffer of the
+    requested length and returns all of it (:meth:`allocates` is then always true);
+    the behaviours bound such lengths (:data:`RUST_ALLOC_MAX`, :data:`GUEST_LIST_MAX`,
+    :data:`MATERIALIZE_LIMIT`).
     """
 
     def __init__(self, read: Callable[[int], bytes | memoryview | None], *,
-                 name: str | None = None, ready: Callable[[], bool] | None = None) -> None:
+                 name: str | None = None, ready: Callable[[], bool] | None = None,
+                 padded: bool = False) -> None:
         self._read = read
         self._ready = ready
+        #: Every read returns exactly the requested length (zero padding).
+        self.padded = padded
         self._pending: memoryview | None = None
         self.closed = False
         self.failure: str | None = None
@@ -140,6 +205,12 @@ class InputStreamRep:
             if more:
                 return b"".join((head, more))
         return head
+
+    def allocates(self, n: int, blocking: bool) -> bool:
+        """Whether the real host allocates a buffer of ``n`` bytes for this read: only
+        Golem's padded value streams (``vec![0u8; size]`` on every read); wasmtime's
+        memory pipes and Golem's other streams hand out what they hold."""
+        return self.padded
 
     def is_ready(self) -> bool:
         """Whether a read would not block: data is available, or the stream ended."""
@@ -209,6 +280,16 @@ class FileInputStreamRep(InputStreamRep):
         self._result: bytes | memoryview | None = None  # of the read in flight
         self._buf: memoryview | None = None
         self._error: str | None = None  # failure of the read in flight
+
+    def allocates(self, n: int, blocking: bool) -> bool:
+        """wasmtime 33 ``FileInputStream``: a read that starts a pread (nothing buffered
+        nor in flight; for a blocking read, nothing buffered after the wait) allocates
+        ``BytesMut::zeroed(n)`` first."""
+        if self.closed or self.failure is not None or n <= 0:
+            return False
+        if blocking:
+            return self._state != self._DATA
+        return self._state == self._IDLE
 
     def _background(self, n: int) -> bytes | memoryview | None:
         """wasmtime ``FileInputStream::blocking_read``: 0 bytes read → end of file. A
@@ -318,9 +399,10 @@ class OutputStreamRep:
         self.budget = budget
         self.permit = budget
         self.blocking_limit = budget if blocking_limit is None else blocking_limit
-        #: The most ``blocking-write-zeroes-and-flush`` accepts (as ``blocking_limit``
-        #: unless a subclass says otherwise).
-        self.zeroes_limit = self.blocking_limit
+        #: The most ``blocking-write-zeroes-and-flush`` accepts: 4096 for every stream
+        #: (wasmtime 33 ``crates/wasi-io/src/impls.rs`` checks ``len > 4096`` before
+        #: the stream sees the call; Golem passes it through unchanged).
+        self.zeroes_limit = BLOCKING_WRITE_LIMIT
         self.closed = False
         self.failure: str | None = None
         self.name = name or f"output-stream#{next(_ids)}"

@@ -53,7 +53,7 @@ def incoming_value_consume_async(env: Any, rep: IncomingValueRep) -> Any:
     ``closed`` (§2.5, §1.2)."""
     from golem_fakes.state.streams import InputStreamRep
 
-    return Ok(InputStreamRep(rep.read_padded, ready=lambda: True,
+    return Ok(InputStreamRep(rep.read_padded, ready=lambda: True, padded=True,
                              name="wasi:blobstore incoming-value body"))
 
 

@@ -76,7 +76,12 @@ from golem_fakes.state.filesystem import (
     metadata_hash,
     rust_join,
 )
-from golem_fakes.state.streams import FileInputStreamRep, FileOutputStreamRep
+from golem_fakes.state.streams import (
+    HOST_ADDRESS_SPACE,
+    FileInputStreamRep,
+    FileOutputStreamRep,
+    host_buffer_trap,
+)
 
 __all__ = ["FILE_WRITE_CAPACITY", "FsStreamFailure"]
 
@@ -371,11 +376,20 @@ def read(env: Any, rep: DescriptorRep, length: int, offset: int) -> Any:
     """``pread``: ``(bytes, end)``; ``end`` is true exactly when nothing was read.
     wasmtime 33 reads up to ``length`` bytes at once (the kernel's ``rw_verify_area``
     sees the whole ``length``: ``offset + length`` beyond ``i64`` is ``invalid``).
+    wasmtime 33 (``crates/wasi/src/p2/host/filesystem.rs`` ``read``, which Golem's
+    ``durable_host/filesystem/types.rs`` calls unchanged) allocates ``vec![0; len]``
+    before reading, on a readable file: a ``length`` no host can allocate is an
+    executor abort, a trap here (:func:`~golem_fakes.state.streams.host_buffer_trap`).
 
     The checks of ``_guard``/``_file`` written out (a hot call: no wrapper frame), and
     the ``Ok`` built without its ``__init__`` frame (the same object)."""
     if rep.is_dir:
         return Err("bad-descriptor")
+    if rep.read and length >= HOST_ADDRESS_SPACE:
+        trap = host_buffer_trap(length, "wasmtime 33 crates/wasi/src/p2/host/filesystem.rs "
+                                "read: vec![0; len]", TYPES, "[method]descriptor.read")
+        if trap is not None:
+            raise trap
     n = length
     if offset > OFF_MAX or offset + n > OFF_MAX:
         return Err("invalid")

@@ -51,12 +51,15 @@ from golem_fakes.interfaces.wasi_io import STREAMS
 from golem_fakes.state.promises import Deadlock
 from golem_fakes.state.streams import (
     BLOCKING_ATTEMPTS,
+    GUEST_LIST_MAX,
+    MATERIALIZE_LIMIT,
     FileInputStreamRep,
     FileOutputStreamRep,
     InputStreamRep,
     OutputStreamRep,
     PollableRep,
     StreamErrorRep,
+    host_buffer_trap,
 )
 
 __all__ = ["read_input", "blocking_read_input", "write_output", "drop_stream"]
@@ -95,23 +98,69 @@ def _output_error(rep: OutputStreamRep, function: str) -> Err | None:
     return None
 
 
-def read_input(rep: InputStreamRep, n: int, function: str) -> Any:
-    """One non-blocking read: ``Ok(bytes)`` (possibly empty) or ``Err``."""
+def _fake_limit(n: int, what: str, function: str, rep: Any) -> Trap:
+    return Trap(f"golem-fakes limit: {function} on {rep.name} would materialise {n} {what}, "
+                f"more than golem-fakes' bound of {MATERIALIZE_LIMIT} bytes per call "
+                f"(golem_fakes.state.streams.MATERIALIZE_LIMIT). Golem would allocate them "
+                f"if the executor's memory allows; read or write in smaller pieces",
+                interface=STREAMS, function=function)
+
+
+def check_read_len(rep: InputStreamRep, n: int, function: str, *, blocking: bool,
+                   lowered: bool) -> None:
+    """Bound a read's ``len`` as the real host does. Only reads that make the host
+    allocate ``n`` bytes (:meth:`InputStreamRep.allocates`: Golem's padded value
+    streams, wasmtime 33's file streams) can fail: from
+    :data:`~golem_fakes.state.streams.HOST_ADDRESS_SPACE` with the executor abort of
+    :func:`~golem_fakes.state.streams.host_buffer_trap`. A padded read returns all
+    ``n`` bytes, so ``read``/``blocking-read`` (``lowered``) of more than
+    :data:`GUEST_LIST_MAX` bytes trap in wasmtime's lowering into the 32-bit guest (if
+    the host's allocation does not abort the executor first), and any padded length
+    above :data:`MATERIALIZE_LIMIT` hits golem-fakes' own bound. Other reads return
+    ``min(n, available)`` and need no bound."""
+    if n <= 0 or not rep.allocates(n, blocking):
+        return
+    where = ("Golem's IncomingValueEntryStream::read: vec![0u8; size]" if rep.padded
+             else "wasmtime 33 FileInputStream::blocking_read: BytesMut::zeroed(size)")
+    trap = host_buffer_trap(n, where, STREAMS, function)
+    if trap is not None:
+        raise trap
+    if not rep.padded:
+        return
+    if lowered and n > GUEST_LIST_MAX:
+        raise Trap(f"{function} on {rep.name} returns exactly the {n} bytes asked for "
+                   f"(zero-padded), and a list<u8> longer than {GUEST_LIST_MAX} bytes cannot "
+                   f"be lowered into the 32-bit guest: wasmtime 33's Options::realloc traps "
+                   f"(u32::try_from(new_size): out of range integral type conversion "
+                   f"attempted) unless Golem's host allocation of the buffer already aborted "
+                   f"the executor (memory allocation of {n} bytes failed). Read at most "
+                   f"incoming-value-size() bytes", interface=STREAMS, function=function)
+    if n > MATERIALIZE_LIMIT:
+        raise _fake_limit(n, "zero-padded bytes", function, rep)
+
+
+def read_input(rep: InputStreamRep, n: int, function: str, *, lowered: bool = True) -> Any:
+    """One non-blocking read: ``Ok(bytes)`` (possibly empty) or ``Err``. ``lowered``:
+    the bytes are returned to the guest (``read``), not only counted or passed on
+    (``skip``, ``splice``)."""
     err = _input_error(rep, function)
     if err is not None:
         return err
+    check_read_len(rep, n, function, blocking=False, lowered=lowered)
     data = rep.take(n)
     if data is None:
         return Err(CLOSED)
     return Ok(data)
 
 
-def blocking_read_input(rep: InputStreamRep, n: int, function: str) -> Any:
+def blocking_read_input(rep: InputStreamRep, n: int, function: str, *,
+                        lowered: bool = True) -> Any:
     """Read once at least one byte is available (or the end / a failure is reached)."""
     if isinstance(rep, FileInputStreamRep):  # wasmtime's own blocking_read for files
         err = _input_error(rep, function)
         if err is not None:
             return err
+        check_read_len(rep, n, function, blocking=True, lowered=lowered)
         data = rep.blocking_take(n)
         err = _input_error(rep, function)
         if err is not None:
@@ -121,6 +170,7 @@ def blocking_read_input(rep: InputStreamRep, n: int, function: str) -> Any:
         err = _input_error(rep, function)
         if err is not None:
             return err
+        check_read_len(rep, n, function, blocking=True, lowered=lowered)
         if n == 0:
             # wasmtime: wait for readiness, then read(0): empty, or closed at the end.
             if not rep.is_ready():
@@ -157,14 +207,14 @@ def input_stream_blocking_read(env: Any, rep: InputStreamRep, n: int) -> Any:
 def input_stream_skip(env: Any, rep: InputStreamRep, n: int) -> Any:
     """Read and discard up to ``n`` bytes; returns how many (wasmtime's default
     ``InputStream::skip`` is ``read(n).len()``)."""
-    r = read_input(rep, n, "[method]input-stream.skip")
+    r = read_input(rep, n, "[method]input-stream.skip", lowered=False)
     return Ok(len(r.value)) if isinstance(r, Ok) else r
 
 
 @implements(STREAMS, "[method]input-stream.blocking-skip")
 def input_stream_blocking_skip(env: Any, rep: InputStreamRep, n: int) -> Any:
     """Like ``skip`` but waits for at least one byte (or the end)."""
-    r = blocking_read_input(rep, n, "[method]input-stream.blocking-skip")
+    r = blocking_read_input(rep, n, "[method]input-stream.blocking-skip", lowered=False)
     return Ok(len(r.value)) if isinstance(r, Ok) else r
 
 
@@ -338,6 +388,13 @@ def _write_zeroes(rep: OutputStreamRep, n: int, function: str) -> Any:
     err = _output_error(rep, function)
     if err is not None:
         return err
+    # wasmtime 33's default OutputStream::write_zeroes builds the zeroes first
+    # (Bytes::from_iter(repeat(0).take(n))), before the stream's write checks its
+    # budget: an impossible allocation aborts on every stream kind.
+    trap = host_buffer_trap(n, "wasmtime 33 OutputStream::write_zeroes: "
+                            "Bytes::from_iter(repeat(0).take(nelem))", STREAMS, function)
+    if trap is not None:
+        raise trap
     if n > rep.permit:
         if rep.write_checks_permit:
             why = ""
@@ -350,6 +407,8 @@ def _write_zeroes(rep: OutputStreamRep, n: int, function: str) -> Any:
                    f"{rep.name}, check-write permits {rep.permit}{why}. Call check-write and "
                    f"write at most that many zeroes per write-zeroes",
                    interface=STREAMS, function=function)
+    if n > MATERIALIZE_LIMIT:
+        raise _fake_limit(n, "zero bytes", function, rep)
     while n > 0:
         step = min(n, len(_ZEROES))
         rep.emit_raw(_ZEROES[:step])
@@ -420,7 +479,7 @@ def _splice(rep: OutputStreamRep, src: InputStreamRep, n: int, blocking: bool,
     n = min(n, rep.permit)
     if n == 0:
         return Ok(0)
-    r = (blocking_read_input if blocking else read_input)(src, n, function)
+    r = (blocking_read_input if blocking else read_input)(src, n, function, lowered=False)
     if isinstance(r, Err):
         return r
     data = r.value

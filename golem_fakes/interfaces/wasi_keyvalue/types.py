@@ -86,5 +86,5 @@ def incoming_value_consume_async(env: Any, rep: IncomingValueRep) -> Any:
     from golem_fakes.state.streams import InputStreamRep
 
     # Always ready: Golem's stream never blocks (and never ends).
-    return Ok(InputStreamRep(rep.read_padded, ready=lambda: True,
+    return Ok(InputStreamRep(rep.read_padded, ready=lambda: True, padded=True,
                              name="wasi:keyvalue incoming-value body"))
