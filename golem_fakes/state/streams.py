@@ -233,7 +233,7 @@ class InputStreamRep:
 class FileInputStreamRep(InputStreamRep):
     """An input stream with the state machine of wasmtime's ``FileInputStream``
     (``crates/wasi/src/p2/filesystem.rs`` at v33.0.0, the version Golem v1.3.0-dev.25
-    links; the state machine is unchanged in the wasmtime-py ≥ 50 of the differential
+    links; the state machine is unchanged in the wasmtime-py 50.0.1 of the differential
     suite, whose reads are capped at 64 KiB since wasmtime 43 — 33 reads the whole
     requested size), which Golem passes file streams through to unchanged
     (``durable_host/io/streams.rs``: every non-stdin read is wasmtime's).
@@ -476,7 +476,7 @@ class OutputStreamRep:
 class FileOutputStreamRep(OutputStreamRep):
     """An output stream with the state machine of wasmtime's ``FileOutputStream``
     (``crates/wasi/src/p2/filesystem.rs`` at v33.0.0 — linked by Golem
-    v1.3.0-dev.25 —, the same state machine in wasmtime-py ≥ 50; checked by the
+    v1.3.0-dev.25 —, the same state machine in wasmtime-py 50.0.1; checked by the
     ``streams.file_write_*`` probes), behind ``write-via-stream`` / ``append-via-stream``.
 
     * ``check-write`` permits the owner's ``budget`` (wasmtime 33: ``FILE_WRITE_CAPACITY``,

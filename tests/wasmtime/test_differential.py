@@ -23,8 +23,8 @@ cli.arguments``.
 Every expectation names the version it comes from (:func:`reference`, shown in every
 failure message):
 
-* ``wasmtime-py >= 50 (= wasmtime 33.0.0)`` — the default: the real run under wasmtime-py
-  (50.0.1 when the suite was written, 51.0.0 now; ``wasmtime>=50`` in the test extra) is
+* ``wasmtime-py 50.0.1 (= wasmtime 33.0.0)`` — the default: the real run under wasmtime-py
+  (50.0.1, pinned in the test extras: 51.0.0 changed more answers) is
   the expectation, because wasmtime 33.0.0 — what Golem v1.3.0-dev.25 links — behaves the
   same there (:data:`AREA_SOURCES` names the v33.0.0 sources each probe area was read
   against).
@@ -127,14 +127,14 @@ EXPECTED_OVERRIDES: dict[str, dict[str, Any]] = {
 }
 
 
-#: Golem v1.3.0-dev.25 links wasmtime 33.0.0; the real side runs wasmtime-py >= 50.
-REF_SAME = "wasmtime-py >= 50 (= wasmtime 33.0.0)"
+#: Golem v1.3.0-dev.25 links wasmtime 33.0.0; the real side runs wasmtime-py 50.0.1.
+REF_SAME = "wasmtime-py 50.0.1 (= wasmtime 33.0.0)"
 REF_33 = "wasmtime 33.0.0 (Golem)"
 REF_GOLEM = "Golem v1.3.0-dev.25 override"
 
 #: The wasmtime 33.0.0 sources each probe area was read against for the default
 #: expectation (``git show v33.0.0:<path>`` in bytecodealliance/wasmtime): the
-#: behaviour the area's probes print is the same in wasmtime-py >= 50.
+#: behaviour the area's probes print is the same in wasmtime-py 50.0.1.
 AREA_SOURCES: dict[str, str] = {
     "cli": "crates/wasi/src/p2/host/env.rs, p2/stdio.rs, p2/host/exit.rs",
     "clocks": "crates/wasi/src/p2/host/clocks.rs, clocks/host.rs",
@@ -438,11 +438,13 @@ def test_build_is_cached(probe_build: Path) -> None:
     assert wasm.stat().st_mtime_ns == mtime  # not rebuilt
 
 
-def test_the_real_side_is_wasmtime_py_50_or_later(wasmtime_runner: Any) -> None:
+def test_the_real_side_is_wasmtime_py_50_0_1(wasmtime_runner: Any) -> None:
     """The ``wasmtime50`` answers of :data:`VERSION_DIFFERENCES` and :data:`REF_SAME`
-    are those of wasmtime-py >= 50 (recorded with 51.0.0; the suite was first written
-    against 50.0.1)."""
+    are those of wasmtime-py 50.0.1, the release the test extras pin (51.0.0 changed
+    trailing-slash ``remove-directory-at``/``unlink-file-at`` and ``blocking-read(0)``
+    on files, so another release would move the reference under the suite)."""
     from importlib.metadata import version
 
-    major = int(version("wasmtime").split(".")[0])
-    assert major >= 50, f"wasmtime-py {version('wasmtime')}: the suite expects >= 50"
+    assert version("wasmtime") == "50.0.1", (
+        f"wasmtime-py {version('wasmtime')}: the differential suite's recorded answers are "
+        f"wasmtime-py 50.0.1's; install the test extras (pip install -e '.[test]')")

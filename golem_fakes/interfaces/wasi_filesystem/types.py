@@ -24,7 +24,7 @@ Layering, as in the real host (sources in :mod:`golem_fakes.interfaces.wasi_file
    end)`` with ``end`` true only when nothing was read (so also for ``length = 0``),
    up to the whole ``length`` in one call (wasmtime 33 allocates ``length`` bytes
    and preads once; the 64 KiB cap ``MAX_READ_SIZE_ALLOC`` exists only since
-   wasmtime 43, so the wasmtime-py ≥ 50 of the differential suite has it).
+   wasmtime 43, so the wasmtime-py 50.0.1 of the differential suite has it).
 3. **cap-std + Linux** for the rest: path resolution beneath the descriptor
    (absolute paths / escaping ``..`` / absolute symlinks → ``not-permitted``, 40
    symlinks → ``loop``), ``*-at`` on the parent directory and last component, and the
@@ -33,7 +33,7 @@ Layering, as in the real host (sources in :mod:`golem_fakes.interfaces.wasi_file
    opening a read-only file for writing → ``access``, ...).
 
 File streams (``p2/filesystem.rs`` at wasmtime v33.0.0, the version Golem
-v1.3.0-dev.25 links; checked against wasmtime-py ≥ 50 by the ``fs_streams`` /
+v1.3.0-dev.25 links; checked against wasmtime-py 50.0.1 by the ``fs_streams`` /
 ``fs_edge`` probes, which record where 50 differs): input streams are
 :class:`~golem_fakes.state.streams.FileInputStreamRep` (a non-blocking ``read`` starts a
 background read and returns ``[]``; data arrives after a wait — ``blocking-read``,
