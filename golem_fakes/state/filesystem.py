@@ -57,7 +57,7 @@ from typing import Any, Iterator, Literal, Mapping
 from golem_fakes.state.text import check_text
 
 __all__ = ["FileSystem", "InitialFile", "Symlink", "FsError", "Node", "check_path", "check_name",
-           "normalize_initial_files", "metadata_hash", "MAX_FILE_SIZE"]
+           "normalize_initial_files", "metadata_hash", "MAX_FILE_SIZE", "MAX_ZERO_FILL"]
 
 FILE, DIR, LINK = "regular-file", "directory", "symbolic-link"
 
@@ -71,6 +71,12 @@ OFF_MAX = (1 << 63) - 1
 #: The fake's memory limit for one file (a real file could be sparse; this one cannot):
 #: growing a file beyond it fails with ``insufficient-space`` as a full disk would.
 MAX_FILE_SIZE = 1 << 30
+#: The most zero bytes one call may add to a file (``set-size`` growing it, a write past
+#: its end): golem-fakes' bound on what one call materialises from a requested length
+#: (:data:`golem_fakes.state.streams.MATERIALIZE_LIMIT`, 64 MiB). A real file would grow
+#: sparse; the fake's cannot, so a larger jump fails with ``insufficient-space`` (as a
+#: full disk would) instead of allocating up to :data:`MAX_FILE_SIZE` in one call.
+MAX_ZERO_FILL = 64 * 1024 * 1024
 #: ``st_size`` Linux reports for a directory on ext4 (tmpfs differs; never rely on it).
 DIR_SIZE = 4096
 
@@ -84,6 +90,16 @@ class FsError(Exception):
     def __init__(self, code: str, detail: str = "") -> None:
         super().__init__(f"{code}: {detail}" if detail else code)
         self.code = code
+
+
+def _zero_fill(buf: bytearray, size: int) -> None:
+    """Grow ``buf`` to ``size`` with zero bytes, at most :data:`MAX_ZERO_FILL` at once."""
+    gap = size - len(buf)
+    if gap > MAX_ZERO_FILL:
+        raise FsError("insufficient-space",
+                      f"golem-fakes keeps files in memory and adds at most {MAX_ZERO_FILL} zero "
+                      f"bytes per call (MAX_ZERO_FILL), here {gap}: grow the file in steps")
+    buf.extend(bytes(gap))
 
 
 @dataclass(frozen=True)
@@ -484,9 +500,8 @@ class FileSystem:
                                                 f"{MAX_FILE_SIZE} bytes (MAX_FILE_SIZE)")
         if n == 0:
             return 0
-        size = len(buf)
-        if offset > size:
-            buf.extend(bytes(offset - size))
+        if offset > len(buf):
+            _zero_fill(buf, offset)
         buf[offset:offset + n] = data
         node.mtime = node.ctime = self.now_ns()
         return n
@@ -516,7 +531,7 @@ class FileSystem:
             if size > MAX_FILE_SIZE:
                 raise FsError("insufficient-space", f"golem-fakes keeps files in memory, at "
                                                     f"most {MAX_FILE_SIZE} bytes (MAX_FILE_SIZE)")
-            buf.extend(bytes(size - cur))
+            _zero_fill(buf, size)
         elif size < cur:
             del buf[size:]
         node.mtime = node.ctime = self.now_ns()
