@@ -407,6 +407,20 @@ def resource_classes(hs: HostileStrategies) -> frozenset[type]:
     return _resource_classes(hs)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _file_size_bound() -> Any:
+    """The fake keeps files in memory up to ``MAX_FILE_SIZE`` (1 GiB): state, not one
+    call's work, but a single ``write`` far past the end (a sparse file on a real host)
+    grows a file that much at once. The fuzz lowers the bound to ``MATERIALIZE_LIMIT``
+    so one call stays within ``MEMORY_LIMIT`` (and beyond it gets the fake's
+    documented ``insufficient-space``)."""
+    import golem_fakes.state.filesystem as fs_state
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(fs_state, "MAX_FILE_SIZE", MATERIALIZE_LIMIT)
+        yield
+
+
 def _drop(obj: Any, escapes: list[str]) -> None:
     """Drop ``obj`` (once) through its ``__exit__``; only a Trap may come out."""
     if id(obj) in POOL.dropped:

@@ -256,6 +256,21 @@ def metadata_hash(mtime_seconds: int | None, mtime_nanoseconds: int, size: int) 
 
 # --------------------------------------------------------------------------- paths
 
+_ZERO_CHUNK = bytes(64 * 1024)
+
+
+def _zero_extend(buf: bytearray, n: int) -> None:
+    """Append ``n`` zero bytes (a gap written past the end, ``ftruncate`` growing the
+    file) in 64 KiB pieces: ``buf.extend(bytes(n))`` would hold the gap twice in memory
+    at its peak (the temporary and the grown buffer)."""
+    chunk = memoryview(_ZERO_CHUNK)
+    while n >= len(chunk):
+        buf += chunk
+        n -= len(chunk)
+    if n:
+        buf += chunk[:n]
+
+
 def rust_join(base: str, path: str) -> str:
     """``PathBuf::join`` followed by Rust's component normalisation (interior ``.`` and
     repeated ``/`` vanish, ``..`` stays): the form Golem compares remembered paths in."""
@@ -477,7 +492,7 @@ class FileSystem:
             return 0
         size = len(buf)
         if offset > size:
-            buf.extend(bytes(offset - size))
+            _zero_extend(buf, offset - size)
         buf[offset:offset + n] = data
         node.mtime = node.ctime = self.now_ns()
         return n
@@ -507,7 +522,7 @@ class FileSystem:
             if size > MAX_FILE_SIZE:
                 raise FsError("insufficient-space", f"golem-fakes keeps files in memory, at "
                                                     f"most {MAX_FILE_SIZE} bytes (MAX_FILE_SIZE)")
-            buf.extend(bytes(size - cur))
+            _zero_extend(buf, size - cur)
         elif size < cur:
             del buf[size:]
         node.mtime = node.ctime = self.now_ns()
