@@ -148,15 +148,26 @@ class HostileStrategies(gs.WitStrategies):
 # --- the callables -----------------------------------------------------------------
 
 
-def _callables() -> list[tuple[str, Function]]:
-    golem_fakes.install()
-    ws = gs.current()
-    out = []
-    for iface in ws.world.imported_interfaces():
-        for fn in iface.functions.values():
-            if registry.lookup(iface.qualified_name, fn.name) is not None:
-                out.append((iface.qualified_name, fn))
-    return out
+def _install() -> gs.WitStrategies:
+    """The default (all-imports) bindings installed, whatever another test module left
+    installed, and their strategies."""
+    from golem_fakes.bindings import install as install_mod
+    from golem_fakes.bindings.errors import BindingsAlreadyInstalled
+
+    try:
+        golem_fakes.install()
+    except BindingsAlreadyInstalled:
+        install_mod._uninstall()
+        golem_fakes.install()
+    return gs.current()
+
+
+def _callables() -> list[tuple[str, str]]:
+    """``(interface, function)`` of every implemented function of the world."""
+    ws = _install()
+    return [(iface.qualified_name, fn.name) for iface in ws.world.imported_interfaces()
+            for fn in iface.functions.values()
+            if registry.lookup(iface.qualified_name, fn.name) is not None]
 
 
 CALLABLES = _callables()
@@ -168,18 +179,13 @@ def hs() -> HostileStrategies:
 
 
 def make_strategies() -> HostileStrategies:
-    golem_fakes.install()
-    cur = gs.current()
+    cur = _install()
     return HostileStrategies(cur.world, cur.flavor, dict(cur.import_names),
                              dict(cur.export_names), cur.full_names)
 
 
-def _live(hs: HostileStrategies, iid: str, fn: Function) -> Function:
-    """``fn`` as the world ``hs`` was made from has it: :data:`CALLABLES` is worked out at
-    collection, and a test that installs other bindings in between (tests/bindings,
-    tests/plugin) leaves ``golem_fakes.strategies.current()`` with a newly loaded world
-    whose model objects are not the collected ones."""
-    return hs.interface(iid).functions[fn.name]  # type: ignore[union-attr]
+def _functions(hs: HostileStrategies) -> list[tuple[str, Function]]:
+    return [(iid, hs.function(iid, name)) for iid, name in CALLABLES]
 
 
 def _mod(hs: HostileStrategies, iid: str) -> Any:
@@ -415,6 +421,20 @@ def resource_classes(hs: HostileStrategies) -> frozenset[type]:
     return _resource_classes(hs)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _file_size_bound() -> Any:
+    """The fake keeps files in memory up to ``MAX_FILE_SIZE`` (1 GiB): state, not one
+    call's work, but a single ``write`` far past the end (a sparse file on a real host)
+    grows a file that much at once. The fuzz lowers the bound to ``MATERIALIZE_LIMIT``
+    so one call stays within ``MEMORY_LIMIT`` (and beyond it gets the fake's
+    documented ``insufficient-space``)."""
+    import golem_fakes.state.filesystem as fs_state
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(fs_state, "MAX_FILE_SIZE", MATERIALIZE_LIMIT)
+        yield
+
+
 def _drop(obj: Any, escapes: list[str]) -> None:
     """Drop ``obj`` (once) through its ``__exit__``; only a Trap may come out."""
     if id(obj) in POOL.dropped:
@@ -473,11 +493,11 @@ def _short(args: tuple[Any, ...]) -> str:
     return text if len(text) < 300 else text[:300] + "...)"
 
 
-@pytest.mark.parametrize("iid, fn", CALLABLES, ids=[f"{i}#{f.name}" for i, f in CALLABLES])
+@pytest.mark.parametrize("iid, name", CALLABLES, ids=[f"{i}#{f}" for i, f in CALLABLES])
 def test_hostile_arguments_get_a_result_an_err_or_a_trap(
         hs: HostileStrategies, m: Any, resource_classes: frozenset[type], iid: str,
-        fn: Function) -> None:
-    fn = _live(hs, iid, fn)
+        name: str) -> None:
+    fn = hs.function(iid, name)
     params = hs.for_function_params(iid, fn.name)
     self_strategy = st.integers(0, 7)
     needs_handles = fn.kind == "method" or any(_has_handle(p.type) for p in fn.params)
@@ -518,17 +538,17 @@ def test_every_implemented_callable_is_driven(
     """The fuzz covers the whole registry: every implemented function of the world is
     a parameter of the test above, and the recipes make an instance of every resource
     an implemented method is called on (so no method is skipped)."""
-    assert len(CALLABLES) >= 150
-    assert {fn.kind for _, fn in CALLABLES} == {"freestanding", "method", "static", "constructor"}
-    driven = {(i.split("@", 1)[0], f.name) for i, f in CALLABLES}
+    functions = _functions(hs)
+    assert len(functions) >= 150
+    assert {fn.kind for _, fn in functions} == {"freestanding", "method", "static", "constructor"}
+    driven = {(i.split("@", 1)[0], f.name) for i, f in functions}
     # (a behaviour for a function the vendored WIT does not have, e.g. the unstable
     # exit-with-code, has nothing to drive)
     world = {(i.qualified_name.split("@", 1)[0], f) for i in hs.world.imported_interfaces()
              for f in i.functions}
     registered = {(i.split("@", 1)[0], f) for i, f in registry.registered()} & world
     assert registered <= driven, sorted(registered - driven)
-    needed = {hs.class_of(_live(hs, i, fn).resource) for i, fn in CALLABLES
-              if fn.kind == "method"}
+    needed = {hs.class_of(fn.resource) for _, fn in functions if fn.kind == "method"}
     POOL.clear()
     with golem_fakes.Golem(seed=0) as g:
         for recipe in _recipes(m, g):
@@ -551,7 +571,8 @@ def test_hostile_call_sequences_get_a_result_an_err_or_a_trap(
     far) in one fresh Golem: a call after another's trap, on a dropped or moved handle,
     on a stream whose value was dropped, ... must still answer with a result, its own
     ``Err`` or a ``Trap``."""
-    step = st.sampled_from(list(range(len(CALLABLES))) + [-1])  # -1: drop a resource
+    functions = _functions(hs)
+    step = st.sampled_from(list(range(len(functions))) + [-1])  # -1: drop a resource
 
     @settings(max_examples=max(EXAMPLES * 10, 20), derandomize=True, database=None,
               deadline=None, suppress_health_check=list(HealthCheck))
@@ -572,8 +593,7 @@ def test_hostile_call_sequences_get_a_result_an_err_or_a_trap(
                     cls = data.draw(st.sampled_from(kinds), label="drop")
                     _drop(POOL.pick(cls, data.draw(st.integers(0, 7), label="which")), escapes)
                     continue
-                iid, fn = CALLABLES[k]
-                fn = _live(hs, iid, fn)
+                iid, fn = functions[k]
                 if fn.kind == "method" and not POOL.items.get(hs.class_of(fn.resource)):
                     continue
                 args = data.draw(hs.for_function_params(iid, fn.name), label=fn.name)

@@ -57,7 +57,7 @@ from typing import Any, Iterator, Literal, Mapping
 from golem_fakes.state.text import check_text
 
 __all__ = ["FileSystem", "InitialFile", "Symlink", "FsError", "Node", "check_path", "check_name",
-           "normalize_initial_files", "metadata_hash", "MAX_FILE_SIZE", "MAX_ZERO_FILL"]
+           "normalize_initial_files", "metadata_hash", "MAX_FILE_SIZE"]
 
 FILE, DIR, LINK = "regular-file", "directory", "symbolic-link"
 
@@ -71,12 +71,6 @@ OFF_MAX = (1 << 63) - 1
 #: The fake's memory limit for one file (a real file could be sparse; this one cannot):
 #: growing a file beyond it fails with ``insufficient-space`` as a full disk would.
 MAX_FILE_SIZE = 1 << 30
-#: The most zero bytes one call may add to a file (``set-size`` growing it, a write past
-#: its end): golem-fakes' bound on what one call materialises from a requested length
-#: (:data:`golem_fakes.state.streams.MATERIALIZE_LIMIT`, 64 MiB). A real file would grow
-#: sparse; the fake's cannot, so a larger jump fails with ``insufficient-space`` (as a
-#: full disk would) instead of allocating up to :data:`MAX_FILE_SIZE` in one call.
-MAX_ZERO_FILL = 64 * 1024 * 1024
 #: ``st_size`` Linux reports for a directory on ext4 (tmpfs differs; never rely on it).
 DIR_SIZE = 4096
 
@@ -90,16 +84,6 @@ class FsError(Exception):
     def __init__(self, code: str, detail: str = "") -> None:
         super().__init__(f"{code}: {detail}" if detail else code)
         self.code = code
-
-
-def _zero_fill(buf: bytearray, size: int) -> None:
-    """Grow ``buf`` to ``size`` with zero bytes, at most :data:`MAX_ZERO_FILL` at once."""
-    gap = size - len(buf)
-    if gap > MAX_ZERO_FILL:
-        raise FsError("insufficient-space",
-                      f"golem-fakes keeps files in memory and adds at most {MAX_ZERO_FILL} zero "
-                      f"bytes per call (MAX_ZERO_FILL), here {gap}: grow the file in steps")
-    buf.extend(bytes(gap))
 
 
 @dataclass(frozen=True)
@@ -280,6 +264,21 @@ def metadata_hash(mtime_seconds: int | None, mtime_nanoseconds: int, size: int) 
 
 
 # --------------------------------------------------------------------------- paths
+
+_ZERO_CHUNK = bytes(64 * 1024)
+
+
+def _zero_extend(buf: bytearray, n: int) -> None:
+    """Append ``n`` zero bytes (a gap written past the end, ``ftruncate`` growing the
+    file) in 64 KiB pieces: ``buf.extend(bytes(n))`` would hold the gap twice in memory
+    at its peak (the temporary and the grown buffer)."""
+    chunk = memoryview(_ZERO_CHUNK)
+    while n >= len(chunk):
+        buf += chunk
+        n -= len(chunk)
+    if n:
+        buf += chunk[:n]
+
 
 def rust_join(base: str, path: str) -> str:
     """``PathBuf::join`` followed by Rust's component normalisation (interior ``.`` and
@@ -500,8 +499,9 @@ class FileSystem:
                                                 f"{MAX_FILE_SIZE} bytes (MAX_FILE_SIZE)")
         if n == 0:
             return 0
-        if offset > len(buf):
-            _zero_fill(buf, offset)
+        size = len(buf)
+        if offset > size:
+            _zero_extend(buf, offset - size)
         buf[offset:offset + n] = data
         node.mtime = node.ctime = self.now_ns()
         return n
@@ -531,7 +531,7 @@ class FileSystem:
             if size > MAX_FILE_SIZE:
                 raise FsError("insufficient-space", f"golem-fakes keeps files in memory, at "
                                                     f"most {MAX_FILE_SIZE} bytes (MAX_FILE_SIZE)")
-            _zero_fill(buf, size)
+            _zero_extend(buf, size - cur)
         elif size < cur:
             del buf[size:]
         node.mtime = node.ctime = self.now_ns()

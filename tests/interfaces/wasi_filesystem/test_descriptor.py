@@ -307,23 +307,6 @@ def test_set_size(t: Any, rw: Any, root: Any, open_: Any, fs: Any, code: Any) ->
     assert code(lambda: root.set_size(0)) == "bad-descriptor"
 
 
-def test_one_call_adds_at_most_max_zero_fill_zeroes(rw: Any, root: Any, open_: Any, fs: Any,
-                                                    code: Any) -> None:
-    # a real file grows sparse; the fake's is a bytearray, so one call may add at most
-    # MAX_ZERO_FILL zero bytes (set-size growing it, a write past its end) and the file is
-    # unchanged by a refused call
-    from golem_fakes.state.filesystem import MAX_ZERO_FILL
-
-    f = open_(root, "rw.txt", None, rw)
-    assert code(lambda: f.set_size(11 + MAX_ZERO_FILL + 1)) == "insufficient-space"
-    assert code(lambda: f.write(b"x", 11 + MAX_ZERO_FILL + 1)) == "insufficient-space"
-    assert fs["/rw.txt"] == b"hello world"
-    f.set_size(11 + MAX_ZERO_FILL)
-    assert len(fs["/rw.txt"]) == 11 + MAX_ZERO_FILL
-    assert f.write(b"!", 11 + 2 * MAX_ZERO_FILL - 1) == 1  # grown in steps
-    assert len(fs["/rw.txt"]) == 11 + 2 * MAX_ZERO_FILL
-
-
 def test_file_only_methods_on_a_directory(t: Any, root: Any, code: Any) -> None:
     assert code(lambda: root.read(1, 0)) == "bad-descriptor"
     assert code(lambda: root.write(b"x", 0)) == "bad-descriptor"

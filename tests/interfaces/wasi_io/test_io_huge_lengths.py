@@ -193,3 +193,25 @@ def test_descriptor_read_above_isize_max_is_the_capacity_overflow_abort(m, g):
         fd.read(HOST_ADDRESS_SPACE, 0)
     # an allocation a host may manage: min(len, available)
     assert fd.read(HOST_ADDRESS_SPACE - 1, 0) == (b"hello", False)
+
+
+@pytest.mark.parametrize("grow", ["write", "set-size"])
+def test_a_gap_past_the_end_of_a_file_is_held_once_in_memory(m, g, grow):
+    # found by tests/test_fuzz_registry.py: pwrite at offset ~100 MB peaked at 2x the gap
+    fs = g.filesystem()
+    fs["/f.txt"] = b""
+    root = m.preopens.get_directories()[0][0]
+    fd = root.open_at(m.fs.PathFlags(0), "f.txt", m.fs.OpenFlags(0),
+                      m.fs.DescriptorFlags.READ | m.fs.DescriptorFlags.WRITE)
+    gap = 32 * 1024 * 1024
+    tracemalloc.start()
+    try:
+        if grow == "write":
+            assert fd.write(b"x", gap) == 1
+        else:
+            fd.set_size(gap + 1)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert fd.stat().size == gap + 1
+    assert peak < 1.4 * gap
