@@ -44,6 +44,7 @@ from golem_fakes.bindings.result import Some
 from golem_fakes.state.oplog import ReplayRequired
 from golem_fakes.state.streams import MATERIALIZE_LIMIT
 from golem_fakes.wit.model import (
+    INT_RANGES,
     Function,
     HandleType,
     ListType,
@@ -62,9 +63,6 @@ WORK_LIMIT = 2_000_000
 #: bytes builds its buffer about twice; more is unbounded growth.
 MEMORY_LIMIT = 3 * MATERIALIZE_LIMIT
 
-_INT_RANGES = {"u8": (0, 2**8 - 1), "u16": (0, 2**16 - 1), "u32": (0, 2**32 - 1),
-               "u64": (0, 2**64 - 1), "s8": (-2**7, 2**7 - 1), "s16": (-2**15, 2**15 - 1),
-               "s32": (-2**31, 2**31 - 1), "s64": (-2**63, 2**63 - 1)}
 _SURROGATES = st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF)
 _ANY_CHAR = st.characters(codec=None, categories=None) | _SURROGATES
 
@@ -77,8 +75,8 @@ def _hostile_int(lo: int, hi: int) -> st.SearchStrategy[int]:
 
 
 def _hostile_primitive(name: str) -> st.SearchStrategy[Any]:
-    if name in _INT_RANGES:
-        return _hostile_int(*_INT_RANGES[name])
+    if name in INT_RANGES:
+        return _hostile_int(*INT_RANGES[name])
     if name == "bool":
         return st.booleans()
     if name == "f32":
