@@ -69,58 +69,19 @@ _NS = 1_000_000_000
 #: attributes that are the real ``time`` functions, not tuple items).
 _REAL = (time.perf_counter_ns,)
 _modules = sys.modules
-_builtin = type(len)
-#: ``time.time_ns`` as this module found it, if it is the C function (in a tuple, for the
-#: reason above). While freezegun's ``freeze_time`` is active, ``time.time_ns`` is
-#: freezegun's ``fake_time_ns``: ``freeze_time.start`` appends to ``freeze_factories`` and
-#: swaps ``time.time_ns`` before anything else runs, and ``stop`` pops and restores it
-#: (freezegun ``api.py``, ``_freeze_time.start`` / ``stop``). So ``time.time_ns`` being
-#: this function proves freezegun inactive; any other value (freezegun, or a
-#: ``mock.patch``) falls back to looking at ``freeze_factories`` itself.
-_TIME_NS: tuple[Any] = (
-    time.time_ns if type(time.time_ns) is _builtin
-    # imported while freeze_time is active: freezegun keeps the real one
-    else getattr(_modules.get("freezegun.api"), "real_time_ns", None),)
-#: ``(time_machine module, its traveller_stack list)`` once :func:`_external_slow` has
-#: seen time-machine >= 3 loaded (``traveller_stack`` is a module-level list that
-#: ``travel.start`` / ``stop`` only ``append`` to and ``pop`` from); ``(None, None)``
-#: before. The fast path uses it only while ``sys.modules["time_machine"]`` is that module
-#: and its ``traveller_stack`` is still that list.
-_TM: list[Any] = [None, None]
-
-
-def _external_slow() -> bool:
-    """The full check of :func:`external_time_active`: freezegun's ``freeze_factories``
-    and time-machine's ``traveller_stack`` (or, before time-machine 3,
-    ``coordinates_stack``), each only if its module is already imported. Also caches
-    time-machine's stack for the fast path."""
-    tm = _modules.get("time_machine")
-    if tm is not None:
-        stack = getattr(tm, "traveller_stack", None)  # time-machine >= 3
-        if type(stack) is list and getattr(tm, "coordinates_stack", None) is None:
-            _TM[0], _TM[1] = tm, stack
-        if stack or getattr(tm, "coordinates_stack", None):  # older
-            return True
-    fg = _modules.get("freezegun.api")
-    if fg is not None and getattr(fg, "freeze_factories", None):
-        return True
-    return False
 
 
 def external_time_active() -> bool:
     """Whether freezegun's ``freeze_time`` or time-machine's ``travel`` is active now
-    (only looked up if the module is already imported; never imports it).
-
-    Fast path (every clock read and every oplog timestamp calls this): ``time.time_ns``
-    is still the C function (so freezegun is not active) and time-machine is either not
-    imported or is the module already seen, with its ``traveller_stack`` the same empty
-    list — two identity checks and a dict lookup instead of four ``getattr``. Anything
-    else takes :func:`_external_slow`, the full check."""
-    if time.time_ns is _TIME_NS[0]:
-        tm = _modules.get("time_machine")
-        if tm is None or (tm is _TM[0] and not _TM[1] and tm.traveller_stack is _TM[1]):
-            return False
-    return _external_slow()
+    (only looked up if the module is already imported; never imports it)."""
+    fg = _modules.get("freezegun.api")
+    if fg is not None and getattr(fg, "freeze_factories", None):
+        return True
+    tm = _modules.get("time_machine")
+    if tm is not None and (getattr(tm, "traveller_stack", None)  # time-machine >= 3
+                           or getattr(tm, "coordinates_stack", None)):  # older
+        return True
+    return False
 
 
 def to_ns(value: Any, what: str = "value") -> int:
@@ -207,13 +168,12 @@ class VirtualClock:
     def wall_ns(self) -> int:
         """The wall clock in ns since the epoch: freezegun's / time-machine's time while
         one of them is active, else the virtual wall clock."""
-        if time.time_ns is _TIME_NS[0]:  # external_time_active(), its fast path inlined
-            tm = _modules.get("time_machine")
-            if tm is None or (tm is _TM[0] and not _TM[1] and tm.traveller_stack is _TM[1]):
-                if self._frozen:
-                    return self._wall
-                return self._wall + (_REAL[0]() - self._origin)
-        if _external_slow():
+        fg = _modules.get("freezegun.api")
+        if fg is not None and getattr(fg, "freeze_factories", None):
+            return time.time_ns()
+        tm = _modules.get("time_machine")
+        if tm is not None and (getattr(tm, "traveller_stack", None)
+                               or getattr(tm, "coordinates_stack", None)):
             return time.time_ns()
         if self._frozen:
             return self._wall
@@ -237,13 +197,12 @@ class VirtualClock:
     def wall_ms(self) -> int:
         """The wall clock in ms since the epoch (Golem's oplog / worker timestamps):
         :meth:`wall_ns` // 1,000,000 (inlined: every oplog entry reads it)."""
-        if time.time_ns is _TIME_NS[0]:  # external_time_active(), its fast path inlined
-            tm = _modules.get("time_machine")
-            if tm is None or (tm is _TM[0] and not _TM[1] and tm.traveller_stack is _TM[1]):
-                if self._frozen:
-                    return self._wall // 1_000_000
-                return (self._wall + (_REAL[0]() - self._origin)) // 1_000_000
-        if _external_slow():
+        fg = _modules.get("freezegun.api")
+        if fg is not None and getattr(fg, "freeze_factories", None):
+            return time.time_ns() // 1_000_000
+        tm = _modules.get("time_machine")
+        if tm is not None and (getattr(tm, "traveller_stack", None)
+                               or getattr(tm, "coordinates_stack", None)):
             return time.time_ns() // 1_000_000
         if self._frozen:
             return self._wall // 1_000_000
