@@ -378,7 +378,9 @@ class FileSystem:
         if g is None:
             return 0
         try:
-            clock = g.clock
+            # the Golem's clock once made (what its ``clock`` property returns, without
+            # the property's frame); the property makes it on first use
+            clock = g.__dict__.get("_clock") or g.clock
             return int(clock.wall_ns())
         except (ImportError, AttributeError):
             return 0
@@ -509,16 +511,16 @@ class FileSystem:
     def read_at(self, node: Node, n: int, offset: int) -> bytes:
         """``pread``: up to ``n`` bytes from ``offset`` (empty at/after the end);
         ``invalid`` when ``offset + n`` overflows ``i64`` (Linux ``rw_verify_area``)."""
-        if offset > OFF_MAX or offset + max(n, 0) > OFF_MAX:
+        if offset > OFF_MAX or (n > 0 and offset + n > OFF_MAX):
             raise FsError("invalid")
         buf = node.data
         assert buf is not None
         if offset >= len(buf) or n <= 0:
             return b""
-        out = bytes(buf[offset:offset + n])
+        out = buf[offset:offset + n]
         if node.atime <= node.mtime:  # Linux relatime
             node.atime = self.now_ns()
-        return out
+        return bytes(out)
 
     def set_size(self, node: Node, size: int) -> None:
         """``ftruncate``."""

@@ -131,25 +131,41 @@ def _unwrap(name: Stream) -> None:
 
 
 def tee_streams() -> None:
-    """Wrap ``sys.stdout`` / ``sys.stderr`` (counted: nested Golems wrap once)."""
+    """Wrap ``sys.stdout`` / ``sys.stderr`` (counted: nested Golems wrap once).
+    :func:`_wrap` written out for both streams (once per ``with golem:``)."""
     global _DEPTH
     with _LOCK:
         _DEPTH += 1
         if _DEPTH == 1:
-            _wrap("stdout")
-            _wrap("stderr")
+            current = sys.stdout
+            if current is not None and type(current) is not StdioTee:
+                tee = _TEES.get("stdout")
+                if tee is None or tee.wrapped is not current:
+                    tee = _TEES["stdout"] = StdioTee(current, "stdout")
+                sys.stdout = tee
+            current = sys.stderr
+            if current is not None and type(current) is not StdioTee:
+                tee = _TEES.get("stderr")
+                if tee is None or tee.wrapped is not current:
+                    tee = _TEES["stderr"] = StdioTee(current, "stderr")
+                sys.stderr = tee
 
 
 def untee_streams() -> None:
-    """Undo one :func:`tee_streams`; the last one unwraps the streams it wrapped."""
+    """Undo one :func:`tee_streams`; the last one unwraps the streams it wrapped
+    (:func:`_unwrap` written out for both streams)."""
     global _DEPTH
     with _LOCK:
         if _DEPTH == 0:
             return
         _DEPTH -= 1
         if _DEPTH == 0:
-            _unwrap("stdout")
-            _unwrap("stderr")
+            current = sys.stdout
+            if type(current) is StdioTee:
+                sys.stdout = current.wrapped
+            current = sys.stderr
+            if type(current) is StdioTee:
+                sys.stderr = current.wrapped
 
 
 def ensure_tee() -> None:
