@@ -427,9 +427,12 @@ def _file_size_bound() -> Any:
     so one call stays within ``MEMORY_LIMIT`` (and beyond it gets the fake's
     documented ``insufficient-space``)."""
     import golem_fakes.state.filesystem as fs_state
+    import golem_fakes.state.randomness as random_state
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(fs_state, "MAX_FILE_SIZE", MATERIALIZE_LIMIT)
+        # the same for wasi:random's per-call bound (1 GiB, as in wasmtime 33 no limit)
+        mp.setattr(random_state, "MAX_RANDOM_LEN", MATERIALIZE_LIMIT)
         yield
 
 

@@ -41,10 +41,13 @@ if TYPE_CHECKING:
 
 __all__ = ["Randomness", "WorkerRandom", "MAX_RANDOM_LEN"]
 
-#: ``DEFAULT_MAX_SIZE`` of wasmtime's ``WasiRandomCtx`` (64 MiB): ``get-random-bytes`` and
-#: ``get-insecure-random-bytes`` with a larger ``len`` trap with
-#: ``requested len {len} exceeds limit 67108864``.
-MAX_RANDOM_LEN = 64 << 20
+#: golem-fakes' own bound on one ``get-random-bytes`` / ``get-insecure-random-bytes``
+#: call: 1 GiB (as :data:`~golem_fakes.state.filesystem.MAX_FILE_SIZE`). wasmtime 33.0.0,
+#: which Golem v1.3.0-dev.25 links, has no limit (``crates/wasi/src/p2/host/random.rs``
+#: allocates ``len`` bytes); the 64 MiB ``max-random-size`` trap (``requested len {len}
+#: exceeds limit 67108864``) is wasmtime 43+'s (301dc7162c), so the fake gives any length
+#: up to this bound and traps above it, saying it is the fake's bound.
+MAX_RANDOM_LEN = 1 << 30
 
 
 class WorkerRandom:

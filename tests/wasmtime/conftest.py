@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import json
 import os
 import subprocess
@@ -13,22 +12,6 @@ from typing import Any
 import pytest
 
 HERE = Path(__file__).resolve().parent
-
-
-def probe_names_from_source() -> list[str]:
-    """Every probe name, read from ``probes/*.py`` without importing them (the test
-    process has the all-imports bindings, not the probe world's): module-level
-    ``def probe_*`` in modules not starting with ``_`` — the rule of
-    ``probes/__init__.py``."""
-    names = []
-    for path in sorted((HERE / "probes").glob("*.py")):
-        if path.name.startswith("_"):
-            continue
-        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
-        for node in tree.body:
-            if isinstance(node, ast.FunctionDef) and node.name.startswith("probe_"):
-                names.append(f"{path.stem}.{node.name[len('probe_'):]}")
-    return sorted(names)
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,8 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
 from typing import Any
 
 SEED = 7
@@ -88,3 +90,19 @@ def environment() -> list[tuple[str, str]]:
 def config_pairs() -> list[tuple[str, str]]:
     """``get-all``'s answer under Golem: every pair sorted by key (§4)."""
     return sorted(CONFIG.items())
+
+
+def probe_names_from_source() -> list[str]:
+    """Every probe name, read from ``probes/*.py`` without importing them (the test
+    process has the all-imports bindings, not the probe world's): module-level
+    ``def probe_*`` in modules not starting with ``_`` — the rule of
+    ``probes/__init__.py``."""
+    names = []
+    for path in sorted((Path(__file__).resolve().parent / "probes").glob("*.py")):
+        if path.name.startswith("_"):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("probe_"):
+                names.append(f"{path.stem}.{node.name[len('probe_'):]}")
+    return sorted(names)

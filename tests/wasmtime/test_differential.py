@@ -31,8 +31,7 @@ failure message):
 * ``wasmtime 33.0.0 (Golem)`` — :data:`VERSION_DIFFERENCES`: where 33 and wasmtime-py 50
   differ (file and stdio ``check-write`` permits, reads capped at 64 KiB since wasmtime
   43, the budget trap of a file write, ``read-via-stream`` on a directory, ``get-flags``
-  after ``truncate``, the first ``ready()`` of a zero wait, the 64 MiB random limit —
-  still a known gap of the fake), the fake must show 33's answer and the real run must
+  after ``truncate``, the first ``ready()`` of a zero wait, the 64 MiB random limit), the fake must show 33's answer and the real run must
   still show the known 50 answer, so a change on either side is noticed.
 * ``Golem v1.3.0-dev.25 override`` — :data:`EXPECTED_OVERRIDES`: where Golem itself
   differs from wasmtime (stdin, its own ``blocking-write-and-flush``, stdio bytes that
@@ -48,7 +47,7 @@ from typing import Any
 
 import pytest
 
-from conftest import probe_names_from_source
+from probe_setup import probe_names_from_source
 
 pytestmark = pytest.mark.wasmtime
 
@@ -294,13 +293,6 @@ KNOWN_GAPS: dict[str, str] = {
         "that drop runs in a weakref finalizer (golem_fakes/bindings/runtime.py "
         "_drop_handle), where an exception cannot reach the worker's code, so the drop "
         "passes silently (explicit drops trap: streams.drop_stream_with_live_pollable)"),
-    "rand.random_bytes_over_limit": (
-        "wasmtime 33 has no length limit on get-random-bytes (it allocates len bytes; Golem "
-        "records them in the oplog), but golem-fakes still traps above 64 MiB as wasmtime "
-        "43+ does: lifting the limit needs another bound for huge lengths (the guest's "
-        "32-bit memory), not decided yet"),
-    "rand.insecure_bytes_over_limit": (
-        "as rand.random_bytes_over_limit, for get-insecure-random-bytes"),
 }
 
 

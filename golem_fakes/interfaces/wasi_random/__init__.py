@@ -10,22 +10,28 @@ is a durable ``read-local`` call, recorded as ``golem random::get_random_bytes``
 ``golem random::get_random_u64``, ``golem random::insecure::get_insecure_random_bytes``,
 ``golem random::insecure::get_insecure_random_u64``,
 ``golem random::insecure_seed::insecure_seed`` (request: the length for the byte
-functions). A ``len`` above 64 MiB traps with wasmtime's
-``requested len {len} exceeds limit 67108864`` (``crates/wasi/src/p2/host/random.rs``);
-the failure is recorded first, as Golem's ``Durability::persist`` records an ``Err``
-before the trap. That limit is wasmtime 43+'s (``max-random-size``, commit 301dc7162c);
-the wasmtime 33.0.0 Golem v1.3.0-dev.25 links has none and allocates ``len`` bytes — a
-known gap of the fake (``KNOWN_GAPS`` in ``tests/wasmtime/test_differential.py``).
+functions). Any ``len`` is served, as in the wasmtime 33.0.0 Golem v1.3.0-dev.25 links
+(``crates/wasi/src/p2/host/random.rs`` has no limit and allocates ``len`` bytes; the
+64 MiB ``max-random-size`` trap is wasmtime 43+'s, commit 301dc7162c, so wasmtime-py 50
+differs: ``VERSION_DIFFERENCES`` in ``tests/wasmtime/test_differential.py``), up to
+golem-fakes' own bound of 1 GiB per call
+(:data:`~golem_fakes.state.randomness.MAX_RANDOM_LEN`). Above it the call traps and
+records nothing: from 2^48 with the executor abort a real host gives
+(:func:`~golem_fakes.state.streams.host_buffer_trap`), below that with a trap naming the
+fake's bound (Golem would generate the bytes if the executor's memory allows; a list
+longer than 2^32-1 bytes could not reach the 32-bit guest anyway).
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable
 
-from golem_fakes.bindings.result import Err, Ok
+from golem_fakes.bindings.result import Ok
 from golem_fakes.bindings.runtime import Trap
 from golem_fakes.interfaces import durable_call, golem_state
-from golem_fakes.state.randomness import MAX_RANDOM_LEN, Randomness, WorkerRandom
+from golem_fakes.state import randomness as _randomness
+from golem_fakes.state.randomness import Randomness, WorkerRandom
+from golem_fakes.state.streams import host_buffer_trap
 
 __all__ = ["RANDOM", "INSECURE", "INSECURE_SEED", "READ_LOCAL", "sources", "draw_bytes"]
 
@@ -45,13 +51,24 @@ def sources(env: Any, interface: str, function: str) -> WorkerRandom:
 
 def draw_bytes(env: Any, interface: str, function: str, function_name: str, n: int,
                pick: Callable[[WorkerRandom], Any]) -> bytes:
-    """``n`` bytes from the generator ``pick`` selects, recorded; a trap past the limit."""
+    """``n`` bytes from the generator ``pick`` selects, recorded; a trap (nothing
+    recorded) above golem-fakes' bound (see the module docstring)."""
     src = sources(env, interface, function)
+    limit = _randomness.MAX_RANDOM_LEN  # read per call: a test may lower it
+    if n > limit:
+        trap = host_buffer_trap(n, "wasmtime 33 crates/wasi/src/p2/host/random.rs: len "
+                                "random bytes", interface, function)
+        if trap is None:
+            trap = Trap(f"golem-fakes limit: {function} of {n} bytes is more than "
+                        f"golem-fakes' bound of {limit} bytes per call "
+                        f"(golem_fakes.state.randomness.MAX_RANDOM_LEN). Golem (wasmtime "
+                        f"33) would generate them if the executor's memory allows (and a "
+                        f"list longer than 2^32-1 bytes cannot be lowered into the 32-bit "
+                        f"guest); ask for fewer bytes per call",
+                        interface=interface, function=function)
+        raise trap
 
     def run() -> tuple[Any, Any]:
-        if n > MAX_RANDOM_LEN:
-            msg = f"requested len {n} exceeds limit {MAX_RANDOM_LEN}"
-            return Trap(msg, interface=interface, function=function), Err(msg)
         data = pick(src).randbytes(n)
         return data, Ok(data)
 

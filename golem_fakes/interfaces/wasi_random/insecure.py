@@ -14,7 +14,7 @@ __all__ = ["get_insecure_random_bytes", "get_insecure_random_u64"]
 
 @implements(INSECURE, "get-insecure-random-bytes")
 def get_insecure_random_bytes(env: Any, len: int) -> bytes:  # noqa: A002
-    """``len`` bytes from the worker's insecure generator (trap above 64 MiB)."""
+    """``len`` bytes from the worker's insecure generator (trap above golem-fakes' 1 GiB bound)."""
     return draw_bytes(env, INSECURE, "get-insecure-random-bytes",
                       "golem random::insecure::get_insecure_random_bytes", len,
                       lambda s: s.insecure)

@@ -14,7 +14,7 @@ __all__ = ["get_random_bytes", "get_random_u64"]
 
 @implements(RANDOM, "get-random-bytes")
 def get_random_bytes(env: Any, len: int) -> bytes:  # noqa: A002 - the WIT parameter name
-    """``len`` bytes from the worker's secure generator (trap above 64 MiB)."""
+    """``len`` bytes from the worker's secure generator (trap above golem-fakes' 1 GiB bound)."""
     return draw_bytes(env, RANDOM, "get-random-bytes", "golem random::get_random_bytes", len,
                       lambda s: s.secure)
 
