@@ -80,8 +80,8 @@ GUEST_LIST_MAX = 2**32 - 1
 
 #: golem-fakes' own bound on the bytes one stream call materialises from a requested
 #: length (the zero padding of a keyvalue/blobstore value stream read, ``write-zeroes``
-#: on an outgoing-value body): 64 MiB, the cap wasmtime itself puts on one host buffer
-#: (``get-random-bytes``). Golem would allocate a larger buffer if the executor's memory
+#: on an outgoing-value body): 64 MiB, the cap wasmtime 43+ puts on one host buffer
+#: (``get-random-bytes``; wasmtime 33 has none). Golem would allocate a larger buffer if the executor's memory
 #: allows; the fake traps instead, saying so, to keep every call bounded in memory.
 MATERIALIZE_LIMIT = 64 * 1024 * 1024
 
