@@ -242,7 +242,7 @@ class Environment:
 
     def live_handles(self) -> dict[int, Any]:
         """Handle → rep of every resource not dropped yet."""
-        return {h: e.rep for h, e in list(self.handles.items())}
+        return {h: e.rep for h, e in self.handles.copy().items()}
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} at {id(self):#x}>"

@@ -529,8 +529,8 @@ class Golem(Environment):
     @property
     def idempotency_keys(self) -> dict[tuple[str, str], list[uuid.UUID]]:
         """Keys issued by ``generate-idempotency-key``, per ``(component, worker)``."""
-        return {w.key: list(rt.idempotency_keys) for w, rt in list(self._runtimes.items())
-                if rt.idempotency_keys}        # list(): one atomic copy under threads
+        return {w.key: list(rt.idempotency_keys) for w, rt in self._runtimes.copy().items()
+                if rt.idempotency_keys}        # dict.copy(): one atomic copy under threads
 
     def invocations(self, *worker: Any) -> list[Invocation]:
         """The invocations of a worker, oldest first (each with its

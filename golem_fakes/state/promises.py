@@ -205,7 +205,7 @@ class PromiseStore:
         p.scheduled = ScheduledCompletion(bytes(data), after_polls, when)
 
     def all(self, *, include_deleted: bool = False) -> dict[PromiseKey, Promise]:
-        return {k: p for k, p in list(self._promises.items())    # one atomic copy
+        return {k: p for k, p in self._promises.copy().items()  # one atomic copy
                 if include_deleted or p.state is not PromiseState.DELETED}
 
     def __len__(self) -> int:

@@ -582,11 +582,11 @@ class WorkerRegistry:
 
     def __iter__(self) -> Iterator[Worker]:
         """Every worker: components in the order they were added, workers by name."""
-        for comp in list(self.components.values()):
+        for comp in self.components.copy().values():
             yield from list(self._workers[comp.component_id].ordered())
 
     def __len__(self) -> int:
-        return sum(len(b.by_name) for b in list(self._workers.values()))
+        return sum(len(b.by_name) for b in self._workers.copy().values())
 
     def __contains__(self, key: object) -> bool:
         if isinstance(key, Worker):

@@ -324,6 +324,58 @@ def test_injected_failures_are_used_exactly_times_times(wit: SimpleNamespace) ->
             [f"{n}" for n in range(THREADS * 40)] * 2)
 
 
+class _Key:
+    """A stand-in worker key (hashable by identity, with ``.key``)."""
+
+    key: tuple[str, str]
+
+
+def test_test_side_reads_copy_in_one_step_even_when_the_collector_runs(
+        wit: SimpleNamespace) -> None:
+    """A copy made with ``list(d.items())`` allocates a tuple per item, so a garbage
+    collection can start half-way and run Python code (weakref callbacks: every
+    dropped resource's finalizer), during which another thread may switch in and change
+    the dict — a raw ``RuntimeError`` seen once in a fresh-clone CI run on Python 3.11.
+    The reads copy with ``dict.copy()`` (no Python code can run during it). Here a
+    collector callback stands in for the other thread, deterministically."""
+    import gc
+
+    from wit_world.imports import host
+
+    g = Golem(seed=1)
+    with g:
+        for _ in range(50):
+            host.create_promise()
+            host.generate_idempotency_key()
+    for i in range(50):
+        g.runtime(g.add_worker("stress", f"w-{i}"))
+    store, runtimes = g.promise_store, g._runtimes
+    spare_promise = next(iter(store._promises.items()))
+    spare_runtime = next(iter(runtimes.items()))
+    added = [0]
+
+    def meddle(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":  # what another thread could do at this moment
+            added[0] += 1
+            store._promises[("gc", added[0])] = spare_promise[1]  # type: ignore[index]
+            key = _Key()
+            key.key = ("gc", f"w-{added[0]}")
+            runtimes[key] = spare_runtime[1]  # type: ignore[index]
+
+    threshold = gc.get_threshold()
+    gc.callbacks.append(meddle)
+    gc.set_threshold(1)
+    try:
+        for _ in range(20):
+            assert len(g.promises) >= 50
+            assert len(g.idempotency_keys) >= 1
+            assert len(g.registry) >= 50
+    finally:
+        gc.set_threshold(*threshold)
+        gc.callbacks.remove(meddle)
+    assert added[0] > 0  # the collector did run during the reads
+
+
 def test_the_test_reads_state_while_workers_change_it(wit: SimpleNamespace) -> None:
     """The test side (``golem.promises``, ``golem.idempotency_keys``, ``golem.workers``,
     the store views) can be read from one thread while workers in others create promises,
