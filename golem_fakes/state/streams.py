@@ -399,10 +399,6 @@ class OutputStreamRep:
         self.budget = budget
         self.permit = budget
         self.blocking_limit = budget if blocking_limit is None else blocking_limit
-        #: The most ``blocking-write-zeroes-and-flush`` accepts: 4096 for every stream
-        #: (wasmtime 33 ``crates/wasi-io/src/impls.rs`` checks ``len > 4096`` before
-        #: the stream sees the call; Golem passes it through unchanged).
-        self.zeroes_limit = BLOCKING_WRITE_LIMIT
         self.closed = False
         self.failure: str | None = None
         self.name = name or f"output-stream#{next(_ids)}"
@@ -513,7 +509,6 @@ class FileOutputStreamRep(OutputStreamRep):
                  name: str | None = None) -> None:
         super().__init__(write, flush=flush, budget=budget, name=name,
                          blocking_limit=(1 << 64) - 1)
-        self.zeroes_limit = BLOCKING_WRITE_LIMIT
         self._error: str | None = None  # failure of the write in flight
 
     write_checks_permit = False

@@ -35,7 +35,7 @@ from typing import Any
 from golem_fakes.bindings.registry import implements
 from golem_fakes.interfaces.wasi_cli import STDOUT, require_golem
 from golem_fakes.state.stdio import StdioTee
-from golem_fakes.state.streams import BLOCKING_WRITE_LIMIT, OutputStreamRep
+from golem_fakes.state.streams import OutputStreamRep
 
 __all__ = ["STDIO_PERMIT", "ConsoleOutputStreamRep", "console_stream", "get_stdout"]
 
@@ -71,8 +71,6 @@ class ConsoleOutputStreamRep(OutputStreamRep):
     def __init__(self, write: Any, stream: str) -> None:
         super().__init__(write, budget=STDIO_PERMIT, name=stream, blocking_limit=sys.maxsize)
         self.stream = stream
-        # Golem passes blocking-write-zeroes-and-flush to wasmtime's host, which caps it
-        self.zeroes_limit = BLOCKING_WRITE_LIMIT
 
     def emit(self, data: memoryview) -> None:
         """Golem's ``write``: one event per call, also for no bytes."""

@@ -51,6 +51,7 @@ from golem_fakes.interfaces.wasi_io import STREAMS
 from golem_fakes.state.promises import Deadlock
 from golem_fakes.state.streams import (
     BLOCKING_ATTEMPTS,
+    BLOCKING_WRITE_LIMIT,
     GUEST_LIST_MAX,
     MATERIALIZE_LIMIT,
     FileInputStreamRep,
@@ -434,8 +435,10 @@ def output_stream_write_zeroes(env: Any, rep: OutputStreamRep, n: int) -> Any:
 def output_stream_blocking_write_zeroes_and_flush(env: Any, rep: OutputStreamRep, n: int) -> Any:
     """Write ``n`` (at most the blocking limit) zero bytes in permitted pieces, then flush."""
     function = "[method]output-stream.blocking-write-zeroes-and-flush"
+    # 4096 on every stream: wasmtime 33 crates/wasi-io/src/impls.rs checks len > 4096
+    # before the stream sees the call (Golem passes it through unchanged, stdio too)
     _check_blocking_limit(rep, n, "blocking-write-zeroes-and-flush", function,
-                          rep.zeroes_limit)
+                          BLOCKING_WRITE_LIMIT)
     if isinstance(rep, FileOutputStreamRep):
         # wasmtime passes this through to FileOutputStream's own blocking write:
         # wait, write, done (the stream is ready again).
