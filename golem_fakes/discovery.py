@@ -384,6 +384,10 @@ class ComponentizeOptions:
     features: tuple[str, ...] = ()
     all_features: bool = False
     full_names: bool = False
+    #: ``componentize -p PATH`` directories (the module search path), in order
+    python_path: tuple[str, ...] = ()
+    #: ``componentize ... APP_NAME``: the Python module with the app
+    app: str | None = None
 
     def describe(self) -> str:
         """The flags as they were written (for the session header)."""
@@ -410,6 +414,11 @@ _VALUE_FLAGS = {
     "--world-module": "world_module",
     "--import-interface-name": "import", "--export-interface-name": "export",
     "--features": "features",
+}
+#: Options of ``componentize-py componentize`` (after the subcommand) that take a value.
+_COMPONENTIZE_VALUE_FLAGS = {
+    "-p": "python_path", "--python-path": "python_path",
+    "-o": None, "--output": None, "-m": None, "--module-worlds": None,
 }
 _SUBCOMMANDS = ("bindings", "componentize", "test-generator")
 _SHELL_SEPARATORS = ("&&", "||", ";", "|", "&")
@@ -461,7 +470,9 @@ def parse_componentize_command(command: str, component: str | None = None) -> \
             break
     if start is None:
         return None
-    values: dict[str, Any] = {"world": [], "import": [], "export": [], "features": []}
+    values: dict[str, Any] = {"world": [], "import": [], "export": [], "features": [],
+                              "python_path": []}
+    app: str | None = None
     flags: set[str] = set()
     subcommand = None
     k = start
@@ -472,6 +483,21 @@ def parse_componentize_command(command: str, component: str | None = None) -> \
         name, eq, inline = tok.partition("=") if tok.startswith("--") else (tok, "", "")
         if tok in _SUBCOMMANDS and subcommand is None:
             subcommand = tok
+        elif subcommand == "componentize" and name in _COMPONENTIZE_VALUE_FLAGS:
+            if eq:
+                value = inline
+            elif k + 1 < len(tokens):
+                k += 1
+                value = tokens[k]
+            else:
+                break
+            slot = _COMPONENTIZE_VALUE_FLAGS[name]
+            if slot is not None:
+                values[slot].append(value)
+        elif subcommand == "componentize" and name in _VALUE_FLAGS and not name.startswith("--"):
+            k += 1  # a top-level short flag after the subcommand: not ours, skip its value
+        elif subcommand == "componentize" and not tok.startswith("-") and app is None:
+            app = tok
         elif name in _VALUE_FLAGS and (name.startswith("--") or subcommand is None):
             if eq:
                 value = inline
@@ -511,7 +537,8 @@ def parse_componentize_command(command: str, component: str | None = None) -> \
         import_names=pairs(values["import"], "--import-interface-name"),
         export_names=pairs(values["export"], "--export-interface-name"),
         features=tuple(features), all_features="--all-features" in flags,
-        full_names="--full-names" in flags)
+        full_names="--full-names" in flags, python_path=tuple(values["python_path"]),
+        app=app)
 
 
 _PIN = re.compile(r"^\s*componentize[-_]py\s*===?\s*([0-9]+(?:\.[0-9]+)*)\s*(?:;.*)?$", re.I)
@@ -759,6 +786,9 @@ class Discovery:
     reason: str
     #: the Golem component name worker code runs as (``shop:cart``), if known
     component: str | None = None
+    #: the component's code: ``(module, source directory)`` from its ``componentize -p
+    #: PATH MODULE`` build step (each worker runs its own instance of it), if found
+    code: tuple[str, Path] | None = None
     #: further remarks (ignored flags, ...)
     notes: tuple[str, ...] = field(default=())
 
@@ -844,9 +874,29 @@ def _discover_app(app: GolemApp, rootdir: Path, wanted: str | None) -> Discovery
     flags = f"; flags: {opts.describe()}" if opts is not None else \
         "; no componentize-py build step found"
     pinned = f"; componentize-py=={pin} from pyproject.toml" if pin else ""
+    code = _component_code(comp)
+    shown = (f"; code: {code[0]} in {_rel(code[1], app.root)}" if code is not None else "")
     return Discovery(kind="golem-app", install_kwargs=kwargs,
-                     reason=f"from golem.yaml: {where}: {how}{flags}{pinned}",
-                     component=comp.name, notes=tuple(notes))
+                     reason=f"from golem.yaml: {where}: {how}{flags}{pinned}{shown}",
+                     component=comp.name, notes=tuple(notes), code=code)
+
+
+def _component_code(component: AppComponent) -> tuple[str, Path] | None:
+    """``(module, directory)`` of the component's ``componentize -p PATH MODULE`` step:
+    the first ``-p`` directory (relative to the component's directory, where golem-cli
+    runs build commands) holding ``MODULE.py`` or the package ``MODULE/``, else the
+    first ``-p`` (componentize-py's default is ``.``)."""
+    for command in _build_commands(component.properties):
+        o = parse_componentize_command(command, component.name)
+        if o is None or o.subcommand != "componentize" or not o.app:
+            continue
+        top = o.app.split(".")[0]
+        dirs = [component.directory / d for d in (o.python_path or (".",))]
+        for d in dirs:
+            if (d / f"{top}.py").is_file() or (d / top / "__init__.py").is_file():
+                return o.app, d.resolve()
+        return o.app, dirs[0].resolve()
+    return None
 
 
 def discover(rootdir: str | os.PathLike[str], *, component: str | None = None) -> Discovery:

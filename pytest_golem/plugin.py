@@ -13,7 +13,9 @@ Options (``pytest.ini`` / ``[tool.pytest.ini_options]``): ``golem_wit``, ``golem
 ``golem_package`` (``--world-module``), ``golem_layout`` (``0.16``/``0.17``/``0.19``),
 ``golem_interface_names`` (``ns:pkg/iface@ver=name`` lines), ``golem_component`` (the
 component of a multi-component application; also the default component of the fixture),
-``golem_install`` (``false``: install nothing), ``golem_seed`` / ``--golem-seed``
+``golem_component_module`` / ``golem_component_path`` (the component's code, default from
+the ``componentize -p PATH MODULE`` build step of ``golem.yaml``: each worker then runs its
+own instance of it), ``golem_install`` (``false``: install nothing), ``golem_seed`` / ``--golem-seed``
 (global seed: an integer or ``random``; default 0).
 
 ``golem`` fixture: a fresh :class:`golem_fakes.Golem` entered for the test (the test
@@ -44,6 +46,8 @@ _MARKER_KEYS = ("seed", "component", "worker", "args", "env", "config", "idempot
 _installed_key = pytest.StashKey[Any]()
 _reason_key = pytest.StashKey[str]()
 _component_key = pytest.StashKey["str | None"]()
+#: ``(module, directory)`` of the default component's code, if it has code
+_code_key = pytest.StashKey["tuple[str, Any] | None"]()
 _global_seed_key = pytest.StashKey[int]()
 _seed_origin_key = pytest.StashKey[str]()
 _item_seed_key = pytest.StashKey["tuple[int, bool]"]()
@@ -60,6 +64,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("golem_component",
                   "component of the Golem application whose bindings are installed and "
                   "whose worker the golem fixture runs as", default="")
+    parser.addini("golem_component_module",
+                  "the component's Python module (componentize-py componentize APP_NAME); "
+                  "default: from the golem.yaml build step", default="")
+    parser.addini("golem_component_path",
+                  "directory of that module (componentize -p PATH), relative to the rootdir",
+                  default="")
     parser.addini("golem_install", "install bindings at start-up (default true)",
                   type="bool", default=True)
     parser.addini("golem_seed", "global seed of golem-fakes (integer or 'random')", default="")
@@ -116,6 +126,9 @@ def _install(config: pytest.Config) -> None:
             if overrides:
                 reason += " (overridden by ini: " + ", ".join(f"golem_{k}" for k in overrides) + ")"
             config.stash[_component_key] = found.component
+            if found.code is not None:
+                config.stash[_code_key] = found.code
+        _ini_code(config)
         try:
             installed = install_mod.install(**kwargs)
         except BindingsAlreadyInstalled:
@@ -130,7 +143,7 @@ def _install(config: pytest.Config) -> None:
                       "(the project configures none: " + reason + ")")
         config.stash[_installed_key] = installed
         config.stash[_reason_key] = reason
-    except (BindingsConflict, BindingsAlreadyInstalled, DiscoveryError) as e:
+    except (BindingsConflict, BindingsAlreadyInstalled, DiscoveryError, CodeOptionError) as e:
         text = str(e)
         _fail(config, text if text.startswith("golem-fakes") else f"golem-fakes: {text}")
     except Exception as e:
@@ -140,6 +153,30 @@ def _install(config: pytest.Config) -> None:
             raise
         _fail(config, f"golem-fakes could not install bindings ({reason}): "
                       f"{type(e).__name__}: {e}")
+
+
+def _ini_code(config: pytest.Config) -> None:
+    """``golem_component_module`` / ``golem_component_path`` override the discovered code
+    (the path is relative to the rootdir; without it, the module's directory on
+    ``sys.path``)."""
+    module = config.getini("golem_component_module") or None
+    path = config.getini("golem_component_path") or None
+    if module is None and path is None:
+        return
+    found = config.stash.get(_code_key, None)
+    if module is None:
+        if found is None:
+            raise CodeOptionError(
+                "golem_component_path is set but not golem_component_module, and no "
+                "componentize step in golem.yaml names the module: set "
+                "golem_component_module = <module> too")
+        module = found[0]
+    where = (config.rootpath / path).resolve() if path else None
+    config.stash[_code_key] = (module, where)
+
+
+class CodeOptionError(ValueError):
+    """A bad golem_component_* option."""
 
 
 def _fail(config: pytest.Config, message: str) -> None:
@@ -270,6 +307,11 @@ def _plan(item: pytest.Item) -> Any:
     workers = options.pop("workers", None)
     if "component" not in options:
         options["component"] = _default_component(item.config)
+    code = item.config.stash.get(_code_key, None)
+    if code is not None and options["component"] == _default_component(item.config):
+        # the component's code: the default worker's instance runs it (README "Workers
+        # are instances")
+        options["code"], options["code_path"] = code
     return (seed, marker_seed is not None, options, workers, None)
 
 

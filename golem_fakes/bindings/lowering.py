@@ -33,8 +33,9 @@ over type trees at call time (componentize-py 0.19–0.25.1 semantics, see
    emitted in the footer, one per named type. Any error becomes a ``Trap`` naming the
    interface, function, parameter, WIT type, path and value.
 3. ``_golem_b = _golem_e.bindings[_golem_S_…]`` (dict hit; ``NotFaked`` /
-   ``NoEnvironment`` on a miss), ``_golem_b.count += 1``, ``_golem_b.impl(_golem_e,
-   *args)``.
+   ``NoEnvironment`` on a miss), ``_golem_b.count += 1``, ``_golem_b.impl(_golem_b.env,
+   *args)`` (``_golem_e`` may be a worker instance's view of the environment, with its
+   own handle table; the behaviour always gets the environment itself).
 4. Lift the return value (strict checks: a wrong value raises ``FakeBug``); an
    outermost ``result`` returns the ok value or raises ``Err(e)`` of the module's class.
 
@@ -555,7 +556,9 @@ def _body(fn: Function, interface_id: str, py_param_names: list[str], gen: _Gen)
         raise ValueError(f"{fn!r}: {len(py_param_names)} Python names for {len(fn.params)} params")
     site = site_name(fn)
     out = ["_golem_e = _golem_cur()"]
-    call_args = ["_golem_e"]
+    # the behaviour gets the binding's environment (the Golem), not ``_golem_e``, which
+    # is a worker instance's view of it while an invocation runs (its own handle table)
+    call_args = ["_golem_b.env"]
     lowering: list[str] = []
     for i, (name, t) in enumerate(zip(names, types)):
         var = "_golem_self" if name == "self" else name

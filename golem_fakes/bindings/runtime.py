@@ -96,6 +96,20 @@ class Trap(BaseException):
         self.wit_type = wit_type
         self.value = value
         self.error = error
+        hook = _on_trap
+        if hook is not None:
+            hook(self)
+
+
+#: Called with every :class:`Trap` as it is made (set by :mod:`golem_fakes.state.golem`:
+#: a trap inside an invocation of component code ends that invocation, issue 13 §3).
+_on_trap: "Callable[[Trap], None] | None" = None
+
+
+def set_trap_hook(hook: "Callable[[Trap], None] | None") -> None:
+    """Install the function called with each :class:`Trap` when it is made."""
+    global _on_trap
+    _on_trap = hook
 
 
 class NotFaked(BaseException):
@@ -308,10 +322,16 @@ current_environment: ContextVar[Any] = ContextVar("golem_fakes_current_environme
                                                   default=NO_ENVIRONMENT)
 
 
+def environment_of(env: Any) -> Any:
+    """The environment behind ``env``: itself, or the environment a worker instance's
+    view (``env.environment``, see :mod:`golem_fakes.worker.instance`) belongs to."""
+    return env.environment if getattr(type(env), "is_instance_view", False) else env
+
+
 def active_environment() -> "Environment | None":
     """The environment active in this context, or ``None``."""
     env = current_environment.get()
-    return None if env is NO_ENVIRONMENT else env
+    return None if env is NO_ENVIRONMENT else environment_of(env)
 
 
 # --- lowering: arguments, checked like componentize-py 0.19–0.25.1 -----------------
@@ -576,7 +596,7 @@ def _collected(fin: ResourceFinalizer) -> None:
         return
     token = _COLLECTING.set(True)
     try:
-        impl(env, fin.rep)
+        impl(binding.env, fin.rep)
     finally:
         _COLLECTING.reset(token)
 
@@ -598,11 +618,11 @@ def _drop_handle(env: Any, handle: int, collected: bool = False) -> None:
     if impl is no_drop:
         return
     if not collected:
-        impl(env, entry.rep)
+        impl(binding.env, entry.rep)
         return
     token = _COLLECTING.set(True)
     try:
-        impl(env, entry.rep)
+        impl(binding.env, entry.rep)
     finally:
         _COLLECTING.reset(token)
 
@@ -675,6 +695,12 @@ def _bad_handle(env: Any, obj: Any, h: Any, entry: HandleEntry | None,
     fin = getattr(obj, "finalizer", None)
     info = fin.peek() if isinstance(fin, (ResourceFinalizer, weakref.finalize)) else None
     if info is not None and info[2] and info[2][0] is not env:
+        made, used = environment_of(info[2][0]), environment_of(env)
+        if made is used:
+            # another worker instance's handle: each instance has its own handle table
+            # (handle numbers are unique per environment, so it is unknown here), as a
+            # wasm handle table has no entry for a handle of another instance
+            return Panic(f"unknown handle index {h}")
         return WrongEnvironment(
             f"this {type(obj).__name__} (handle {h}) was created in {info[2][0]!r} but is "
             f"used in {env!r}; resources cannot move between environments")

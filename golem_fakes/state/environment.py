@@ -129,11 +129,13 @@ class Environment:
         _ENTERED.set(_ENTERED.get() + ((self, tok, None),))
         return self
 
-    def _enter_for(self, activation: Any) -> None:
+    def _enter_for(self, activation: Any, value: Any = None) -> None:
         """``__enter__`` on behalf of ``activation`` (a ``with golem:`` block, see
         :mod:`golem_fakes.state.golem`), which is kept in this context's frame so the
-        block's exit finds it (no second per-context stack to update)."""
-        tok = current_environment.set(self)
+        block's exit finds it (no second per-context stack to update). ``value`` is
+        what the bindings see as the current environment (a worker instance's view of
+        this one, :mod:`golem_fakes.worker.instance`), default ``self``."""
+        tok = current_environment.set(self if value is None else value)
         _ENTERED.set(_ENTERED.get() + ((self, tok, activation),))
 
     @staticmethod
@@ -241,8 +243,16 @@ class Environment:
         return {k: v for k, v in out.items() if v}
 
     def live_handles(self) -> dict[int, Any]:
-        """Handle → rep of every resource not dropped yet."""
-        return {h: e.rep for h, e in self.handles.copy().items()}
+        """Handle → rep of every resource not dropped yet (of every worker instance,
+        for a Golem)."""
+        out = {h: e.rep for h, e in self.handles.copy().items()}
+        for table in self._instance_tables():
+            out.update((h, e.rep) for h, e in table.copy().items())
+        return out
+
+    def _instance_tables(self) -> list[dict[int, Any]]:
+        """The handle tables of worker instances other than this environment's own."""
+        return []
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} at {id(self):#x}>"

@@ -28,7 +28,7 @@ from contextvars import Token
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, TypeVar
 
-from golem_fakes.bindings.runtime import Trap
+from golem_fakes.bindings.runtime import Trap, current_environment, environment_of, set_trap_hook
 from golem_fakes.state.environment import Environment
 from golem_fakes.state.invocation import (
     DEFAULT_RETRY_POLICY,
@@ -52,6 +52,8 @@ if TYPE_CHECKING:
     from golem_fakes.state.filesystem import FileSystem
     from golem_fakes.state.keyvalue import KeyValueStore
     from golem_fakes.state.randomness import Randomness
+    from golem_fakes.worker.executor import InvocationHandle
+    from golem_fakes.worker.instance import WorkerInstance
 
 __all__ = ["Golem", "UpdateRequest", "ForkRequest", "RevertRequest"]
 
@@ -113,25 +115,39 @@ class _Activation:
     context if it belongs to the same Golem, otherwise starts one of the default
     worker."""
 
-    __slots__ = ("golem", "worker", "key", "function", "invocation", "token")
+    __slots__ = ("golem", "worker", "key", "function", "invocation", "token", "final",
+                 "modules")
 
     def __init__(self, golem: "Golem", worker: Worker | None, key: str | None,
-                 function: str) -> None:
+                 function: str, final: bool = False) -> None:
         self.golem = golem
         self.worker = worker
         self.key = key
         self.function = function
+        self.final = final
         self.invocation: Invocation | PendingInvocation | None = None
         self.token: Token[Invocation | PendingInvocation | None] | None = None
+        #: (loaded code, activation token) while the instance's modules are swapped in
+        self.modules: Any = None
 
     def __enter__(self) -> Invocation | PendingInvocation:
         g = self.golem
-        Environment._enter_for(g, self)
+        cur = current_invocation.get()
+        if self.worker is None and cur is not None and cur.golem is g:
+            # re-entrant ``with g:``: same invocation, same instance
+            Environment._enter_for(g, self, g._current_env_value())
+            tee_streams()
+            return cur
+        inst = None
+        if self.worker is not None:
+            inst = g._instance_for(self.worker.component.name, self.worker.name)
+        elif g._default_code is not None:
+            inst = g._instance_for(g._default[0], g._default[1])
+        Environment._enter_for(g, self, inst.env if inst is not None else None)
         tee_streams()  # print() in worker code reaches its stdout (state/stdio.py)
         try:
-            cur = current_invocation.get()
-            if self.worker is None and cur is not None and cur.golem is g:
-                return cur  # re-entrant ``with g:``: same invocation
+            if inst is not None and inst.loaded is not None and not inst.loaded.adopted:
+                self.modules = (inst.loaded, inst.loaded.activate())
             parent = cur if cur is None or type(cur) is Invocation else cur.resolve()
             if self.worker is None:
                 # ``with g:`` on an untouched Golem (the fixture's case): begun on first
@@ -143,13 +159,21 @@ class _Activation:
                     inv = inv.resolve()
             else:
                 inv = g._begin_invocation(self.worker, self.function, self.key, parent)
+                inv.final = self.final
             self.invocation = inv
             self.token = current_invocation.set(inv)
             return inv
         except BaseException:
+            self._restore_modules()
             untee_streams()
             Environment.__exit__(g)
             raise
+
+    def _restore_modules(self) -> None:
+        m = self.modules
+        if m is not None:
+            self.modules = None
+            m[0].deactivate(m[1])
 
     def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
         g = self.golem
@@ -165,10 +189,29 @@ class _Activation:
                     # the invocation leaves no trace
                     inv = inv.invocation
                 if inv is not None:
+                    if inv.trap is not None:
+                        exc = inv.trap  # a trap is final, whatever the code did after it
                     g._end_invocation(inv, exc)
         finally:
+            self._restore_modules()
             untee_streams()
             Environment.__exit__(g)
+
+
+def _trap_made(trap: Trap) -> None:
+    """A :class:`Trap` is being made: if the code runs in an invocation of component
+    code (``final``), the invocation is over (issue 13 §3). Its context's bindings now
+    raise this trap on every call (:class:`~golem_fakes.worker.instance.TrappedEnvironment`)
+    and its outcome is the trap, even if the code swallows it."""
+    inv = current_invocation.get()
+    if type(inv) is Invocation and inv.final and inv.trap is None:
+        from golem_fakes.worker.instance import TrappedEnvironment
+
+        inv.trap = trap
+        current_environment.set(TrappedEnvironment(inv.golem, trap))
+
+
+set_trap_hook(_trap_made)
 
 
 def _check_default_texts(component: Any, worker: Any, args: tuple[Any, ...], env: Any,
@@ -248,13 +291,21 @@ class Golem(Environment):
         "forks": lambda g: [],
         "reverts": lambda g: [],
         "_runtimes": lambda g: {},
+        "_instances": lambda g: {},
+        "_codes": lambda g: {},
     }
+    _instances: dict[tuple[str, str], "WorkerInstance"]
+    _codes: dict[str, tuple[str, Any]]
+
+    #: ``(module, path)`` of the default component's code, if it has code.
+    _default_code: tuple[str, Any] | None = None
 
     def __init__(self, seed: int = 0, *, component: str = "component", worker: str = "worker-1",
                  args: Iterable[str] = (),
                  env: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
                  config: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
-                 idempotency_key: str | None = None) -> None:
+                 idempotency_key: str | None = None, code: str | None = None,
+                 code_path: Any = None) -> None:
         # Environment.__init__ makes nothing (its state is made on first use), and
         # neither does this: the lists and dicts below come from _lazy_state, the
         # ``None`` defaults are class attributes.
@@ -269,6 +320,8 @@ class Golem(Environment):
             _check_default_texts(component, worker, args, env, config, idempotency_key)
         self._default = (component, worker, args, env, config)
         self._idempotency_key = idempotency_key
+        if code is not None:
+            self._default_code = (code, code_path)
 
     # --- construction helpers --------------------------------------------------
 
@@ -276,8 +329,10 @@ class Golem(Environment):
         """A new, empty Golem with the same constructor configuration (and ``seed``
         unless given): one per hypothesis example, for instance."""
         component, worker, args, env, config = self._default
+        code, code_path = self._default_code or (None, None)
         g = type(self)(self.seed if seed is None else seed, component=component, worker=worker,
-                       args=args, env=env, config=config, idempotency_key=self._idempotency_key)
+                       args=args, env=env, config=config, idempotency_key=self._idempotency_key,
+                       code=code, code_path=code_path)
         return g
 
     @property
@@ -408,14 +463,22 @@ class Golem(Environment):
 
     def add_component(self, name: str, *, version: int = 0,
                       env: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
-                      files: Mapping[str, Any] | None = None) -> Component:
+                      files: Mapping[str, Any] | None = None, code: str | None = None,
+                      path: Any = None) -> Component:
         """Upload component ``name``: its id is a v4-shaped UUID derived from the seed
         and the name (Golem assigns a random v4, ``ComponentId::new_v4``); ``version``
         is the current version (Golem's first upload is 0); ``env`` is added to every
         worker's env after the worker's own variables; ``files`` are its initial files
         (guest path → ``bytes`` (read-only, the golem-cli default) or
         :class:`~golem_fakes.state.filesystem.InitialFile`), copied into the file
-        system of each of its workers."""
+        system of each of its workers. ``code`` is the Python module componentize-py
+        would componentize (``componentize -p PATH MODULE``: ``code="component",
+        path="src"``): each worker of the component then runs its own instance of it
+        (:meth:`instance`; README "Workers are instances")."""
+        if code is not None:
+            from golem_fakes.worker.code import ComponentCode
+
+            ComponentCode.get(code, path)  # a module that cannot be found fails here
         normalized = None
         if files:  # checked before the component is added: a bad path adds nothing
             from golem_fakes.state.filesystem import normalize_initial_files
@@ -424,6 +487,10 @@ class Golem(Environment):
         comp = self.registry.add_component(name, version=version, env=env)
         if normalized is not None:
             comp.files = normalized
+        if code is not None:
+            self._codes[name] = (code, path)
+            if name == self._default[0]:
+                self._default_code = (code, path)
         return comp
 
     def add_worker(self, component: str | Component, name: str, *, args: Iterable[str] = (),
@@ -543,6 +610,66 @@ class Golem(Environment):
         rt = self.runtime(*worker)
         return rt.retry_policy if rt.retry_policy is not None else self.retry_policy
 
+    # --- instances (issue 13) ----------------------------------------------------
+
+    def _code_of(self, component: str) -> tuple[str, Any] | None:
+        code = self.__dict__.get("_codes", {}).get(component)
+        if code is None and component == self._default[0]:
+            code = self._default_code
+        return code
+
+    def instance(self, component: str | Component, name: str | None = None) -> "WorkerInstance":
+        """The instance worker ``component/name`` runs (default: the default worker):
+        its own copy of the component's modules (``.module("component").cart``), its
+        handle table (``.live_handles()``). Made when the worker first runs; asking for
+        a worker that does not exist raises ``KeyError`` naming those that do."""
+        cname = component.name if isinstance(component, Component) else component
+        if name is None:
+            if cname != self._default[0]:
+                raise TypeError(f"instance({cname!r}) needs a worker name: only the default "
+                                f"component {self._default[0]!r} has a default worker")
+            name = self._default[1]
+        if (cname, name) != self._default[:2]:
+            self.worker(cname, name)  # KeyError naming the workers that exist
+        return self._instance_for(cname, name)
+
+    def _instance_for(self, component: str, name: str) -> "WorkerInstance":
+        key = (component, name)
+        inst = self._instances.get(key)
+        if inst is None:
+            from golem_fakes.worker.instance import WorkerInstance
+
+            with _LAZY:
+                inst = self._instances.get(key)
+                if inst is None:
+                    default = key == self._default[:2]
+                    inst = WorkerInstance(self, component, name, own_table=not default)
+                    code = self._code_of(component)
+                    if code is not None:
+                        from golem_fakes.worker.code import ComponentCode
+                        from golem_fakes.worker.executor import required_classes
+
+                        inst.loaded = ComponentCode.get(*code).load(
+                            adopt=default, required_classes=required_classes())
+                    self._instances[key] = inst
+        return inst
+
+    def _forget_instance(self, inst: "WorkerInstance") -> None:
+        key = (inst.component, inst.name)
+        with _LAZY:
+            if self._instances.get(key) is inst:
+                del self._instances[key]
+
+    def _instance_tables(self) -> list[dict[int, Any]]:
+        return [i.env.handles for i in list(self.__dict__.get("_instances", {}).values())
+                if i.env is not self]
+
+    def _current_env_value(self) -> Any:
+        """What the bindings see now, if it is this Golem's (a worker instance's view);
+        else ``None`` (this Golem itself)."""
+        cur = current_environment.get()
+        return cur if cur is not self and environment_of(cur) is self else None
+
     # --- promises (test side) --------------------------------------------------
 
     def complete_promise(self, promise_id: Any, data: bytes) -> bool:
@@ -595,6 +722,18 @@ class Golem(Environment):
 
     def _begin_invocation(self, worker: Worker, function: str, key: str | None,
                           parent: Invocation | None) -> Invocation:
+        self._check_not_running(worker, parent)
+        rt = self.runtime(worker)
+        if rt.failed_error is not None:
+            raise InvocationRejected(
+                f"Previous invocation failed: worker {worker.component.name}/{worker.name} is "
+                f"failed ({rt.failed_error}); Golem rejects every later invocation of a failed "
+                f"worker. Use another worker, or g.fresh() for a clean installation.")
+        return self._begin_checked(worker, rt, function, key, parent)
+
+    def _check_not_running(self, worker: Worker, parent: Invocation | None) -> None:
+        """Deadlock if ``worker`` runs an invocation in this context already (``parent``
+        and its ancestors)."""
         p = parent
         while p is not None:
             if p.golem is self and p.worker is worker:
@@ -605,12 +744,9 @@ class Golem(Environment):
                     f"never does while waiting for this call. Invoke a different worker, or "
                     f"call the function directly inside the running invocation.")
             p = p.parent
-        rt = self.runtime(worker)
-        if rt.failed_error is not None:
-            raise InvocationRejected(
-                f"Previous invocation failed: worker {worker.component.name}/{worker.name} is "
-                f"failed ({rt.failed_error}); Golem rejects every later invocation of a failed "
-                f"worker. Use another worker, or g.fresh() for a clean installation.")
+
+    def _begin_checked(self, worker: Worker, rt: WorkerRuntime, function: str, key: str | None,
+                       parent: Invocation | None) -> Invocation:
         if worker.status is WorkerStatus.EXITED:
             from golem_fakes.state.process_exit import EXITED_REJECTION
 
@@ -707,18 +843,40 @@ class Golem(Environment):
         w = self.registry.find_or_add(component, name)
         return _Activation(self, w, idempotency_key, BLOCK_FUNCTION)
 
-    def invoke(self, component: str | Component, name: str, fn: Callable[..., Any],
+    def invoke(self, component: str | Component, name: str, fn: "Callable[..., Any] | str",
                *args: Any, idempotency_key: str | None = None, **kwargs: Any) -> Any:
-        """Call ``fn(*args, **kwargs)`` as an invocation of worker ``component/name``
-        (created if unknown) and return its result: ``exported-function-invoked`` is
-        appended with ``fn``'s name and the invocation key, the worker is running
-        during the call, and ``exported-function-completed`` follows a normal return.
-        An exception from ``fn`` fails the invocation (``error`` entry, worker failed;
-        invalid-request traps of resolve-* fail only the invocation) and propagates."""
-        w = self.registry.find_or_add(component, name)
-        fname = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or repr(fn)
-        with _Activation(self, w, idempotency_key, fname):
-            return fn(*args, **kwargs)
+        """Invoke worker ``component/name`` (created on its first invocation, as in
+        Golem) and return the result; :meth:`enqueue` then awaiting its handle.
+
+        ``fn`` is an export's name in any form Golem's invocation API accepts
+        (``"shop:cart/shop-cart-api.{add-item}"``, ``"...{counter.new}"``, or a plain
+        ``"add-item"`` / ``"add_item"`` when unambiguous): the arguments are checked
+        against the export's WIT types as Golem and componentize-py's export glue
+        check them (:class:`~golem_fakes.bindings.exports.InvalidArgument`, the code
+        never runs), the worker's own instance runs the export, the return value is
+        lowered as componentize-py lowers it (a wrong one traps), and ``raise Err(e)``
+        in a ``result``-returning export raises ``Err(e)`` here. Or ``fn`` is a Python
+        callable, called as an invocation of the worker with its instance's modules.
+
+        Either way: ``exported-function-invoked`` / ``-completed`` entries, a trap is
+        final (later host calls in the invocation raise it again and it is raised
+        here, even if the code swallowed it), an exception fails the invocation
+        (``error`` entry, worker failed; invalid-request traps of resolve-* fail only
+        the invocation), and a second invocation with the ``idempotency_key`` of a
+        completed one returns its result without running again (§7.2)."""
+        return self.enqueue(component, name, fn, *args, idempotency_key=idempotency_key,
+                            **kwargs).result()
+
+    def enqueue(self, component: str | Component, name: str, fn: "Callable[..., Any] | str",
+                *args: Any, idempotency_key: str | None = None,
+                **kwargs: Any) -> "InvocationHandle":
+        """Queue an invocation of worker ``component/name`` (same arguments as
+        :meth:`invoke`) and return its handle; ``handle.result()`` awaits it. A worker
+        runs its pending invocations one at a time in arrival order: awaiting one runs
+        those queued before it first."""
+        from golem_fakes.worker.executor import enqueue
+
+        return enqueue(self, component, name, fn, args, kwargs, idempotency_key)
 
     def __repr__(self) -> str:
         n = len(self._registry) if self._registry is not None else 0

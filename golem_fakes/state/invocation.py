@@ -97,6 +97,12 @@ class Invocation:
     error: str | None = None
     #: The raw stderr writes of this invocation (see :attr:`stderr`).
     stderr_chunks: list[bytes] = field(default_factory=list, repr=False)
+    #: True for an invocation of component code (``Golem.invoke`` / ``enqueue``): a trap
+    #: inside it is final (issue 13 §3). A test's own ``with golem:`` / ``run_as`` block
+    #: is the test's code: a Trap it catches is an assertion, not worker code going on.
+    final: bool = field(default=False, repr=False)
+    #: The trap that ended this invocation (``final`` invocations), else ``None``.
+    trap: BaseException | None = field(default=None, repr=False)
 
     @property
     def stderr(self) -> str:
@@ -125,6 +131,12 @@ class WorkerRuntime:
     pending_updates: list[tuple[int, str]] = field(default_factory=list)
     #: Set when an invocation failed for good: later invocations are rejected.
     failed_error: str | None = None
+    #: Completed invocations of component code by idempotency key: ``(True, value)`` or
+    #: ``(False, Err)`` — a second invocation with the key returns it without running
+    #: (Golem's executor looks the key up in the oplog, §7.2).
+    results: dict[str, tuple[bool, Any]] = field(default_factory=dict, repr=False)
+    #: Invocations enqueued and not run yet, in arrival order (``Golem.enqueue``).
+    queue: Any = field(default=None, repr=False)
 
 
 class PendingInvocation:

@@ -102,6 +102,8 @@ def record(stream: Stream, text: str) -> None:
     golem = inv.golem
     if type(inv) is not Invocation:
         inv = inv.resolve()
+    elif inv.trap is not None:
+        return  # the invocation trapped: its code no longer runs in Golem (issue 13 §3)
     console = golem.console(inv.worker)
     if console.capture_print:
         console.write(stream, text.encode("utf-8", "surrogateescape"), echo=False)

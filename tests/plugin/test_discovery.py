@@ -101,6 +101,26 @@ def test_componentize_command_flags() -> None:
     assert o.export_names == (("shop:cart/cart-api", "cart"),)
     assert o.features == ("a", "b", "c")
     assert "--world-module mybind" in o.describe()
+    assert o.app == "component" and o.python_path == ("src",)
+
+
+def test_componentize_app_module_and_python_path() -> None:
+    o = parse_componentize_command(
+        "componentize-py -d wit componentize --python-path=lib -p src -o out.wasm app.main -s")
+    assert o is not None and o.app == "app.main" and o.python_path == ("lib", "src")
+    assert parse_componentize_command("componentize-py -d wit bindings src").app is None
+
+
+def test_discovery_finds_the_component_code(tmp_path: Path) -> None:
+    """The code of a component: the ``componentize -p PATH MODULE`` build step, the
+    first ``-p`` directory that holds the module (relative to the component)."""
+    app = make_app(tmp_path)
+    comp = app / "components-python" / "shop-cart"
+    (comp / "src").mkdir(exist_ok=True)
+    (comp / "src" / "component.py").write_text("x = 1\n")
+    found = discover(comp)
+    assert found.code == ("component", (comp / "src").resolve())
+    assert "code: component in components-python/shop-cart/src" in found.reason
 
 
 @pytest.mark.parametrize("command", [

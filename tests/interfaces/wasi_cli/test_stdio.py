@@ -214,12 +214,16 @@ def test_output_is_per_worker(cli: SimpleNamespace, g: golem_fakes.Golem) -> Non
     assert logs(g, comp, "w2") == [("stdout", "", "from w2")]
 
 
-def test_a_stream_keeps_writing_to_the_worker_it_was_made_for(
+def test_a_stream_of_one_worker_is_an_unknown_handle_in_another(
         cli: SimpleNamespace, g: golem_fakes.Golem) -> None:
+    """Each worker is its own instance with its own handle table (issue 13 §4)."""
     out = cli.stdout.get_stdout()
     with g.run_as(g.current_worker.component, "w2"):
-        out.write(b"still worker-1's")
-    assert g.console().stdout == b"still worker-1's"
+        with pytest.raises(golem_fakes.Trap, match="unknown handle index"):
+            out.write(b"worker-1's stream")
+    out.write(b"worker-1's")  # still fine in its own instance
+    assert g.console().stdout == b"worker-1's"
+    assert g.console(g.current_worker.component.name, "w2").stdout == b""
 
 
 def test_clear_forgets_captured_output_but_not_the_oplog(cli: SimpleNamespace,

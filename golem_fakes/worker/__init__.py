@@ -1,0 +1,1 @@
+"""The worker runtime: component code per worker instance, invocation by export name."""

@@ -1,0 +1,322 @@
+"""The executor side of an invocation: queue, idempotency, export by name, final traps.
+
+Golem's executor runs a worker's pending invocations one at a time in arrival order
+(``golem-worker-executor/src/worker/invocation_loop.rs``), answers an invocation whose
+idempotency key already completed with the recorded result instead of running it again
+(``lookup_invocation_result``, ``golem-host-semantics.md`` §7.2), and invokes an export
+of the worker's own instance. :func:`enqueue` is ``Golem.enqueue``; ``Golem.invoke`` is
+``enqueue(...).result()``.
+
+Threads: the first caller to await a handle runs every invocation queued before its own
+(in arrival order, under the worker's lock), so an invocation may run in another
+caller's thread; its result or exception is kept on its handle either way.
+"""
+
+from __future__ import annotations
+
+import collections
+import threading
+from typing import TYPE_CHECKING, Any, Callable
+
+from golem_fakes.state.invocation import current_invocation
+
+if TYPE_CHECKING:  # pragma: no cover
+    from golem_fakes.state.golem import Golem
+    from golem_fakes.state.invocation import Invocation, WorkerRuntime
+    from golem_fakes.state.registry import Worker
+    from golem_fakes.worker.instance import WorkerInstance
+
+__all__ = ["InvocationHandle", "enqueue", "required_classes", "export_table_or_error"]
+
+
+def required_classes() -> list[tuple[str | None, str, str]]:
+    """The export classes the installed world needs the component's code to define
+    (none when no bindings are installed)."""
+    from golem_fakes.bindings.install import installed
+
+    if installed() is None:
+        return []
+    from golem_fakes.bindings.exports import export_table
+
+    return list(export_table().classes())
+
+
+def export_table_or_error() -> Any:
+    """The installed world's export table; a clear error if nothing is installed."""
+    from golem_fakes.bindings.install import installed
+
+    if installed() is None:
+        raise LookupError(
+            "invoking an export by name needs the component's WIT world, and no bindings "
+            "are installed: use the golem pytest plugin (it installs the world found "
+            "through golem.yaml or the golem_wit option) or call golem_fakes.install(...).")
+    from golem_fakes.bindings.exports import export_table
+
+    return export_table()
+
+
+class _Queue:
+    __slots__ = ("items", "lock")
+
+    def __init__(self) -> None:
+        self.items: collections.deque[InvocationHandle] = collections.deque()
+        #: held while one of the worker's invocations runs
+        self.lock = threading.Lock()
+
+
+class InvocationHandle:
+    """An invocation queued with ``Golem.enqueue``: :meth:`result` awaits it."""
+
+    __slots__ = ("golem", "worker", "runtime", "fn", "export", "args", "kwargs",
+                 "idempotency_key", "done", "_value", "_error", "invocation")
+
+    def __init__(self, golem: "Golem", worker: "Worker", runtime: "WorkerRuntime",
+                 fn: Any, export: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
+                 key: str | None) -> None:
+        self.golem = golem
+        self.worker = worker
+        self.runtime = runtime
+        self.fn = fn
+        self.export = export
+        self.args = args
+        self.kwargs = kwargs
+        self.idempotency_key = key
+        self.done = False
+        self._value: Any = None
+        self._error: BaseException | None = None
+        #: the :class:`~golem_fakes.state.invocation.Invocation` once it began
+        self.invocation: "Invocation | None" = None
+
+    @property
+    def function_name(self) -> str:
+        if self.export is not None:
+            return str(self.export.name)
+        fn = self.fn
+        return getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or repr(fn)
+
+    def result(self) -> Any:
+        """Run the worker's pending invocations up to this one (unless done) and return
+        its result, or raise what it raised (its trap, its ``Err``, its rejection)."""
+        if not self.done:
+            _run_until(self)
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+    def __repr__(self) -> str:
+        state = "done" if self.done else "pending"
+        return f"<InvocationHandle {self.worker} {self.function_name} {state}>"
+
+    # --- running -------------------------------------------------------------------
+
+    def _finish(self, value: Any = None, error: BaseException | None = None) -> None:
+        self._value, self._error, self.done = value, error, True
+
+    def _run(self) -> None:
+        from golem_fakes.bindings.result import Err
+        from golem_fakes.state.golem import _Activation
+
+        g, rt = self.golem, self.runtime
+        key = self.idempotency_key
+        if key is not None and key in rt.results:
+            ok, value = rt.results[key]  # §7.2: the completed invocation's result
+            self._finish(value if ok else None, None if ok else value)
+            return
+        act = _Activation(g, self.worker, key, self.function_name, final=True)
+        try:
+            inv = act.__enter__()
+        except BaseException as e:  # rejected (failed / exited worker), build error, ...
+            self._finish(error=e)
+            return
+        self.invocation = inv  # type: ignore[assignment]
+        try:
+            if self.export is not None:
+                value = _call_export(g, act.worker, self.export, self.args, self.kwargs)
+            else:
+                value = self.fn(*self.args, **self.kwargs)
+        except BaseException as e:
+            try:
+                act.__exit__(type(e), e, e.__traceback__)
+            except BaseException as e2:  # pragma: no cover - the exit itself failed
+                self._finish(error=e2)
+                return
+            trap = inv.trap  # type: ignore[union-attr]
+            self._finish(error=trap if trap is not None else e)
+            if not isinstance(e, Exception) and trap is None and not _ends_invocation(e):
+                raise  # KeyboardInterrupt, NotFaked, ...: not the invocation's outcome
+            return
+        act.__exit__(None, None, None)
+        trap = inv.trap  # type: ignore[union-attr]
+        if trap is not None:
+            self._finish(error=trap)
+            return
+        if self.export is not None and self.export.returns_result:
+            from golem_fakes.bindings.result import Ok
+
+            if type(value) is Ok:
+                value = value.value  # the ok value, as an import binding returns it
+        if type(value) is Err and self.export is not None:
+            rt.results[inv.idempotency_key] = (False, value)  # type: ignore[union-attr]
+            self._finish(error=value)
+            return
+        rt.results[inv.idempotency_key] = (True, value)  # type: ignore[union-attr]
+        self._finish(value)
+
+
+def _ends_invocation(e: BaseException) -> bool:
+    from golem_fakes.bindings.runtime import Trap
+    from golem_fakes.state.oplog import ReplayRequired
+    from golem_fakes.state.promises import Deadlock
+
+    return isinstance(e, (Trap, ReplayRequired, Deadlock))
+
+
+def _run_until(handle: InvocationHandle) -> None:
+    g, w, rt = handle.golem, handle.worker, handle.runtime
+    cur = current_invocation.get()
+    if cur is not None:
+        from golem_fakes.state.invocation import Invocation
+
+        parent = cur if type(cur) is Invocation else cur.resolve()  # type: ignore[union-attr]
+        g._check_not_running(w, parent)  # Deadlock, before waiting for the worker's lock
+    q: _Queue = rt.queue
+    while not handle.done:
+        with q.lock:
+            if handle.done:
+                break
+            head = q.items.popleft()
+            head._run()
+
+
+def enqueue(golem: "Golem", component: Any, name: str, fn: "Callable[..., Any] | str",
+            args: tuple[Any, ...], kwargs: dict[str, Any],
+            idempotency_key: str | None) -> InvocationHandle:
+    """``Golem.enqueue``: see its docstring."""
+    from golem_fakes.state.golem import _LAZY
+
+    export = None
+    if isinstance(fn, str):
+        export = _resolve_export(golem, component, fn)
+        if kwargs:
+            raise TypeError(f"{export.name}: an export is invoked with positional arguments "
+                            f"in WIT order, got keyword arguments {sorted(kwargs)}")
+        check_args(golem, component, name, export, tuple(args))
+    elif not callable(fn):
+        raise TypeError(f"invoke/enqueue takes an export name or a callable, got {fn!r}")
+    w = golem.registry.find_or_add(component, name)
+    rt = golem.runtime(w)
+    if rt.queue is None:
+        with _LAZY:
+            if rt.queue is None:
+                rt.queue = _Queue()
+    h = InvocationHandle(golem, w, rt, fn, export, tuple(args), dict(kwargs), idempotency_key)
+    rt.queue.items.append(h)
+    return h
+
+
+def _resolve_export(golem: "Golem", component: Any, fn: str) -> Any:
+    cname = getattr(component, "name", component)
+    table = export_table_or_error()
+    export = table.lookup(fn)
+    if golem._code_of(cname) is None:
+        raise LookupError(
+            f"cannot invoke {export.name} on a worker of component {cname!r}: the component "
+            f"has no code. Give it with golem.add_component({cname!r}, code='module', "
+            f"path='src'), the ini options golem_component_module / golem_component_path, or "
+            f"the `componentize -p PATH MODULE` build step of its golem.yaml.")
+    return export
+
+
+class _ArgsChecked(BaseException):
+    """Raised instead of calling the component in :func:`check_args`' dry run (a
+    ``BaseException``: the glue lets it through as it is not the code's exception)."""
+
+
+def _checked(*args: Any, **kwargs: Any) -> Any:
+    raise _ArgsChecked
+
+
+class _DryTarget:
+    """Stands for the component's objects in a dry run: calling it, or any method of
+    it, ends the dry run."""
+
+    __slots__ = ()
+
+    def __call__(self, *args: Any) -> Any:
+        raise _ArgsChecked
+
+    def __getattr__(self, name: str) -> Any:
+        return _checked
+
+
+_DRY = _DryTarget()
+
+
+class _CheckingResources:
+    """The worker instance's exported-resource handles, looked at but never changed
+    (a dry run must not take an owned handle away)."""
+
+    __slots__ = ("table",)
+
+    def __init__(self, table: Any) -> None:
+        self.table = table
+
+    def lift_borrow(self, resource: str, handle: Any) -> Any:
+        self.table._get(resource, handle)
+        return _DRY
+
+    lift_own = lift_borrow
+
+    def drop(self, resource: str, handle: Any) -> None:
+        self.table._get(resource, handle)
+
+    def lower_new(self, resource: str, obj: Any) -> Any:  # pragma: no cover - never lowered
+        raise _ArgsChecked
+
+
+def check_args(golem: "Golem", component: Any, name: str, export: Any,
+               args: tuple[Any, ...]) -> None:
+    """Check ``args`` against the export's parameter types before anything happens:
+    Golem rejects an invocation whose arguments do not fit the function's type before it
+    reaches the worker (``InvalidArgument``: no worker made, nothing recorded, the code
+    never runs). The export glue itself is the check (the same code lifts them again
+    for the real call), with the component's objects replaced by a stand-in."""
+    from golem_fakes.bindings.exports import InstanceResources
+
+    cname = getattr(component, "name", component)
+    inst = golem.__dict__.get("_instances", {}).get((cname, name))
+    table = inst.resources if inst is not None and inst.resources is not None \
+        else InstanceResources()
+    try:
+        export.call(_DRY, args, _CheckingResources(table))
+    except _ArgsChecked:
+        pass
+
+
+def _call_export(golem: "Golem", worker: "Worker", export: Any, args: tuple[Any, ...],
+                 kwargs: dict[str, Any]) -> Any:
+    """Run ``export`` in the worker's own instance: the kept export object (made once per
+    instance), or the exported resource's class, found as componentize-py's runtime
+    finds them (componentize-py.md §4)."""
+    from golem_fakes.bindings.exports import InstanceResources
+    from golem_fakes.bindings.runtime import Trap
+
+    inst: WorkerInstance = golem._instance_for(worker.component.name, worker.name)
+    loaded = inst.loaded
+    assert loaded is not None  # _resolve_export checked the component has code
+    if inst.resources is None:
+        inst.resources = InstanceResources()
+    kind = export.kind
+    target: Any = None
+    if kind == "freestanding":
+        obj = loaded.export_object(export.class_module, export.class_name)
+        target = getattr(obj, export.method_name, None)
+        if target is None:
+            raise Trap(
+                f"{export.name}: the export object {export.class_name} of the component has "
+                f"no method {export.method_name!r}; componentize-py's runtime looks the method "
+                f"up when the export is called (AttributeError) and the component traps",
+                interface=export.interface, function=export.function)
+    elif kind in ("constructor", "static"):
+        target = loaded.export_class(export.class_module, export.class_name)
+    return export.call(target, args, inst.resources)

@@ -1,0 +1,160 @@
+"""A worker's instance: its own copy of the component's code and its own handle table.
+
+In Golem every worker is its own component instance, with its own linear memory (the
+module-level state of the Python code) and its own resource handle table. A
+:class:`WorkerInstance` is that for one fake worker:
+
+* ``loaded`` — the worker's copies of the component's own modules
+  (:class:`golem_fakes.worker.code.LoadedCode`), when the component has code;
+* ``env`` — what :data:`golem_fakes.bindings.runtime.current_environment` is while the
+  worker runs: an :class:`InstanceView` of the Golem with the instance's own handle
+  table (the default worker of a Golem uses the Golem itself, so a test's own
+  ``with golem:`` block and that worker share one table, as they are one instance);
+* ``resources`` — the exported resources the worker's callers hold handles to.
+
+Handle numbers are unique per Golem across all its instances, so a handle made by one
+worker is simply unknown in another's table: using it there traps with ``unknown handle
+index N``, the message wasmtime's handle table gives (issue 13 §4). Dropping the instance
+(:meth:`WorkerInstance.drop`) drops every handle it holds.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Iterator
+
+from golem_fakes.bindings.runtime import ResourceFinalizer, _drop_handle
+
+if TYPE_CHECKING:  # pragma: no cover
+    from golem_fakes.state.golem import Golem
+    from golem_fakes.worker.code import LoadedCode
+
+__all__ = ["InstanceView", "TrappedEnvironment", "WorkerInstance"]
+
+
+class InstanceView:
+    """One worker instance's view of a Golem: the Golem's bound behaviours (shared, so
+    call counts and overrides are the Golem's) with the instance's own resource table.
+
+    Generated bindings read ``bindings``, ``handles`` and ``handle_ids`` from the
+    current environment and call behaviours with the binding's own environment (the
+    Golem), so behaviours never see a view."""
+
+    __slots__ = ("environment", "bindings", "handles", "handle_ids", "instance", "__weakref__")
+
+    #: Marks views for :func:`golem_fakes.bindings.runtime.environment_of`.
+    is_instance_view = True
+
+    def __init__(self, environment: "Golem", instance: "WorkerInstance") -> None:
+        self.environment = environment
+        self.bindings = environment.bindings
+        self.handles: dict[int, ResourceFinalizer] = {}
+        # one counter per Golem: a handle of another instance is never a valid index here
+        self.handle_ids = environment.handle_ids
+        self.instance = instance
+
+    def __repr__(self) -> str:
+        return f"<instance of worker {self.instance.describe()} in {self.environment!r}>"
+
+
+class _TrappedBindings:
+    __slots__ = ("trap",)
+
+    def __init__(self, trap: BaseException) -> None:
+        self.trap = trap
+
+    def __getitem__(self, site: Any) -> Any:
+        raise self.trap
+
+
+class TrappedEnvironment:
+    """The current environment of an invocation after it trapped (issue 13 §3): every
+    host call — and every use of a resource handle — raises the same trap again, so
+    code that swallowed the trap (``except BaseException``, a ``finally`` that carries
+    on) can neither record nor store anything more. In Golem the instance is gone at
+    that point; nothing the code does afterwards reaches the host."""
+
+    __slots__ = ("environment", "trap", "bindings")
+
+    is_instance_view = True
+
+    def __init__(self, environment: Any, trap: BaseException) -> None:
+        self.environment = environment
+        self.trap = trap
+        self.bindings = _TrappedBindings(trap)
+
+    @property
+    def handles(self) -> Any:
+        raise self.trap
+
+    @property
+    def handle_ids(self) -> Any:
+        raise self.trap
+
+    def __repr__(self) -> str:
+        return f"<trapped invocation in {self.environment!r}: {self.trap}>"
+
+
+class WorkerInstance:
+    """The instance of worker ``component/name`` of a Golem (see the module docstring)."""
+
+    __slots__ = ("golem", "component", "name", "env", "loaded", "resources", "dropped")
+
+    def __init__(self, golem: "Golem", component: str, name: str, *, own_table: bool) -> None:
+        self.golem = golem
+        self.component = component
+        self.name = name
+        self.env: Any = InstanceView(golem, self) if own_table else golem
+        self.loaded: "LoadedCode | None" = None
+        self.resources: Any = None
+        self.dropped = False
+
+    def describe(self) -> str:
+        return f"{self.component}/{self.name}"
+
+    # --- the code ------------------------------------------------------------------
+
+    def module(self, name: str) -> Any:
+        """The instance's copy of the component's module ``name`` (for assertions:
+        ``golem.instance("shop:cart", "alice").module("component").cart``)."""
+        if self.loaded is None:
+            raise LookupError(
+                f"worker {self.describe()} runs no component code: component "
+                f"{self.component!r} has none. Give it with "
+                f"golem.add_component({self.component!r}, code='module', path='src'), the ini "
+                f"option golem_component_module, or the componentize build step of golem.yaml.")
+        return self.loaded.module(name)
+
+    @property
+    def modules(self) -> dict[str, Any]:
+        """The instance's modules by name (empty without code)."""
+        return dict(self.loaded.modules) if self.loaded is not None else {}
+
+    # --- handles -------------------------------------------------------------------
+
+    def live_handles(self) -> dict[int, Any]:
+        """Handle → rep of every resource of this instance not dropped yet."""
+        return {h: e.rep for h, e in self._table().copy().items()}
+
+    def _table(self) -> dict[int, ResourceFinalizer]:
+        return self.env.handles
+
+    def _entries(self) -> Iterator[tuple[int, ResourceFinalizer]]:
+        return iter(list(self._table().items()))
+
+    def drop(self) -> None:
+        """Drop the instance, as Golem drops a worker's instance: every handle it holds
+        is dropped (each resource's ``[resource-drop]`` behaviour runs), its exported
+        resources are released, and the worker's next invocation gets a new instance
+        (fresh module state)."""
+        if self.dropped:
+            return
+        self.dropped = True
+        env = self.env
+        for handle, entry in self._entries():
+            entry.env = None  # the object's own finalizer no longer drops it
+            _drop_handle(env, handle)
+        self.golem._forget_instance(self)
+
+    def __repr__(self) -> str:
+        state = "dropped" if self.dropped else ("with code" if self.loaded else "no code")
+        return f"<WorkerInstance {self.describe()} ({state})>"
