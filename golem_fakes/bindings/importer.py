@@ -43,6 +43,7 @@ __all__ = [
 #: invalidates cached trees even without a version bump (development checkouts).
 GENERATOR_FILES: tuple[str, ...] = (
     "bindings/naming.py", "bindings/codegen.py", "bindings/lowering.py", "bindings/result.py",
+    "bindings/exports.py",
     "wit/lexer.py", "wit/parser.py", "wit/resolve.py", "wit/model.py",
 )
 

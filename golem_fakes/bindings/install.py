@@ -191,6 +191,15 @@ def _generate(wit_path: Path, world_name: str | None, layout: str | None, versio
         import_names=dict(options["interface_names"]),
         export_names=dict(options["export_interface_names"]),
         full_names=options["full_names"], stub=False)
+    from golem_fakes.bindings import exports
+
+    # The export glue (golem_fakes.bindings.exports) sits beside the served packages,
+    # under a name no finder serves: it is loaded from its path, never imported.
+    files = dict(out.files)
+    files[exports.GLUE_FILE] = exports.generate_glue(
+        world, flavor, import_names=dict(options["interface_names"]),
+        export_names=dict(options["export_interface_names"]),
+        full_names=options["full_names"])
     manifest = {
         "modules": out.modules,
         "world": world_name or world.name,
@@ -200,8 +209,9 @@ def _generate(wit_path: Path, world_name: str | None, layout: str | None, versio
         "top_level": _top_level(flavor.layout, flavor.package),
         "stub_bodies": out.stub_bodies,
         "options": {k: v for k, v in options.items()},
+        "export_glue": exports.GLUE_FILE,
     }
-    importer.write_tree(directory, out.files, manifest)
+    importer.write_tree(directory, files, manifest)
     return manifest
 
 
