@@ -647,10 +647,11 @@ class Golem(Environment):
                     code = self._code_of(component)
                     if code is not None:
                         from golem_fakes.worker.code import ComponentCode
-                        from golem_fakes.worker.executor import required_classes
+                        from golem_fakes.worker.executor import export_objects, required_classes
 
                         inst.loaded = ComponentCode.get(*code).load(
-                            adopt=default, required_classes=required_classes())
+                            adopt=default, required_classes=required_classes(),
+                            export_objects=export_objects())
                     self._instances[key] = inst
         return inst
 
@@ -864,6 +865,9 @@ class Golem(Environment):
         (``error`` entry, worker failed; invalid-request traps of resolve-* fail only
         the invocation), and a second invocation with the ``idempotency_key`` of a
         completed one returns its result without running again (§7.2)."""
+        from golem_fakes.worker.executor import check_not_running
+
+        check_not_running(self, component, name)  # a Deadlock queues nothing
         return self.enqueue(component, name, fn, *args, idempotency_key=idempotency_key,
                             **kwargs).result()
 

@@ -38,7 +38,20 @@ def required_classes() -> list[tuple[str | None, str, str]]:
         return []
     from golem_fakes.bindings.exports import export_table
 
-    return list(export_table().classes())
+    return [(c.module, c.name, c.purpose) for c in export_table().classes()]
+
+
+def export_objects() -> list[tuple[str | None, str, str | None]]:
+    """``(class module, class, WIT function)`` of every object componentize-py makes at
+    build time: one per exported function (``worker/code.py``, ``LoadedCode.export_object``)."""
+    from golem_fakes.bindings.install import installed
+
+    if installed() is None:
+        return []
+    from golem_fakes.bindings.exports import export_table
+
+    return [(f.class_module, f.class_name, f.function) for f in export_table()
+            if f.kind == "freestanding"]
 
 
 def export_table_or_error() -> Any:
@@ -171,14 +184,29 @@ def _ends_invocation(e: BaseException) -> bool:
     return isinstance(e, (Trap, ReplayRequired, Deadlock))
 
 
-def _run_until(handle: InvocationHandle) -> None:
-    g, w, rt = handle.golem, handle.worker, handle.runtime
+def _check_running(g: "Golem", w: "Worker") -> None:
     cur = current_invocation.get()
     if cur is not None:
         from golem_fakes.state.invocation import Invocation
 
         parent = cur if type(cur) is Invocation else cur.resolve()  # type: ignore[union-attr]
-        g._check_not_running(w, parent)  # Deadlock, before waiting for the worker's lock
+        g._check_not_running(w, parent)
+
+
+def check_not_running(g: "Golem", component: Any, name: str) -> None:
+    """:class:`~golem_fakes.state.promises.Deadlock` if the calling code runs inside an
+    invocation of worker ``component/name`` already (awaiting another invocation of it
+    would wait for ever)."""
+    if current_invocation.get() is None:
+        return
+    w = g.registry.find(component, name)
+    if w is not None:
+        _check_running(g, w)
+
+
+def _run_until(handle: InvocationHandle) -> None:
+    g, w, rt = handle.golem, handle.worker, handle.runtime
+    _check_running(g, w)  # Deadlock, before waiting for the worker's lock
     q: _Queue = rt.queue
     while not handle.done:
         with q.lock:
@@ -309,7 +337,7 @@ def _call_export(golem: "Golem", worker: "Worker", export: Any, args: tuple[Any,
     kind = export.kind
     target: Any = None
     if kind == "freestanding":
-        obj = loaded.export_object(export.class_module, export.class_name)
+        obj = loaded.export_object(export.class_module, export.class_name, export.function)
         target = getattr(obj, export.method_name, None)
         if target is None:
             raise Trap(

@@ -61,7 +61,8 @@ def test_cart_runs_as_its_component(golem):
         "(components-python/shop-cart/wit-generated not built yet); flags: --wit-path "
         "wit-generated --import-interface-name wasi:http/types@0.2.3=types "
         "--import-interface-name wasi:http/outgoing-handler@0.2.3=outgoing_handler; "
-        "componentize-py==0.17.0 from pyproject.toml",
+        "componentize-py==0.17.0 from pyproject.toml; code: component in "
+        "components-python/shop-cart/src",
         "golem-fakes: global seed 0 (default); golem fixture runs as shop:cart/worker-1*",
     ])
     result.assert_outcomes(passed=1)

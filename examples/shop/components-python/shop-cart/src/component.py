@@ -1,8 +1,8 @@
 """The shop:cart worker: ordinary componentize-py worker code, unchanged for tests.
 
 Inside Golem every worker is its own instance of this module, so the module-level
-``cart`` is that worker's state. Under pytest all fake workers share one Python
-process; the tests reset ``cart`` between tests (see tests/conftest.py).
+``cart`` is that worker's state. golem-fakes gives each fake worker its own instance
+too (README "Workers are instances"): no test resets ``cart``.
 """
 
 import uuid

@@ -25,18 +25,43 @@ def test_checkout_of_an_empty_cart_is_an_error(golem):
     assert e.value.value == "cart is empty"
 
 
+def test_each_worker_has_its_own_cart(golem):
+    """Every worker runs its own instance of component.py: invoked by export name, as
+    Golem's API invokes it, with the export's WIT types checked."""
+    assert golem.invoke("shop:cart", "alice", "add-item", "apple", 2) == 2
+    assert golem.invoke("shop:cart", "bob", "shop:cart/shop-cart-api.{add-item}", "pear", 1) == 1
+    assert golem.invoke("shop:cart", "alice", "add_item", "fig", 3) == 5
+    assert golem.instance("shop:cart", "alice").module("component").cart == {"apple": 2, "fig": 3}
+    assert ShopCartApi().add_item("kiwi", 1) == 1   # test code: the default worker's cart
+
+
+def test_a_wrong_argument_never_reaches_the_worker(golem):
+    from golem_fakes.bindings.exports import InvalidArgument
+
+    with pytest.raises(InvalidArgument, match="qty"):
+        golem.invoke("shop:cart", "alice", "add-item", "apple", -1)   # qty: u32
+
+
 def test_a_retried_checkout_places_the_same_order(golem):
     """Golem re-runs a failed invocation with the same idempotency key; the order id
     derives from it, so the retry places the same order, not a second one."""
-    def checkout():
-        api = ShopCartApi()
-        api.add_item("apple", 1)
-        return api.checkout()
+    def place_order(g, key):
+        g.invoke("shop:cart", "alice", "add-item", "apple", 1)
+        return g.invoke("shop:cart", "alice", "checkout", idempotency_key=key)
 
-    first = golem.invoke("shop:cart", "alice", checkout, idempotency_key="order-42")
-    again = golem.fresh().invoke("shop:cart", "alice", checkout, idempotency_key="order-42")
-    other = golem.fresh().invoke("shop:cart", "alice", checkout, idempotency_key="order-43")
+    first = place_order(golem, "order-42")
+    again = place_order(golem.fresh(), "order-42")   # a new Golem: the invocation re-run
+    other = place_order(golem.fresh(), "order-43")
     assert first == again != other
+    # the same Golem answers a completed key from its first result, without running it
+    assert golem.invoke("shop:cart", "alice", "checkout", idempotency_key="order-42") == first
+
+
+def test_checkout_of_an_empty_cart_is_an_error_result(golem):
+    with pytest.raises(Err) as e:
+        golem.invoke("shop:cart", "carol", "checkout")
+    assert e.value.value == "cart is empty"
+    assert golem.worker("shop:cart", "carol").status.name == "IDLE"   # not a failure
 
 
 @pytest.mark.golem(
@@ -78,10 +103,7 @@ def test_property_items_add_up(golem):
     @given(st.lists(st.tuples(st.sampled_from(["apple", "pear", "fig"]),
                               st.integers(min_value=1, max_value=1000)), min_size=1))
     def items_add_up(items):
-        import component
-
-        component.cart.clear()
-        with golem.fresh():
+        with golem.fresh():   # a new Golem: its default worker starts with an empty cart
             api = ShopCartApi()
             totals = [api.add_item(sku, qty) for sku, qty in items]
             assert totals[-1] == sum(qty for _, qty in items)
