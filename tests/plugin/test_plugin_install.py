@@ -189,3 +189,81 @@ def test_broken_wit_is_a_usage_error_naming_the_file(pytester: pytest.Pytester,
     result.stderr.fnmatch_lines([
         "ERROR: golem-fakes could not install bindings (from the plain wit/ folder under "
         "the rootdir (*)): WitError: *app.wit:2:*"])
+
+
+def test_each_test_and_each_worker_gets_its_own_instance(pytester: pytest.Pytester,
+                                                         warm_cache: Path) -> None:
+    """The componentize step's code (golem.yaml) is the component's: with no conftest
+    reset, every test's default worker starts from the module's initial state, and each
+    worker invoked by name runs its own instance (README "Workers are instances")."""
+    app = make_app(pytester.path / "app")
+    comp = app / "components-python" / "shop-cart"
+    (comp / "tests").mkdir()
+    (comp / "tests" / "test_cart.py").write_text("""
+import component
+from component import CartApi
+
+
+def test_one(golem):
+    CartApi().add("apple", 2)
+    assert CartApi().total() == 2
+
+
+def test_two(golem):
+    CartApi().add("pear", 5)
+    assert CartApi().total() == 5 and component.total_qty == 5
+
+
+def test_workers_by_name(golem):
+    golem.invoke("shop:cart", "alice", "add", "apple", 2)
+    golem.invoke("shop:cart", "bob", "shop:cart/cart-api.{add}", "pear", 1)
+    assert golem.invoke("shop:cart", "alice", "total") == 2
+    assert golem.invoke("shop:cart", "bob", "total") == 1
+    assert golem.instance("shop:cart", "alice").module("component").total_qty == 2
+    assert CartApi().total() == 0 and component.total_qty == 0
+""")
+    result = run(pytester, cwd=comp)
+    result.stdout.fnmatch_lines(["golem-fakes: from golem.yaml: *; code: component in "
+                                 "components-python/shop-cart/src"])
+    result.assert_outcomes(passed=3)
+
+
+def test_ini_names_the_component_code(pytester: pytest.Pytester, warm_cache: Path) -> None:
+    (pytester.path / ".git").mkdir()
+    (pytester.path / "wit").mkdir()
+    (pytester.path / "wit" / "app.wit").write_text("""
+package my:app;
+interface greeter { hello: func(name: string) -> string; }
+world app { export greeter; }
+""")
+    (pytester.path / "code").mkdir()
+    (pytester.path / "code" / "greeting.py").write_text("""
+greeted = []
+
+class Greeter:
+    def hello(self, name):
+        greeted.append(name)
+        return "hello " + name
+""")
+    pytester.makeini("""
+[pytest]
+golem_component = my:app
+golem_component_module = greeting
+golem_component_path = code
+""")
+    pytester.makepyfile("""
+        def test_greets(golem):
+            assert golem.invoke("my:app", "w", "hello", "golem") == "hello golem"
+            assert golem.instance("my:app", "w").module("greeting").greeted == ["golem"]
+    """)
+    result = run(pytester)
+    result.assert_outcomes(passed=1)
+
+
+def test_a_bad_code_option_fails_the_session(pytester: pytest.Pytester, warm_cache: Path) -> None:
+    (pytester.path / ".git").mkdir()
+    pytester.makeini("[pytest]\ngolem_component_path = src\n")
+    pytester.makepyfile("def test_x(): pass\n")
+    result = run(pytester)
+    result.stderr.fnmatch_lines(["*golem_component_path is set but not golem_component_module*"])
+    assert result.ret != 0
