@@ -541,3 +541,15 @@ def test_glue_is_in_the_cache_and_not_importable(table: exports.ExportTable) -> 
     with pytest.raises(ModuleNotFoundError):
         importlib.import_module("_golem_export_glue")
     assert exports.export_table() is table
+
+
+def test_018_unexpected_exception_prints_nothing(use: Callable[[str], exports.ExportTable],
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """componentize-py 0.18.0 traps with ``uninitialized element`` and prints nothing
+    (componentize-py.md §4)."""
+    table = use("0.18.0")
+    api = Api()
+    api.raise_["echo_u8"] = ValueError("boom")
+    with pytest.raises(Trap, match="uninitialized element"):
+        call(table, "echo-u8", 1, api=api)
+    assert capsys.readouterr().err == ""
