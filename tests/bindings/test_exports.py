@@ -46,11 +46,30 @@ def _kwargs(options: tuple[tuple[str, Any], ...]) -> dict[str, Any]:
     }
 
 
+def _forget_strategies(keep: set[type]) -> None:
+    """Unregister the hypothesis strategies golem-fakes' plugin registered for this
+    world's generated classes (its exported records would otherwise stay registered
+    after the world is uninstalled, and other tests inspect the registry)."""
+    from golem_fakes import _hypothesis_plugin
+
+    try:
+        from hypothesis.strategies._internal import types as hypothesis_types
+        lookup = hypothesis_types._global_type_lookup
+    except (ImportError, AttributeError):  # pragma: no cover - other hypothesis layout
+        lookup = {}
+    for cls in set(_hypothesis_plugin._REGISTERED) - keep:
+        del _hypothesis_plugin._REGISTERED[cls]
+        lookup.pop(cls, None)
+
+
 @pytest.fixture(scope="module")
 def use(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], exports.ExportTable]]:
     """``use(version)`` installs the exports world as componentize-py ``version``'s
     bindings (a private cache) and returns its export table."""
+    from golem_fakes import _hypothesis_plugin
+
     previous = install_mod.installed()
+    registered = set(_hypothesis_plugin._REGISTERED)
     old_cache = os.environ.get("GOLEM_FAKES_CACHE")
     os.environ["GOLEM_FAKES_CACHE"] = str(tmp_path_factory.mktemp("cache"))
     install_mod._uninstall()
@@ -66,6 +85,7 @@ def use(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], ex
         yield use
     finally:
         install_mod._uninstall()
+        _forget_strategies(registered)
         if old_cache is None:
             os.environ.pop("GOLEM_FAKES_CACHE", None)
         else:
@@ -541,3 +561,15 @@ def test_glue_is_in_the_cache_and_not_importable(table: exports.ExportTable) -> 
     with pytest.raises(ModuleNotFoundError):
         importlib.import_module("_golem_export_glue")
     assert exports.export_table() is table
+
+
+def test_018_unexpected_exception_prints_nothing(use: Callable[[str], exports.ExportTable],
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """componentize-py 0.18.0 traps with ``uninitialized element`` and prints nothing
+    (componentize-py.md §4)."""
+    table = use("0.18.0")
+    api = Api()
+    api.raise_["echo_u8"] = ValueError("boom")
+    with pytest.raises(Trap, match="uninitialized element"):
+        call(table, "echo-u8", 1, api=api)
+    assert capsys.readouterr().err == ""
