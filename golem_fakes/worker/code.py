@@ -344,8 +344,8 @@ class _Finder:
                   target: Any = None) -> importlib.machinery.ModuleSpec | None:
         code = self.code
         state = code._loading
-        if state is None:
-            return None
+        if state is None or code._loading_thread != threading.get_ident():
+            return None  # another thread's import while a load runs: not ours to serve
         entry = code._resolve(fullname, state)
         if entry is None:
             return None
@@ -448,6 +448,7 @@ class ComponentCode:
         self._top = module.partition(".")[0]
         self._finder = _Finder(self)
         self._loading: _LoadState | None = None
+        self._loading_thread: int | None = None
         self._listing: tuple[Any, frozenset[str], frozenset[str]] | None = None
         #: every module name an instance of this code has had (union over loads)
         self.names: set[str] = set()
@@ -594,10 +595,11 @@ class ComponentCode:
         for n in self.names:
             if "." not in n and n not in tops and n in modules:
                 tops.append(n)
-        if not tops:
-            return []
-        prefixes = tuple(t + "." for t in tops)
-        return tops + [k for k in list(modules) if k.startswith(prefixes)]
+        # Only packages have submodules: scan sys.modules for those alone.
+        packages = tuple(t + "." for t in tops if hasattr(modules.get(t), "__path__"))
+        if not packages:
+            return tops
+        return tops + [k for k in list(modules) if k.startswith(packages)]
 
     # -- loading -----------------------------------------------------------------------
 
@@ -673,6 +675,7 @@ class ComponentCode:
             env = _BuildTime()
             state = _LoadState(adopt, hidden, env)
             self._loading = state
+            self._loading_thread = threading.get_ident()
             meta = sys.meta_path
             meta.insert(0, self._finder)
             token = _rt.current_environment.set(env)
@@ -714,6 +717,7 @@ class ComponentCode:
                 except ValueError:
                     pass
                 self._loading = None
+                self._loading_thread = None
                 self._restore(state, ok)
             assert loaded is not None
             self.names.update(state.modules)
@@ -810,7 +814,8 @@ class LoadedCode:
     already defined are always the instance's own).
     """
 
-    __slots__ = ("code", "modules", "adopted", "superseded", "_names", "_objects")
+    __slots__ = ("code", "modules", "adopted", "superseded", "_names", "_objects",
+                 "__weakref__")
 
     def __init__(self, code: ComponentCode, modules: dict[str, types.ModuleType],
                  adopted: bool) -> None:

@@ -179,6 +179,28 @@ def test_stdlib_installed_and_binding_modules_are_shared(tmp_path: Path, binding
     assert set(a.modules) == {name}
 
 
+def test_stdlib_and_binding_names_win_over_files_under_path(tmp_path: Path, bindings: Any) -> None:
+    # componentize-py's PYTHONPATH is /python (stdlib) : /world (bindings) : the -p dirs
+    name, code = _component(tmp_path, "import json\nimport wit_world\n", {
+        "json.py": "raise RuntimeError('app-dir json shadowed the stdlib')\n",
+        "wit_world/__init__.py": "raise RuntimeError('stale componentize-py bindings output')\n",
+    })
+    inst = code.load()
+    assert set(inst.modules) == {name}
+    assert inst.module(name).json is json
+    assert inst.module(name).wit_world is sys.modules["wit_world"]
+
+
+def test_namespace_package_under_path_is_per_instance(tmp_path: Path) -> None:
+    ns = _uniq("nspkg")
+    name, code = _component(tmp_path, f"from {ns} import leaf\n", {f"{ns}/leaf.py": "items = []\n"})
+    a, b = code.load(), code.load()
+    assert set(a.modules) == {name, ns, f"{ns}.leaf"}
+    assert a.module(f"{ns}.leaf") is not b.module(f"{ns}.leaf")
+    assert a.module(name).leaf is a.module(f"{ns}.leaf")
+    assert list(a.module(ns).__path__) == [os.path.join(os.path.realpath(tmp_path), ns)]
+
+
 def test_module_attributes_are_those_of_an_import(tmp_path: Path) -> None:
     name, helper, pkg, code = _shop(tmp_path)
     inst = code.load()
