@@ -682,6 +682,7 @@ class ComponentCode:
             ok = False
             loaded: LoadedCode | None = None
             try:
+                before = sys.modules.get(self.module)
                 try:
                     importlib.import_module(self.module)
                     for class_module, class_name, description in required:
@@ -696,14 +697,15 @@ class ComponentCode:
                     raise self._import_error(state, e) from e
                 if self.module not in state.modules:
                     stray = sys.modules.get(self.module)
-                    if stray is not None and stray is not state.hidden.get(self.module):
-                        del sys.modules[self.module]
+                    if stray is not None and before is None:
+                        del sys.modules[self.module]  # imported from elsewhere by this load
                     raise ComponentBuildError(
                         f"componentize-py would fail to build the component: "
-                        f"ModuleNotFoundError: No module named {self.module!r} under "
-                        f"{self._root} (it was found elsewhere: "
-                        f"{getattr(stray, '__file__', None)})",
-                        cause_text=f"ModuleNotFoundError: No module named {self.module!r}")
+                        f"{self.module!r} is not a module under {self._root}: the name "
+                        f"resolves elsewhere first ({getattr(stray, '__file__', None)}; "
+                        f"the standard library and the generated bindings come before the "
+                        f"-p directories on componentize-py's PYTHONPATH)",
+                        cause_text="")
                 loaded = LoadedCode(self, state.modules, adopt)
                 if eager:
                     loaded._make_objects(eager, env)

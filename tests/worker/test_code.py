@@ -485,6 +485,15 @@ def test_missing_sibling_is_module_not_found_as_in_the_build(tmp_path: Path) -> 
     assert info.value.cause_text == f"ModuleNotFoundError: No module named {missing!r}"
 
 
+def test_an_app_named_like_a_stdlib_module_is_refused_and_the_stdlib_left_alone(
+        tmp_path: Path) -> None:
+    _write(tmp_path, {"json.py": "class Api:\n    pass\n"})
+    code = ComponentCode.get("json", tmp_path)
+    with pytest.raises(ComponentBuildError, match="resolves elsewhere first"):
+        code.load()
+    assert sys.modules["json"] is json
+
+
 def test_app_module_missing_under_path(tmp_path: Path) -> None:
     code = ComponentCode.get(_uniq("absent"), tmp_path)
     with pytest.raises(ComponentBuildError, match="No module named"):
