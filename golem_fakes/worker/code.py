@@ -884,7 +884,8 @@ class LoadedCode:
         class. Objects named in ``load(export_objects=...)`` are made at load, as at
         build time; any other is made on its first request, under the same build-time
         rules (no host: a binding call raises :class:`ComponentBuildError`; an
-        exception in ``__init__`` is a :class:`ComponentBuildError` chaining it), so
+        exception in ``__init__`` is a :class:`ComponentBuildError` chaining it; the
+        instance is active meanwhile, so an ``import`` in ``__init__`` sees it), so
         the outcome of a wrong ``__init__`` is the same, only reported at the first
         invocation instead of at worker creation. Passing the export table's objects
         to ``load`` is the faithful choice.
@@ -895,9 +896,11 @@ class LoadedCode:
             return obj
         env = _BuildTime()
         token = _rt.current_environment.set(env)
+        active = self.activate()  # as at build time, the app's modules are importable
         try:
             self._make_objects([key], env)
         finally:
+            self.deactivate(active)
             _rt.current_environment.reset(token)
         if env.calls:
             self._objects.pop(key, None)

@@ -383,18 +383,21 @@ def test_missing_resource_module_and_class_fail_like_the_build(tmp_path: Path) -
 
 
 def test_export_objects_are_made_once_per_instance(tmp_path: Path) -> None:
-    name, code = _component(tmp_path, (
+    name = _uniq("app")
+    name, code = _component(tmp_path, name=name, app=(
         "made = []\n"
         "class Api:\n"
-        "    def __init__(self):\n        made.append(self)\n"))
+        "    def __init__(self):\n        made.append(self)\n"
+        f"        import {name}\n        self.module = {name}\n"))
     a, b = code.load(), code.load()
     obj = a.export_object(None, "Api")
     assert a.export_object(None, "Api") is obj and a.module(name).made == [obj]
-    assert isinstance(obj, a.module(name).Api)
+    assert isinstance(obj, a.module(name).Api) and obj.module is a.module(name)
     assert b.module(name).made == []
     per_fn = a.export_object(None, "Api", "add-item"), a.export_object(None, "Api", "checkout")
     assert per_fn[0] is not per_fn[1] and per_fn[0] is a.export_object(None, "Api", "add-item")
     assert len(a.module(name).made) == 3
+    assert sys.modules.get(name) is None
     eager = code.load(export_objects=[(None, "Api", "add-item"), (None, "Api", "checkout")])
     assert len(eager.module(name).made) == 2
     assert eager.export_object(None, "Api", "checkout") is eager.module(name).made[1]
