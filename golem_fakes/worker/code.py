@@ -627,9 +627,11 @@ class ComponentCode:
         the new module state (``cart`` of the adopted instance). But the module's
         ``ShopCartApi`` is a *new* class object: ``isinstance(obj, old_class)`` is
         False for objects of the new class and vice versa, and class attributes changed
-        on one are not seen by the other. Functions and constants imported by name
-        (``from component import cart``) keep the old objects (a rebound module global
-        is not seen through such a name). An adopted instance shares its module objects
+        on one are not seen by the other. Every name imported from the module before
+        (``from component import cart, add``) keeps the object of the previous
+        execution: the old function ``add`` reads the module's globals, so it sees the
+        instance's new ``cart``, but the test's ``cart`` is the old dict, not the
+        instance's. An adopted instance shares its module objects
         with ``sys.modules``: adopting again (the next Golem's default worker)
         re-initialises the same objects, so the previous adopted instance's state is
         gone (:attr:`LoadedCode.superseded` becomes True).

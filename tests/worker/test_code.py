@@ -258,6 +258,7 @@ def test_adopted_load_reinitialises_the_imported_modules_in_place(
     add = test_side.add
     add("old", 1)
     old_cart = test_side.cart
+    from_import = test_side.__dict__["cart"]
     inst = code.load(adopt=True)
     assert inst.adopted
     assert inst.module(name) is test_side and sys.modules[name] is test_side
@@ -265,6 +266,7 @@ def test_adopted_load_reinitialises_the_imported_modules_in_place(
     # functions and classes imported before see the adopted instance's state
     assert add("apple", 2) == 2 and OldApi().add("apple", 1) == 3
     assert inst.module(name).cart == {"apple": 3}
+    assert from_import == {"old": 1}  # a name imported before is the old object
     # but the class object is a new one
     assert test_side.Api is not OldApi
     assert not isinstance(test_side.Api(), OldApi)
@@ -564,3 +566,21 @@ def test_concurrent_loads_give_separate_instances(tmp_path: Path) -> None:
     assert len({id(r.module(name)) for r in results}) == 80
     assert all(r.module(name).sub is r.module(f"{pkg}.sub") for r in results)
     assert dict(sys.modules) == before
+
+
+def test_another_threads_import_during_a_load_is_not_served(tmp_path: Path) -> None:
+    sib = _uniq("sib")
+    name, code = _component(tmp_path, (
+        "import threading\n"
+        "seen = []\n"
+        "def other():\n"
+        "    try:\n"
+        f"        import {sib}\n"
+        "        seen.append('served')\n"
+        "    except ModuleNotFoundError:\n"
+        "        seen.append('not served')\n"
+        "t = threading.Thread(target=other)\nt.start()\nt.join()\n"
+        f"import {sib}\n"), {f"{sib}.py": "x = 1\n"})
+    inst = code.load()
+    assert inst.module(name).seen == ["not served"]
+    assert sib in inst.modules and sib not in sys.modules
