@@ -344,8 +344,8 @@ class _Finder:
                   target: Any = None) -> importlib.machinery.ModuleSpec | None:
         code = self.code
         state = code._loading
-        if state is None:
-            return None
+        if state is None or code._loading_thread != threading.get_ident():
+            return None  # another thread's import while a load runs: not ours to serve
         entry = code._resolve(fullname, state)
         if entry is None:
             return None
@@ -448,6 +448,7 @@ class ComponentCode:
         self._top = module.partition(".")[0]
         self._finder = _Finder(self)
         self._loading: _LoadState | None = None
+        self._loading_thread: int | None = None
         self._listing: tuple[Any, frozenset[str], frozenset[str]] | None = None
         #: every module name an instance of this code has had (union over loads)
         self.names: set[str] = set()
@@ -594,10 +595,11 @@ class ComponentCode:
         for n in self.names:
             if "." not in n and n not in tops and n in modules:
                 tops.append(n)
-        if not tops:
-            return []
-        prefixes = tuple(t + "." for t in tops)
-        return tops + [k for k in list(modules) if k.startswith(prefixes)]
+        # Only packages have submodules: scan sys.modules for those alone.
+        packages = tuple(t + "." for t in tops if hasattr(modules.get(t), "__path__"))
+        if not packages:
+            return tops
+        return tops + [k for k in list(modules) if k.startswith(packages)]
 
     # -- loading -----------------------------------------------------------------------
 
@@ -625,9 +627,11 @@ class ComponentCode:
         the new module state (``cart`` of the adopted instance). But the module's
         ``ShopCartApi`` is a *new* class object: ``isinstance(obj, old_class)`` is
         False for objects of the new class and vice versa, and class attributes changed
-        on one are not seen by the other. Functions and constants imported by name
-        (``from component import cart``) keep the old objects (a rebound module global
-        is not seen through such a name). An adopted instance shares its module objects
+        on one are not seen by the other. Every name imported from the module before
+        (``from component import cart, add``) keeps the object of the previous
+        execution: the old function ``add`` reads the module's globals, so it sees the
+        instance's new ``cart``, but the test's ``cart`` is the old dict, not the
+        instance's. An adopted instance shares its module objects
         with ``sys.modules``: adopting again (the next Golem's default worker)
         re-initialises the same objects, so the previous adopted instance's state is
         gone (:attr:`LoadedCode.superseded` becomes True).
@@ -673,12 +677,14 @@ class ComponentCode:
             env = _BuildTime()
             state = _LoadState(adopt, hidden, env)
             self._loading = state
+            self._loading_thread = threading.get_ident()
             meta = sys.meta_path
             meta.insert(0, self._finder)
             token = _rt.current_environment.set(env)
             ok = False
             loaded: LoadedCode | None = None
             try:
+                before = sys.modules.get(self.module)
                 try:
                     importlib.import_module(self.module)
                     for class_module, class_name, description in required:
@@ -693,14 +699,15 @@ class ComponentCode:
                     raise self._import_error(state, e) from e
                 if self.module not in state.modules:
                     stray = sys.modules.get(self.module)
-                    if stray is not None and stray is not state.hidden.get(self.module):
-                        del sys.modules[self.module]
+                    if stray is not None and before is None:
+                        del sys.modules[self.module]  # imported from elsewhere by this load
                     raise ComponentBuildError(
                         f"componentize-py would fail to build the component: "
-                        f"ModuleNotFoundError: No module named {self.module!r} under "
-                        f"{self._root} (it was found elsewhere: "
-                        f"{getattr(stray, '__file__', None)})",
-                        cause_text=f"ModuleNotFoundError: No module named {self.module!r}")
+                        f"{self.module!r} is not a module under {self._root}: the name "
+                        f"resolves elsewhere first ({getattr(stray, '__file__', None)}; "
+                        f"the standard library and the generated bindings come before the "
+                        f"-p directories on componentize-py's PYTHONPATH)",
+                        cause_text="")
                 loaded = LoadedCode(self, state.modules, adopt)
                 if eager:
                     loaded._make_objects(eager, env)
@@ -714,6 +721,7 @@ class ComponentCode:
                 except ValueError:
                     pass
                 self._loading = None
+                self._loading_thread = None
                 self._restore(state, ok)
             assert loaded is not None
             self.names.update(state.modules)
@@ -810,7 +818,8 @@ class LoadedCode:
     already defined are always the instance's own).
     """
 
-    __slots__ = ("code", "modules", "adopted", "superseded", "_names", "_objects")
+    __slots__ = ("code", "modules", "adopted", "superseded", "_names", "_objects",
+                 "__weakref__")
 
     def __init__(self, code: ComponentCode, modules: dict[str, types.ModuleType],
                  adopted: bool) -> None:
@@ -877,7 +886,8 @@ class LoadedCode:
         class. Objects named in ``load(export_objects=...)`` are made at load, as at
         build time; any other is made on its first request, under the same build-time
         rules (no host: a binding call raises :class:`ComponentBuildError`; an
-        exception in ``__init__`` is a :class:`ComponentBuildError` chaining it), so
+        exception in ``__init__`` is a :class:`ComponentBuildError` chaining it; the
+        instance is active meanwhile, so an ``import`` in ``__init__`` sees it), so
         the outcome of a wrong ``__init__`` is the same, only reported at the first
         invocation instead of at worker creation. Passing the export table's objects
         to ``load`` is the faithful choice.
@@ -888,9 +898,11 @@ class LoadedCode:
             return obj
         env = _BuildTime()
         token = _rt.current_environment.set(env)
+        active = self.activate()  # as at build time, the app's modules are importable
         try:
             self._make_objects([key], env)
         finally:
+            self.deactivate(active)
             _rt.current_environment.reset(token)
         if env.calls:
             self._objects.pop(key, None)

@@ -179,6 +179,28 @@ def test_stdlib_installed_and_binding_modules_are_shared(tmp_path: Path, binding
     assert set(a.modules) == {name}
 
 
+def test_stdlib_and_binding_names_win_over_files_under_path(tmp_path: Path, bindings: Any) -> None:
+    # componentize-py's PYTHONPATH is /python (stdlib) : /world (bindings) : the -p dirs
+    name, code = _component(tmp_path, "import json\nimport wit_world\n", {
+        "json.py": "raise RuntimeError('app-dir json shadowed the stdlib')\n",
+        "wit_world/__init__.py": "raise RuntimeError('stale componentize-py bindings output')\n",
+    })
+    inst = code.load()
+    assert set(inst.modules) == {name}
+    assert inst.module(name).json is json
+    assert inst.module(name).wit_world is sys.modules["wit_world"]
+
+
+def test_namespace_package_under_path_is_per_instance(tmp_path: Path) -> None:
+    ns = _uniq("nspkg")
+    name, code = _component(tmp_path, f"from {ns} import leaf\n", {f"{ns}/leaf.py": "items = []\n"})
+    a, b = code.load(), code.load()
+    assert set(a.modules) == {name, ns, f"{ns}.leaf"}
+    assert a.module(f"{ns}.leaf") is not b.module(f"{ns}.leaf")
+    assert a.module(name).leaf is a.module(f"{ns}.leaf")
+    assert list(a.module(ns).__path__) == [os.path.join(os.path.realpath(tmp_path), ns)]
+
+
 def test_module_attributes_are_those_of_an_import(tmp_path: Path) -> None:
     name, helper, pkg, code = _shop(tmp_path)
     inst = code.load()
@@ -236,6 +258,7 @@ def test_adopted_load_reinitialises_the_imported_modules_in_place(
     add = test_side.add
     add("old", 1)
     old_cart = test_side.cart
+    from_import = test_side.__dict__["cart"]
     inst = code.load(adopt=True)
     assert inst.adopted
     assert inst.module(name) is test_side and sys.modules[name] is test_side
@@ -243,6 +266,7 @@ def test_adopted_load_reinitialises_the_imported_modules_in_place(
     # functions and classes imported before see the adopted instance's state
     assert add("apple", 2) == 2 and OldApi().add("apple", 1) == 3
     assert inst.module(name).cart == {"apple": 3}
+    assert from_import == {"old": 1}  # a name imported before is the old object
     # but the class object is a new one
     assert test_side.Api is not OldApi
     assert not isinstance(test_side.Api(), OldApi)
@@ -361,18 +385,21 @@ def test_missing_resource_module_and_class_fail_like_the_build(tmp_path: Path) -
 
 
 def test_export_objects_are_made_once_per_instance(tmp_path: Path) -> None:
-    name, code = _component(tmp_path, (
+    name = _uniq("app")
+    name, code = _component(tmp_path, name=name, app=(
         "made = []\n"
         "class Api:\n"
-        "    def __init__(self):\n        made.append(self)\n"))
+        "    def __init__(self):\n        made.append(self)\n"
+        f"        import {name}\n        self.module = {name}\n"))
     a, b = code.load(), code.load()
     obj = a.export_object(None, "Api")
     assert a.export_object(None, "Api") is obj and a.module(name).made == [obj]
-    assert isinstance(obj, a.module(name).Api)
+    assert isinstance(obj, a.module(name).Api) and obj.module is a.module(name)
     assert b.module(name).made == []
     per_fn = a.export_object(None, "Api", "add-item"), a.export_object(None, "Api", "checkout")
     assert per_fn[0] is not per_fn[1] and per_fn[0] is a.export_object(None, "Api", "add-item")
     assert len(a.module(name).made) == 3
+    assert sys.modules.get(name) is None
     eager = code.load(export_objects=[(None, "Api", "add-item"), (None, "Api", "checkout")])
     assert len(eager.module(name).made) == 2
     assert eager.export_object(None, "Api", "checkout") is eager.module(name).made[1]
@@ -463,6 +490,15 @@ def test_missing_sibling_is_module_not_found_as_in_the_build(tmp_path: Path) -> 
     assert info.value.cause_text == f"ModuleNotFoundError: No module named {missing!r}"
 
 
+def test_an_app_named_like_a_stdlib_module_is_refused_and_the_stdlib_left_alone(
+        tmp_path: Path) -> None:
+    _write(tmp_path, {"json.py": "class Api:\n    pass\n"})
+    code = ComponentCode.get("json", tmp_path)
+    with pytest.raises(ComponentBuildError, match="resolves elsewhere first"):
+        code.load()
+    assert sys.modules["json"] is json
+
+
 def test_app_module_missing_under_path(tmp_path: Path) -> None:
     code = ComponentCode.get(_uniq("absent"), tmp_path)
     with pytest.raises(ComponentBuildError, match="No module named"):
@@ -530,3 +566,21 @@ def test_concurrent_loads_give_separate_instances(tmp_path: Path) -> None:
     assert len({id(r.module(name)) for r in results}) == 80
     assert all(r.module(name).sub is r.module(f"{pkg}.sub") for r in results)
     assert dict(sys.modules) == before
+
+
+def test_another_threads_import_during_a_load_is_not_served(tmp_path: Path) -> None:
+    sib = _uniq("sib")
+    name, code = _component(tmp_path, (
+        "import threading\n"
+        "seen = []\n"
+        "def other():\n"
+        "    try:\n"
+        f"        import {sib}\n"
+        "        seen.append('served')\n"
+        "    except ModuleNotFoundError:\n"
+        "        seen.append('not served')\n"
+        "t = threading.Thread(target=other)\nt.start()\nt.join()\n"
+        f"import {sib}\n"), {f"{sib}.py": "x = 1\n"})
+    inst = code.load()
+    assert inst.module(name).seen == ["not served"]
+    assert sib in inst.modules and sib not in sys.modules
