@@ -5,6 +5,7 @@ Every test builds its component in ``tmp_path`` with a module name unique to the
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import json
 import os
@@ -171,6 +172,9 @@ def test_modules_under_path_the_app_does_not_import_are_not_part_of_the_instance
 
 def test_stdlib_installed_and_binding_modules_are_shared(tmp_path: Path, bindings: Any) -> None:
     name, code = _component(tmp_path, "import json, pytest\nfrom wit_world.imports import host\n")
+    # the bindings as imported now (another test of this process may have reinstalled
+    # them, leaving sys.modules without the submodule until it is imported again)
+    importlib.import_module("wit_world.imports.host")
     a, b = code.load(), code.load()
     for inst in (a, b):
         mod = inst.module(name)
