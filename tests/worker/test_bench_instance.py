@@ -29,3 +29,19 @@ def test_bench_instance_prints_medians_and_ratios(monkeypatch: pytest.MonkeyPatc
         assert len(line[len(row):].split()) == 7, line  # median, baseline, ratio, overhead, best ratio, goal, verdict
     assert ratios["recompiled"] == 0
     assert "files compiled again while timing: 0" in out
+
+
+def test_bench_invocation_prints_the_overhead(monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    spec = importlib.util.spec_from_file_location("_golem_bench_invocation",
+                                                  BENCHMARKS / "bench_invocation.py")
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    med = mod.main(number=3, repeat=2)
+    out = capsys.readouterr().out
+    for row in ("run_as (no code)", "invoke(fn), no code", "invoke(fn), instance",
+                'invoke("save")'):
+        assert med[row] > 0 and row in out
+    assert "over the invocation machinery alone (goal <= 10 us)" in out
