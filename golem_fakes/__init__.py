@@ -21,6 +21,11 @@ Public API (imported lazily, so ``import golem_fakes`` stays cheap):
 * :class:`Trap`, :class:`NotFaked`, :class:`NoEnvironment`, :class:`BindingsConflict`,
   :class:`FakeBug` — what can go wrong, each with a message saying how to fix it.
 * :class:`WitError` — a WIT document could not be parsed or resolved.
+* :class:`InvalidArgument`, :class:`UnknownExport`, :class:`ExportedResource`,
+  :class:`ComponentBuildError`, :class:`InvocationRejected` — invoking a worker by export
+  name (``golem.invoke(component, worker, "add-item", ...)``): arguments that do not fit,
+  a name no export has, the handle of an exported resource, code componentize-py would
+  not build, a worker that refuses invocations.
 """
 
 from __future__ import annotations
@@ -46,12 +51,18 @@ _LAZY: dict[str, str] = {
     "Console": "golem_fakes.state.console",
     "LogRecord": "golem_fakes.state.console",
     "WitError": "golem_fakes.wit.model",
+    "InvalidArgument": "golem_fakes.bindings.exports",
+    "UnknownExport": "golem_fakes.bindings.exports",
+    "ExportedResource": "golem_fakes.bindings.exports",
+    "ComponentBuildError": "golem_fakes.worker.code",
+    "InvocationRejected": "golem_fakes.state.invocation",
 }
 
 __all__ = ["__version__", *_LAZY]
 
 if TYPE_CHECKING:  # pragma: no cover
     from golem_fakes.bindings.errors import BindingsConflict
+    from golem_fakes.bindings.exports import ExportedResource, InvalidArgument, UnknownExport
     from golem_fakes.bindings.install import InstalledBindings, install
     from golem_fakes.bindings.registry import implements
     from golem_fakes.bindings.runtime import FakeBug, NoEnvironment, NotFaked, Trap
@@ -60,7 +71,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from golem_fakes.state.golem import Golem
     from golem_fakes.state.process_exit import ProcessExited
     from golem_fakes.state.promises import Deadlock
+    from golem_fakes.state.invocation import InvocationRejected
     from golem_fakes.wit.model import WitError
+    from golem_fakes.worker.code import ComponentBuildError
 
 
 def __getattr__(name: str) -> Any:

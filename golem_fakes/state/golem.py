@@ -260,8 +260,14 @@ class Golem(Environment):
       ``with g:``. The **same** Golem serves every call, so state accumulates across
       calls; use :meth:`fresh` (e.g. per hypothesis example) for a clean one;
     * ``with g.run_as(component, name):`` — a block inside an invocation of that worker;
-    * ``g.invoke(component, name, fn, *args)`` — call ``fn`` (e.g. an exported method
-      of the user's class) as an invocation of that worker.
+    * ``g.invoke(component, name, "add-item", *args)`` — invoke an export of that
+      worker's own instance of the component's code by Golem's function name (or
+      ``g.invoke(component, name, fn, *args)`` with a callable); ``g.enqueue(...)`` queues
+      it and returns a handle. See README "Workers are instances".
+
+    :param code: the default component's Python module (``componentize -p PATH MODULE``)
+        and ``code_path`` its directory: each worker runs its own instance of it, the
+        default worker the modules a test imported (:meth:`instance`).
     """
 
     #: Project of every component of this installation (resolve-component-id accepts

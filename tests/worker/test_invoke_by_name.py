@@ -103,7 +103,20 @@ class Api(exports.Api):
         return "ignored"
 
     def use_ticket(self, t): return 1
-    def run(self): return "api.run"
+
+    def run(self):
+        if RAISE.get("swallow"):
+            caught = []
+            try:
+                types.Ticket()                 # the host traps
+            except BaseException as e:         # swallowed: a trap is final all the same
+                caught.append(e)
+            try:
+                types.Ticket()                 # the same trap again
+            except BaseException as e:
+                caught.append(e)
+            items["caught"] = len(caught) if caught[0] is caught[1] else -1
+        return "api.run"
     def status(self): return "api"
 
 
@@ -324,6 +337,24 @@ def test_exported_resources_live_in_the_worker_instance(g: golem_fakes.Golem) ->
     g.invoke(C, "alice", f"{API}.{{session.drop}}", s)
     with pytest.raises(InvalidArgument, match="unknown resource handle"):
         g.invoke(C, "alice", f"{API}.{{session.name}}", s)
+
+
+def test_a_trap_swallowed_by_the_export_is_its_outcome(g: golem_fakes.Golem) -> None:
+    calls = []
+
+    def constructor(env: Any) -> Any:
+        calls.append(1)
+        raise Trap("the host traps in [constructor]ticket")
+
+    g.implement("golem-fakes:exports/types@1.0.0", "[constructor]ticket", constructor)
+    g.invoke(C, "w", f"{API}.{{status}}")              # the instance exists
+    g.instance(C, "w").module("shopapp").RAISE["swallow"] = True
+    with pytest.raises(Trap, match="the host traps"):
+        g.invoke(C, "w", f"{API}.{{run}}")             # returned "api.run", yet trapped
+    assert calls == [1]                                # the second call never reached it
+    assert g.instance(C, "w").module("shopapp").items["caught"] == 2
+    assert g.invocations(C, "w")[-1].outcome == "failed"
+    assert [e.kind for e in g.oplog(C, "w").entries][-1] == "error"
 
 
 def test_a_completed_key_answers_again_without_running(g: golem_fakes.Golem) -> None:
