@@ -117,7 +117,9 @@ class Api(exports.Api):
                 caught.append(e)
             items["caught"] = len(caught) if caught[0] is caught[1] else -1
         return "api.run"
-    def status(self): return "api"
+    def status(self):
+        import shopapp                         # a run-time import: this worker's module
+        return "api" if shopapp.items is items else "another instance's module"
 
 
 class Admin(exports.Admin):
@@ -196,6 +198,8 @@ def test_two_workers_of_one_component_keep_their_module_state_apart(g: golem_fak
     assert g.invoke(C, "alice", f"{API}.{{add-item}}", "apple", 2) == 2
     assert g.invoke(C, "bob", "add-item", "pear", 1) == 1
     assert g.invoke(C, "alice", "add_item", "fig", 3) == 5
+    assert g.invoke(C, "alice", f"{API}.{{status}}") == "api"
+    assert g.invoke(C, "bob", f"{API}.{{status}}") == "api"
     alice, bob = g.instance(C, "alice"), g.instance(C, "bob")
     assert alice.module("shopapp").items == {"apple": 2, "fig": 3}
     assert bob.module("shopapp").items == {"pear": 1}
