@@ -142,12 +142,18 @@ class InvocationHandle:
             self._finish(error=e)
             return
         self.invocation = inv  # type: ignore[assignment]
+        process = None
         try:
+            inst = g._instance_for(self.worker.component.name, self.worker.name)
+            if inst.loaded is not None:  # component code runs: its os.environ, sys.argv
+                process = (inst, inst.enter_process())
             if self.export is not None:
                 value = _call_export(g, act.worker, self.export, self.args, self.kwargs)
             else:
                 value = self.fn(*self.args, **self.kwargs)
         except BaseException as e:
+            if process is not None:
+                process[0].exit_process(process[1])
             try:
                 act.__exit__(type(e), e, e.__traceback__)
             except BaseException as e2:  # pragma: no cover - the exit itself failed
@@ -158,6 +164,8 @@ class InvocationHandle:
             if not isinstance(e, Exception) and trap is None and not _ends_invocation(e):
                 raise  # KeyboardInterrupt, NotFaked, ...: not the invocation's outcome
             return
+        if process is not None:
+            process[0].exit_process(process[1])
         act.__exit__(None, None, None)
         trap = inv.trap  # type: ignore[union-attr]
         if trap is not None:

@@ -20,6 +20,8 @@ index N``, the message wasmtime's handle table gives (issue 13 §4). Dropping th
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import TYPE_CHECKING, Any, Iterator
 
 from golem_fakes.bindings.runtime import ResourceFinalizer, _drop_handle
@@ -97,7 +99,8 @@ class TrappedEnvironment:
 class WorkerInstance:
     """The instance of worker ``component/name`` of a Golem (see the module docstring)."""
 
-    __slots__ = ("golem", "component", "name", "env", "loaded", "resources", "dropped")
+    __slots__ = ("golem", "component", "name", "env", "loaded", "resources", "dropped",
+                 "environ", "argv")
 
     def __init__(self, golem: "Golem", component: str, name: str, *, own_table: bool) -> None:
         self.golem = golem
@@ -107,6 +110,10 @@ class WorkerInstance:
         self.loaded: "LoadedCode | None" = None
         self.resources: Any = None
         self.dropped = False
+        #: ``os.environ`` / ``sys.argv`` of the component's code, filled at the
+        #: instance's first invocation (:meth:`enter_process`)
+        self.environ: dict[str, str] | None = None
+        self.argv: list[str] = []
 
     def describe(self) -> str:
         return f"{self.component}/{self.name}"
@@ -128,6 +135,40 @@ class WorkerInstance:
     def modules(self) -> dict[str, Any]:
         """The instance's modules by name (empty without code)."""
         return dict(self.loaded.modules) if self.loaded is not None else {}
+
+    # --- os.environ and sys.argv ----------------------------------------------------
+
+    def enter_process(self) -> tuple[Any, Any]:
+        """Make ``os.environ`` and ``sys.argv`` the instance's while its code runs;
+        returns what :meth:`exit_process` puts back.
+
+        componentize-py's runtime empties ``os.environ`` and ``sys.argv`` when it
+        pre-initialises the component and fills them at the first export call of the
+        instance from ``wasi:cli/environment`` ``get-environment`` and ``get-arguments``
+        (``MyInterpreter::export_call_``, ``runtime/src/lib.rs`` v0.19.3: "libc's
+        version will only contain the build-time pre-init snapshot"). So does this: at
+        the first invocation those two host calls are made (and recorded, as in Golem's
+        oplog of a Python worker); later invocations reuse the values, and changes the
+        code makes to them stay with the instance. ``os.environ`` is a plain ``dict``
+        here; ``os.getenv`` reads it. They are process-wide, so the test's values are
+        restored after the invocation."""
+        if self.environ is None:
+            from golem_fakes.bindings.registry import lookup
+
+            iface = "wasi:cli/environment@0.2.3"
+            get_env, get_args = lookup(iface, "get-environment"), lookup(iface, "get-arguments")
+            assert get_env is not None and get_args is not None
+            self.environ = dict(get_env(self.golem))
+            self.argv.extend(get_args(self.golem))
+        saved = (os.environ, sys.argv)
+        os.environ = self.environ  # type: ignore[assignment]
+        sys.argv = self.argv
+        return saved
+
+    @staticmethod
+    def exit_process(saved: tuple[Any, Any]) -> None:
+        """Put back the ``os.environ`` and ``sys.argv`` :meth:`enter_process` found."""
+        os.environ, sys.argv = saved
 
     # --- handles -------------------------------------------------------------------
 

@@ -211,11 +211,37 @@ def test_two_workers_of_one_component_keep_their_module_state_apart(g: golem_fak
 def test_the_worker_is_created_on_its_first_invocation(g: golem_fakes.Golem) -> None:
     with pytest.raises(KeyError):
         g.worker(C, "new")
-    g.invoke(C, "new", "status" if False else "admin-status" if False else f"{API}.{{status}}")
+    g.invoke(C, "new", f"{API}.{{status}}")
     assert g.worker(C, "new").status.name == "IDLE"
-    kinds = [e.kind for e in g.oplog(C, "new").entries]
-    assert kinds == ["create", "exported-function-invoked", "exported-function-completed"]
+    entries = g.oplog(C, "new").entries
+    # componentize-py's runtime reads the environment and arguments from the host at the
+    # instance's first export call, as a real Python worker's oplog shows
+    assert [e.kind for e in entries] == [
+        "create", "exported-function-invoked", "imported-function-invoked",
+        "imported-function-invoked", "exported-function-completed"]
+    assert [e["function_name"] for e in entries[2:4]] == [
+        "golem_environment::get_environment", "golem_environment::get_arguments"]
     assert g.invocations(C, "new")[0].function_name == f"{API}.{{status}}"
+    g.invoke(C, "new", f"{API}.{{status}}")          # once per instance
+    assert [e.kind for e in g.oplog(C, "new").entries][5:] == [
+        "exported-function-invoked", "exported-function-completed"]
+
+
+def test_the_code_sees_its_workers_environment_and_arguments_in_os_environ(
+        g: golem_fakes.Golem) -> None:
+    g.add_worker(C, "eu", env={"REGION": "eu"}, args=["--fast"])
+    before_env, before_argv = os.environ, sys.argv
+    assert g.invoke(C, "eu", "count", 1) == 2
+    code = g.instance(C, "eu").module("shopapp")
+
+    def seen() -> tuple[str | None, list[str], str]:
+        return os.environ.get("REGION"), list(sys.argv), os.environ["GOLEM_WORKER_NAME"]
+
+    code.seen = seen
+    assert g.invoke(C, "eu", lambda: code.seen()) == ("eu", ["--fast"], "eu")
+    assert os.environ is before_env and sys.argv is before_argv   # the test's, restored
+    with g.run_as(C, "eu"):
+        assert os.environ is before_env      # a test block is the test's code
 
 
 @pytest.mark.parametrize("name, expected", [

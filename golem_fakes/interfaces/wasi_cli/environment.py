@@ -11,8 +11,10 @@ every call is a durable ``read-local`` call recorded as
 ``()``, response the value), despite a code comment saying they need not be.
 
 componentize-py fills ``os.environ`` and ``sys.argv`` from these calls at the first
-export call (``docs/componentize-py.md`` §7); under golem-fakes, worker code that wants
-them calls the bindings (``environment.get_environment()``).
+export call (``docs/componentize-py.md`` §7); so does golem-fakes for a worker instance
+running component code (``golem.invoke``:
+:meth:`golem_fakes.worker.instance.WorkerInstance.enter_process`). A test's own block
+keeps the test process's ``os.environ``; code there calls the bindings.
 """
 
 from __future__ import annotations
