@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, TypeVar
 
 from golem_fakes.bindings.runtime import Trap, current_environment, environment_of, set_trap_hook
+from golem_fakes.state.context import SpanRecord, invoked_payload, spans_of
 from golem_fakes.state.environment import Environment
 from golem_fakes.state.invocation import (
     DEFAULT_RETRY_POLICY,
@@ -610,6 +611,17 @@ class Golem(Environment):
         ``idempotency_key``, ``function_name``, ``start_index`` and ``outcome``)."""
         return list(self.runtime(*worker).invocations)
 
+    def spans(self, *worker: Any) -> list[SpanRecord]:
+        """The spans of a worker (same addressing as :meth:`runtime`) as its oplog records
+        them (``golem:api/context``, semantics §12), in the order they started: each
+        invocation's root and invocation span (attributes ``name`` =
+        ``invoke-exported-function``, ``idempotency_key``, ``function_name``,
+        ``worker_id``) and every span the code started with ``start-span``. Each
+        :class:`~golem_fakes.state.context.SpanRecord` has ``span_id``, ``parent``,
+        ``name``, ``attributes`` (after every ``set-attribute``), ``started_at`` and
+        ``finished_at`` (epoch ms; ``None`` while open)."""
+        return spans_of(self.runtime(*worker).oplog)
+
     def effective_retry_policy(self, *worker: Any) -> RetryPolicy:
         """What ``get-retry-policy`` returns for the worker: its override, else
         :attr:`retry_policy`."""
@@ -766,11 +778,13 @@ class Golem(Environment):
                 f"clean installation.")
         if key is None:
             key = self._new_invocation_key()
-        entry = rt.oplog.append("exported-function-invoked", function_name=function,
-                                idempotency_key=key)
+        # The payload (trace id and invocation context, golem_fakes.state.context) is
+        # built when the oplog is read, with ids derived from the seed and the index.
+        index = rt.oplog.append_lazy("exported-function-invoked", functools.partial(
+            invoked_payload, self.seed, worker, function, key))
         rt.oplog.commit()
         worker.status = WorkerStatus.RUNNING
-        inv = Invocation(self, worker, rt, key, function, entry.index, parent)
+        inv = Invocation(self, worker, rt, key, function, index, parent)
         rt.invocations.append(inv)
         return inv
 

@@ -137,6 +137,9 @@ class WorkerRuntime:
     results: dict[str, tuple[bool, Any]] = field(default_factory=dict, repr=False)
     #: Invocations enqueued and not run yet, in arrival order (``Golem.enqueue``).
     queue: Any = field(default=None, repr=False)
+    #: The worker's invocation context and spans (``golem:api/context``,
+    #: :class:`~golem_fakes.state.context.WorkerContext`), made on first use.
+    context: Any = field(default=None, repr=False)
 
 
 class PendingInvocation:

@@ -93,12 +93,16 @@ class OplogEntry:
 _IFI = "imported-function-invoked"
 _RAW_OK = 1   # the response is recorded as Ok(value)
 _RAW = 0      # the response is recorded as given
+_RAW_LAZY = 2  # (tag, timestamp, kind, build): the payload is build(index, timestamp)
 
 
 def _materialise(index: int, raw: tuple[Any, ...]) -> "OplogEntry":
     """The :class:`OplogEntry` at ``index`` of a raw ``imported-function-invoked``
     record ``(tag, timestamp, function_name, request, response, durable_function_type)``:
     the entry :meth:`Oplog.append` would have made at the time of the call."""
+    if raw[0] == _RAW_LAZY:
+        _, ts, kind, build = raw
+        return OplogEntry(index, kind, ts, build(index, ts))
     tag, ts, function_name, request, response, dtype = raw
     if tag == _RAW_OK:
         from golem_fakes.bindings.result import Ok
@@ -179,6 +183,19 @@ class Oplog:
                 i -= 1
             entry.index = i
         return entry
+
+    def append_lazy(self, kind: str, build: Callable[[int, int], dict[str, Any]]) -> int:
+        """Append a ``kind`` entry, timestamped now, whose payload is ``build(index,
+        timestamp)``, made when the oplog is first read (as :meth:`record`'s entries);
+        return its index. For entries whose payload costs something to build and is
+        usually never read (``exported-function-invoked``'s invocation context)."""
+        log = self._log
+        raw = (_RAW_LAZY, self.now(), kind, build)
+        log.append(raw)
+        i = len(log)
+        while log[i - 1] is not raw:  # another thread appended meanwhile
+            i -= 1
+        return i
 
     def record(self, function_name: str, request: Any, response: Any, dtype: str) -> None:
         """Append an ``imported-function-invoked`` entry (``function_name``, ``request``,
