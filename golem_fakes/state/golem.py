@@ -266,6 +266,11 @@ class Golem(Environment):
       ``g.invoke(component, name, fn, *args)`` with a callable); ``g.enqueue(...)`` queues
       it and returns a handle. See README "Workers are instances".
 
+    What a worker did: :meth:`oplog`, :meth:`invocations`, :meth:`spans` (its
+    ``golem:api/context`` spans: ``span_id``, ``parent``, ``name``, ``attributes``,
+    ``started_at``, ``finished_at``), :attr:`idempotency_keys`, :attr:`updates`,
+    :attr:`forks`, :attr:`reverts`.
+
     :param code: the default component's Python module (``componentize -p PATH MODULE``)
         and ``code_path`` its directory: each worker runs its own instance of it, the
         default worker the modules a test imported (:meth:`instance`).
