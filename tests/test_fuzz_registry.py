@@ -369,6 +369,8 @@ def _recipes(m: Any, g: golem_fakes.Golem) -> list[Callable[[], Any]]:
         lambda: m.stdin.get_stdin().subscribe(),
         lambda: m.host.GetWorkers(component_id(), None, False),
         cache_values,
+        lambda: m.context.start_span("s"),
+        lambda: m.context.current_context(),
     ]
 
 
@@ -383,6 +385,7 @@ def binding_modules() -> Any:
     from wit_world.imports import (
         blobstore,
         cache,
+        context,
         eventual,
         host,
         monotonic_clock,
@@ -399,7 +402,7 @@ def binding_modules() -> Any:
                            fs_types=wasi_filesystem_types, eventual=eventual,
                            blobstore=blobstore, preopens=preopens, stdin=stdin,
                            stdout=stdout, stderr=stderr, monotonic=monotonic_clock,
-                           host=host, cache=cache)
+                           host=host, cache=cache, context=context)
 
 
 def _resource_classes(hs: HostileStrategies) -> frozenset[type]:
