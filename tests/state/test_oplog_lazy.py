@@ -100,3 +100,22 @@ def test_a_pending_invocation_is_replaced_by_the_begun_one_in_its_context() -> N
         assert pending.resolve() is inv
     assert current_invocation.get() is None
     assert g.invocations()[-1].outcome == "completed"
+
+
+def test_append_lazy_builds_the_payload_once_with_index_and_call_time() -> None:
+    calls: list[tuple[int, int]] = []
+
+    def build(index: int, ts: int) -> dict[str, Any]:
+        calls.append((index, ts))
+        return {"at": index, "ts": ts}
+
+    log = Oplog(_ticks())
+    log.append("create", worker_id="w")
+    assert log.append_lazy("exported-function-invoked", build) == 2
+    log.append("no-op")
+    assert calls == []                                   # nothing built before a read
+    e = log[2]
+    assert (e.index, e.kind, e.timestamp, e.payload) == (2, "exported-function-invoked", 110,
+                                                         {"at": 2, "ts": 110})
+    assert log[3].timestamp == 120 and log.kinds()[1] == "exported-function-invoked"
+    assert calls == [(2, 110)]                           # built once

@@ -62,9 +62,12 @@ def test_ids_are_seeded_and_the_same_whether_built_early_or_late(ctx: ModuleType
                 ctx.current_context()
             g.oplog("component", "w").kinds()      # the entry is read before any API use
             cur = ctx.current_context()
-            return cur.trace_id(), cur.span_id(), ctx.start_span("s").__class__.__name__
+            span = ctx.start_span("s")
+            started = ctx.current_context().span_id()
+            span.finish()
+            return cur.trace_id(), cur.span_id(), started
     a, b, c = ids(Golem(seed=7), True), ids(Golem(seed=7), False), ids(Golem(seed=8), True)
-    assert a == b and a[0] != c[0] and a[1] != c[1]
+    assert a == b and a[0] != c[0] and a[1] != c[1] and a[2] != c[2]
     g = Golem(seed=7)
     ids(g, False)
     first, second = [e for e in g.oplog("component", "w") if e.kind == "exported-function-invoked"]
