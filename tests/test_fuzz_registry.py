@@ -371,6 +371,8 @@ def _recipes(m: Any, g: golem_fakes.Golem) -> list[Callable[[], Any]]:
         cache_values,
         lambda: m.context.start_span("s"),
         lambda: m.context.current_context(),
+        lambda: m.oplog.GetOplog(m.host.get_self_metadata().worker_id, 0),
+        lambda: m.oplog.SearchOplog(m.host.get_self_metadata().worker_id, "create OR noop"),
     ]
 
 
@@ -389,6 +391,7 @@ def binding_modules() -> Any:
         eventual,
         host,
         monotonic_clock,
+        oplog,
         preopens,
         stderr,
         stdin,
@@ -402,7 +405,7 @@ def binding_modules() -> Any:
                            fs_types=wasi_filesystem_types, eventual=eventual,
                            blobstore=blobstore, preopens=preopens, stdin=stdin,
                            stdout=stdout, stderr=stderr, monotonic=monotonic_clock,
-                           host=host, cache=cache, context=context)
+                           host=host, cache=cache, context=context, oplog=oplog)
 
 
 def _resource_classes(hs: HostileStrategies) -> frozenset[type]:
