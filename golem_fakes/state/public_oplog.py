@@ -33,7 +33,9 @@ What is approximate, because the fake does not record the data Golem has:
   ``component-size``, ``initial-total-linear-memory-size`` are 0, no plugins.
 * ``successful-update``: ``new-component-size`` 0, no plugins; a snapshot-based
   ``pending-update``'s payload is ``[]``.
-* ``error``: the fake's error text (Golem renders ``WorkerError::to_string``).
+* ``error``: the fake's error text (Golem's is ``WorkerError::to_string("")``, the bare
+  message, ``golem-common/src/model/oplog.rs``; for a Python exception the fake's message
+  is ``<Type>: <text>``).
 """
 
 from __future__ import annotations
@@ -146,13 +148,8 @@ def typed(v: Any) -> Val:
 
             return Val("variant", (0, case_name(v), None))
         return Val("record", [(_field_name(f.name), typed(getattr(v, f.name))) for f in fields])
-    slots = getattr(t, "__slots__", None)
-    if slots:
-        return Val("record", [(_field_name(s), typed(getattr(v, s))) for s in slots
-                              if not s.startswith("_") and hasattr(v, s)])
-    if hasattr(v, "__dict__"):
-        return Val("record", [(_field_name(k), typed(x)) for k, x in vars(v).items()
-                              if not k.startswith("_")])
+    # Anything else (a resource handle, an object of the fake's own) is rendered as its
+    # string form, as Golem records handles by their display form (approximate).
     return Val("string", str(v))
 
 
