@@ -23,8 +23,10 @@ What is approximate, because the fake does not record the data Golem has:
   values (ints ≥ 0 as ``u64``, negative as ``s64``, ``str`` as ``string``, tuples as
   tuples, dicts and objects as records, ``Ok``/``Err`` as ``result``, ``None`` as Golem's
   ``no_payload`` ``option<string>`` none), not from Golem's per-function serialised types
-  (for example ``wall_clock::now``'s response is ``Ok(datetime record)`` here too, but a
-  recorded ``Err(message)`` is ``err(string)`` instead of a ``SerializableError`` variant).
+  (for example ``wall_clock::now``'s response is ``Ok(datetime record)`` here too; a
+  recorded ``Err(message)`` is ``err(string)``, as Golem encodes a ``SerializableError``:
+  its display string, ``impl IntoValue for SerializableError`` in
+  ``golem-worker-executor/src/durable_host/serialized.rs``).
 * ``exported-function-invoked``: ``request`` is ``[]`` (the fake does not keep the
   invocation's arguments); ``exported-function-completed``: ``response`` none and
   ``consumed-fuel`` 0 (no result value, no fuel).
@@ -46,23 +48,13 @@ import hashlib
 import math
 import uuid
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from golem_fakes.state.oplog import Oplog, OplogEntry
-from golem_fakes.state.oplog_query import (
-    And,
-    Field,
-    Not,
-    Or,
-    Phrase,
-    Query,
-    Regex,
-    Term,
-    leaf_matches,
-)
+from golem_fakes.state.oplog_query import And, Field, Not, Or, Query, leaf_matches
 
 __all__ = ["Val", "typed", "wit_value", "PublicEntry", "public_entry", "read_chunk",
-           "search_chunk", "PAGE_SIZE", "project_uuid", "ACCOUNT_ID"]
+           "search_chunk", "matches", "PAGE_SIZE", "project_uuid", "ACCOUNT_ID"]
 
 #: Page size of both resources (``GetOplogEntry::new(.., 100)``, ``SearchOplogEntry::new``
 #: in ``golem-worker-executor/src/durable_host/golem/v1x.rs``).
@@ -489,7 +481,3 @@ def search_chunk(oplog: Oplog, start: int, count: int, query: Query,
             break
     return results, current
 
-
-def iter_kinds(entries: Iterable[PublicEntry]) -> list[str]:
-    """The case names of converted entries (handy in assertions)."""
-    return [e.wit[0] for e in entries]
