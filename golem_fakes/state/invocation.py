@@ -140,6 +140,12 @@ class WorkerRuntime:
     #: The worker's invocation context and spans (``golem:api/context``,
     #: :class:`~golem_fakes.state.context.WorkerContext`), made on first use.
     context: Any = field(default=None, repr=False)
+    #: False while the worker's instance replays its oplog after a crash (recovery);
+    #: Golem's ``is_live()`` (``current-durable-execution-state``'s ``is-live``).
+    live: bool = True
+    #: The replay in progress (:class:`golem_fakes.runtime.replay.Replay`) while
+    #: :attr:`live` is false, else ``None``.
+    replay: Any = field(default=None, repr=False)
 
 
 class PendingInvocation:
