@@ -143,7 +143,7 @@ class WorkerRuntime:
     #: False while the worker's instance replays its oplog after a crash (recovery);
     #: Golem's ``is_live()`` (``current-durable-execution-state``'s ``is-live``).
     live: bool = True
-    #: The replay in progress (:class:`golem_fakes.runtime.replay.Replay`) while
+    #: The replay in progress (:class:`golem_fakes.worker.replay.Replay`) while
     #: :attr:`live` is false, else ``None``.
     replay: Any = field(default=None, repr=False)
 
