@@ -15,7 +15,7 @@ dropped at the end. The property: the only things that come out are
 * a :class:`golem_fakes.Trap` (the component would trap; ``ProcessExited`` is one);
 * the fakes' documented non-answers where they are documented:
   :class:`golem_fakes.Deadlock` for blocking calls (``blocking-*``, ``block``, ``poll``,
-  ``splice``, ``await-promise``) and ``ReplayRequired`` for ``set-oplog-index``;
+  ``splice``, ``await-promise``) and ``NotReplayable`` for ``set-oplog-index`` (a jump in a test block);
 
 and every call is bounded in memory (``tracemalloc`` peak) and work (a count of Python
 call events, :data:`WORK_LIMIT`; not a wall-clock bound). Deterministic
@@ -41,7 +41,7 @@ from golem_fakes import strategies as gs
 from golem_fakes.bindings import registry
 from golem_fakes.bindings.naming import escape, snake
 from golem_fakes.bindings.result import Some
-from golem_fakes.state.oplog import ReplayRequired
+from golem_fakes.worker.replay import NotReplayable
 from golem_fakes.state.streams import MATERIALIZE_LIMIT
 from golem_fakes.wit.model import (
     INT_RANGES,
@@ -219,7 +219,7 @@ def _documented(fn: Function, exc: BaseException) -> bool:
         n = fn.name
         return ("block" in n or "splice" in n or n in ("poll", "await-promise")
                 or n.endswith(".block"))
-    if isinstance(exc, ReplayRequired):
+    if isinstance(exc, NotReplayable):
         return fn.name == "set-oplog-index"
     return False
 

@@ -59,19 +59,26 @@ def current_runtime(env: Any) -> Any:
     return inv.runtime
 
 
-def record_ok(env: Any, function_name: str, dtype: str, request: Any, value: Any) -> None:
+def record_ok(env: Any, function_name: str, dtype: str, request: Any, value: Any) -> Any:
     """Record a live call that cannot fail and does not write remotely (``read-local``,
     ``read-remote``, ``write-local``) as Golem's ``Durability`` wrapper does: one
     ``imported-function-invoked`` entry with response ``Ok(value)``, if the caller runs
     inside an invocation of ``env``. What :func:`durable_call` does for such a call,
     without its closure; the entry is built when the oplog is read
-    (:meth:`~golem_fakes.state.oplog.Oplog.record_ok`)."""
+    (:meth:`~golem_fakes.state.oplog.Oplog.record_ok`). Returns the value for the
+    guest: ``value``, or in replay (:mod:`golem_fakes.worker.replay`) the recorded one."""
     get, invocation = _invocation or _bind_invocation()
     inv = get()
     if inv is not None and inv.golem is env:
         if type(inv) is not invocation:
             inv = inv.resolve()
-        inv.runtime.oplog.record_ok(function_name, request, value, dtype)
+        rt = inv.runtime
+        if rt.replay is not None and rt.persistence_level != "persist-nothing":
+            return rt.replay.replayed(function_name, request, dtype)
+        rt.oplog.record_ok(function_name, request, value, dtype)
+        if rt.crash_in is not None:
+            crash_tick(rt)
+    return value
 
 
 def durable_call(env: Any, function_name: str, dtype: str, request: Any,
@@ -86,7 +93,11 @@ def durable_call(env: Any, function_name: str, dtype: str, request: Any,
     ``function_name``; write-remote calls commit the oplog. If the guest value is a
     :class:`~golem_fakes.Trap` (a host ``?`` on a recorded failure, §0.2) it is raised
     *after* recording. An exception raised by ``compute``
-    itself (an executor abort) records nothing."""
+    itself (an executor abort) records nothing.
+
+    In replay (the worker recovers, :mod:`golem_fakes.worker.replay`) ``compute`` does
+    not run: the recorded guest value is returned (a recorded trap raised again),
+    unless the worker is in a persist-nothing region, whose calls run live again."""
     get, invocation = _invocation or _bind_invocation()
     inv = get()
     if inv is None or inv.golem is not env:
@@ -95,21 +106,32 @@ def durable_call(env: Any, function_name: str, dtype: str, request: Any,
         if type(inv) is not invocation:
             inv = inv.resolve()
         rt = inv.runtime
+        if rt.replay is not None and rt.persistence_level != "persist-nothing":
+            return rt.replay.replayed(function_name, request, dtype)
         oplog = rt.oplog
         if dtype == WRITE_REMOTE:
             if rt.idempotent:
                 value, response = compute()
-                oplog.record(function_name, request, response, dtype)
+                oplog.record(function_name, request, response, dtype, value)
             else:
                 begin = oplog.append("begin-remote-write").index
                 oplog.commit()
                 value, response = compute()
-                oplog.record(function_name, request, response, dtype)
+                oplog.record(function_name, request, response, dtype, value)
                 oplog.append("end-remote-write", begin_index=begin)
             oplog.commit()
         else:
             value, response = compute()
-            oplog.record(function_name, request, response, dtype)
+            oplog.record(function_name, request, response, dtype, value)
+        if rt.crash_in is not None and not isinstance(value, Trap):
+            crash_tick(rt)
     if isinstance(value, Trap):
         raise value
     return value
+
+
+def crash_tick(rt: Any) -> None:
+    """A recorded host call completed while a crash is armed (``Golem.crash``)."""
+    from golem_fakes.worker.replay import crash_tick as tick
+
+    tick(rt)

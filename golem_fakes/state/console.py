@@ -211,6 +211,8 @@ class Console:
         records nothing unless ``record_empty``: Golem's ``write`` on stdout/stderr
         turns every call into an event and a ``log`` entry, also an empty one
         (``durable_host/io/streams.rs``, ``model/event.rs`` at v1.3.0-dev.25)."""
+        if self._replaying():
+            return  # Golem writes no output while a worker replays its oplog
         chunk = bytes(data)
         if not chunk:
             if record_empty:
@@ -238,6 +240,8 @@ class Console:
         """Capture one ``wasi:logging`` call (§3): keep the record, append the oplog
         ``log`` entry and forward it to :attr:`logger` (``caplog`` sees it, with the WIT
         level as ``record.golem_level`` and the context as ``record.golem_context``)."""
+        if self._replaying():
+            return  # Golem writes no output while a worker replays its oplog
         self._logs.append(LogRecord(level, context, message))
         self._oplog_log(level, context, message)
         lg = self.logger
@@ -249,6 +253,10 @@ class Console:
                         f"{self.worker.component.name}/{self.worker.name}")
             finally:
                 passing_on.reset(token)
+
+    def _replaying(self) -> bool:
+        rt = self.golem._runtimes.get(self.worker)
+        return rt is not None and not rt.live
 
     def _oplog_log(self, level: str, context: str, message: str) -> None:
         g = self.golem

@@ -40,7 +40,7 @@ from golem_fakes.state.invocation import (
     PendingInvocation,
     current_invocation,
 )
-from golem_fakes.state.oplog import Oplog, ReplayRequired
+from golem_fakes.state.oplog import Oplog
 from golem_fakes.state.promises import Deadlock, Promise, PromiseKey, PromiseStore
 from golem_fakes.state.registry import Component, Worker, WorkerRegistry, WorkerStatus
 from golem_fakes.state.stdio import tee_streams, untee_streams
@@ -117,11 +117,15 @@ class _Activation:
     worker."""
 
     __slots__ = ("golem", "worker", "key", "function", "invocation", "token", "final",
-                 "modules")
+                 "modules", "resume")
 
     def __init__(self, golem: "Golem", worker: Worker | None, key: str | None,
-                 function: str, final: bool = False) -> None:
+                 function: str, final: bool = False,
+                 resume: Invocation | None = None) -> None:
         self.golem = golem
+        #: an invocation run again by a recovery (golem_fakes.worker.replay): entered
+        #: without beginning a new one
+        self.resume = resume
         self.worker = worker
         self.key = key
         self.function = function
@@ -158,6 +162,13 @@ class _Activation:
                     g, lambda: g._begin_invocation(g.default_worker, function, key, parent))
                 if g._registry is not None:
                     inv = inv.resolve()
+            elif self.resume is not None:
+                inv = self.resume
+                inv.outcome = inv.error = inv.trap = None
+                inv.crashed = False
+                inv.stderr_chunks.clear()
+                inv.final = True
+                self.worker.status = WorkerStatus.RUNNING
             else:
                 inv = g._begin_invocation(self.worker, self.function, self.key, parent)
                 inv.final = self.final
@@ -795,6 +806,8 @@ class Golem(Environment):
 
     def _end_invocation(self, inv: Invocation, exc: BaseException | None) -> None:
         rt, w = inv.runtime, inv.worker
+        if inv.crashed:
+            return  # the instance was lost: the recovery decides the outcome
         from golem_fakes.state.process_exit import EXIT_INVOCATION_ERROR, ProcessExited
 
         if inv.outcome == "exited" or isinstance(exc, ProcessExited):
@@ -814,7 +827,9 @@ class Golem(Environment):
             w.status = WorkerStatus.IDLE
         elif isinstance(exc, Deadlock):
             inv.outcome, inv.error = "suspended", str(exc)
-        elif isinstance(exc, ReplayRequired):
+        elif type(exc).__name__ == "NotReplayable" and inv.call is None:
+            # set-oplog-index in a test block: the jump is recorded, the block cannot be
+            # run again (golem_fakes.worker.replay)
             inv.outcome, inv.error = "jumped", str(exc)
             w.status = WorkerStatus.IDLE
         elif isinstance(exc, (Trap, Exception)):
@@ -906,6 +921,41 @@ class Golem(Environment):
         from golem_fakes.worker.executor import enqueue
 
         return enqueue(self, component, name, fn, args, kwargs, idempotency_key)
+
+    def crash(self, component: str | Component, name: str, *, after: int = 0) -> None:
+        """Lose the instance of worker ``component/name`` as Golem loses it when its
+        executor dies, and let the fake recover it as Golem's executor does
+        (:mod:`golem_fakes.worker.replay`): a new instance, every invocation of the
+        oplog replayed with the recorded host-call results (no side effect performed
+        again), then live.
+
+        ``after=0``: at once, between invocations (the worker must not be running an
+        invocation). ``after=N``: right after the worker's N-th recorded host call from
+        now completes; the invocation running then goes on, after the recovery, from
+        that point, and ``invoke`` returns its result as the external caller sees it.
+        Entries not committed at the crash are lost, as Golem's buffered oplog entries
+        are: their calls run again live. A replay that reaches other host calls than
+        recorded raises :class:`~golem_fakes.worker.replay.Divergence`; a worker that
+        ran a test's own ``with golem:`` block cannot be replayed
+        (:class:`~golem_fakes.worker.replay.NotReplayable`)."""
+        from golem_fakes.worker.replay import arm_crash, recover
+
+        if type(after) is not int or after < 0:
+            raise ValueError(f"crash(after=...) takes a number of host calls >= 0, got {after!r}")
+        w = self.worker(component, name)
+        rt = self.runtime(w)
+        if after:
+            arm_crash(rt, after)
+            return
+        running = [i for i in rt.invocations if i.outcome is None]
+        if running:
+            raise RuntimeError(
+                f"crash({w.component.name!r}, {w.name!r}) at once while the worker runs "
+                f"{running[-1].function_name}: use after=N to crash it inside an invocation")
+        rt.crashes += 1
+        outcome = recover(self, w, None)
+        if outcome is not None and outcome[0] in ("error", "raise"):
+            raise outcome[1]
 
     def __repr__(self) -> str:
         n = len(self._registry) if self._registry is not None else 0

@@ -103,6 +103,12 @@ class Invocation:
     final: bool = field(default=False, repr=False)
     #: The trap that ended this invocation (``final`` invocations), else ``None``.
     trap: BaseException | None = field(default=None, repr=False)
+    #: What was invoked, for replay: ``(export, fn, args, kwargs)`` of an invocation of
+    #: component code (``Golem.invoke``/``enqueue``); ``None`` for a test block.
+    call: Any = field(default=None, repr=False)
+    #: True once the worker's instance was lost inside this invocation (a crash, a
+    #: jump): whatever the code does afterwards is not the invocation's outcome.
+    crashed: bool = field(default=False, repr=False)
 
     @property
     def stderr(self) -> str:
@@ -146,6 +152,11 @@ class WorkerRuntime:
     #: The replay in progress (:class:`golem_fakes.worker.replay.Replay`) while
     #: :attr:`live` is false, else ``None``.
     replay: Any = field(default=None, repr=False)
+    #: ``Golem.crash(..., after=N)``: recorded host calls left before the crash.
+    crash_in: int | None = None
+    #: How many times the instance was lost (crash) and recovered (replay).
+    crashes: int = 0
+    recoveries: int = 0
 
 
 class PendingInvocation:

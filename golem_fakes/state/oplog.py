@@ -20,9 +20,10 @@ Threads: appends and commits are atomic without a lock on the host-call path (se
 queue invocations of one worker started from different threads, so their entries
 interleave in the order the calls happen.
 
-This module is where crash/replay will live (a later issue): :class:`Oplog` keeps the
-deleted regions (``jump``/``revert``) that a replay skips, and
-:meth:`Oplog.replayable` yields the entries a replay would read.
+Crash, recovery and replay read this oplog (:mod:`golem_fakes.worker.replay`):
+:class:`Oplog` keeps the deleted regions (``jump``/``revert``) that a replay skips,
+:meth:`Oplog.replayable` yields the entries a replay reads, and each recorded host
+call keeps the value it returned to the guest (:attr:`OplogEntry.guest`).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
-__all__ = ["OplogEntry", "Oplog", "HINT_KINDS", "ReplayRequired", "now_ms"]
+__all__ = ["OplogEntry", "Oplog", "HINT_KINDS", "now_ms", "SAME", "NO_GUEST"]
 
 #: :meth:`Oplog.commit` folds its commit points into one after this many.
 _FOLD_AT = 256
@@ -53,14 +54,6 @@ def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-class ReplayRequired(BaseException):
-    """The real executor would now restart the worker and replay its oplog (after a
-    valid ``set-oplog-index`` jump, §4.2). golem-fakes records the jump but does not
-    replay Python code yet, so the invocation ends here instead of silently running
-    on as if no jump had happened. A ``BaseException`` so worker code's
-    ``except Exception`` does not swallow it."""
-
-
 @dataclass(slots=True)
 class OplogEntry:
     """One oplog entry: ``index`` (1-based), ``kind`` (an ``oplog-entry`` case name such
@@ -72,6 +65,10 @@ class OplogEntry:
     kind: str
     timestamp: int
     payload: dict[str, Any] = field(default_factory=dict)
+    #: For ``imported-function-invoked``: the value the host call returned to the guest
+    #: (what replay returns again, :mod:`golem_fakes.worker.replay`); not part of the
+    #: public entry. :data:`NO_GUEST` when the entry was appended without one.
+    guest: Any = field(default=None, repr=False, compare=False)
 
     @property
     def is_hint(self) -> bool:
@@ -89,6 +86,11 @@ class OplogEntry:
         return f"<{self.index} {self.kind}{' ' + inner if inner else ''}>"
 
 
+#: ``record_ok(..., guest=SAME)``: the value returned to the guest is the recorded one.
+SAME: Any = type("SameAsRecorded", (), {"__repr__": lambda self: "SAME"})()
+#: The guest value of an entry recorded without one (replay cannot return it again).
+NO_GUEST: Any = type("NoGuestValue", (), {"__repr__": lambda self: "NO_GUEST"})()
+
 #: Tags of the raw records :meth:`Oplog.record` appends (materialised on read).
 _IFI = "imported-function-invoked"
 _RAW_OK = 1   # the response is recorded as Ok(value)
@@ -103,13 +105,16 @@ def _materialise(index: int, raw: tuple[Any, ...]) -> "OplogEntry":
     if raw[0] == _RAW_LAZY:
         _, ts, kind, build = raw
         return OplogEntry(index, kind, ts, build(index, ts))
-    tag, ts, function_name, request, response, dtype = raw
+    tag, ts, function_name, request, response, dtype, guest = raw
     if tag == _RAW_OK:
         from golem_fakes.bindings.result import Ok
 
+        if guest is SAME:
+            guest = response
         response = Ok(response)
     return OplogEntry(index, _IFI, ts, {"function_name": function_name, "request": request,
-                                        "response": response, "durable_function_type": dtype})
+                                        "response": response, "durable_function_type": dtype},
+                      guest)
 
 
 class Oplog:
@@ -197,15 +202,19 @@ class Oplog:
             i -= 1
         return i
 
-    def record(self, function_name: str, request: Any, response: Any, dtype: str) -> None:
+    def record(self, function_name: str, request: Any, response: Any, dtype: str,
+               guest: Any = NO_GUEST) -> None:
         """Append an ``imported-function-invoked`` entry (``function_name``, ``request``,
         ``response``, ``durable_function_type``), timestamped now, as :meth:`append`
-        would; built lazily (see the class docstring)."""
-        self._log.append((_RAW, self.now(), function_name, request, response, dtype))
+        would; built lazily (see the class docstring). ``guest`` is the value the call
+        returned to the guest, kept for replay (:attr:`OplogEntry.guest`)."""
+        self._log.append((_RAW, self.now(), function_name, request, response, dtype, guest))
 
-    def record_ok(self, function_name: str, request: Any, value: Any, dtype: str) -> None:
-        """:meth:`record` with the response ``Ok(value)`` (the ``Ok`` made on read)."""
-        self._log.append((_RAW_OK, self.now(), function_name, request, value, dtype))
+    def record_ok(self, function_name: str, request: Any, value: Any, dtype: str,
+                  guest: Any = SAME) -> None:
+        """:meth:`record` with the response ``Ok(value)`` (the ``Ok`` made on read);
+        the guest got ``value`` itself unless ``guest`` says otherwise."""
+        self._log.append((_RAW_OK, self.now(), function_name, request, value, dtype, guest))
 
     def commit(self) -> None:
         """Flush buffered entries: everything appended so far is committed. Atomic
@@ -231,6 +240,15 @@ class Oplog:
         """Index of the last committed entry (0: nothing committed)."""
         commits = self._commits
         return commits[0] if len(commits) == 1 else self._fold()
+
+    def truncate(self, length: int) -> None:
+        """Drop every entry after index ``length`` (a crash loses what was not
+        committed: :mod:`golem_fakes.worker.replay`)."""
+        self.entries  # materialise first: raw records keep their timestamps
+        with self._lock:
+            del self._log[length:]
+            self._raw_from = min(self._raw_from, len(self._log))
+            self._commits[:] = [min(max(self._commits), len(self._log))]
 
     def delete_region(self, start: int, end: int) -> None:
         """Mark ``start..=end`` deleted (what a ``jump`` or ``revert`` entry does)."""

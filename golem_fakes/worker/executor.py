@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from golem_fakes.state.registry import Worker
     from golem_fakes.worker.instance import WorkerInstance
 
-__all__ = ["InvocationHandle", "enqueue", "required_classes", "export_table_or_error"]
+__all__ = ["InvocationHandle", "enqueue", "execute", "required_classes", "export_table_or_error"]
 
 
 def required_classes() -> list[tuple[str | None, str, str]]:
@@ -126,7 +126,6 @@ class InvocationHandle:
         self._value, self._error, self.done = value, error, True
 
     def _run(self) -> None:
-        from golem_fakes.bindings.result import Err
         from golem_fakes.state.golem import _Activation
 
         g, rt = self.golem, self.runtime
@@ -142,35 +141,27 @@ class InvocationHandle:
             self._finish(error=e)
             return
         self.invocation = inv  # type: ignore[assignment]
-        process = None
-        try:
-            inst = g._instance_for(self.worker.component.name, self.worker.name)
-            if inst.loaded is not None:  # component code runs: its os.environ, sys.argv
-                process = (inst, inst.enter_process())
-            if self.export is not None:
-                value = _call_export(g, act.worker, self.export, self.args, self.kwargs)
-            else:
-                value = self.fn(*self.args, **self.kwargs)
-        except BaseException as e:
-            if process is not None:
-                process[0].exit_process(process[1])
-            try:
-                act.__exit__(type(e), e, e.__traceback__)
-            except BaseException as e2:  # pragma: no cover - the exit itself failed
-                self._finish(error=e2)
-                return
-            trap = inv.trap  # type: ignore[union-attr]
-            self._finish(error=trap if trap is not None else e)
-            if not isinstance(e, Exception) and trap is None and not _ends_invocation(e):
-                raise  # KeyboardInterrupt, NotFaked, ...: not the invocation's outcome
+        inv.call = (self.export, self.fn, self.args, self.kwargs)  # type: ignore[union-attr]
+        outcome: Any = execute(g, act, inv)  # type: ignore[arg-type]
+        while outcome is not None and outcome[0] == "crash":
+            from golem_fakes.worker.replay import OplogJump, recover
+
+            outcome = recover(g, self.worker, inv,  # type: ignore[arg-type]
+                              truncate=not isinstance(outcome[1], OplogJump))
+        if outcome is None:  # a jump back deleted this invocation's start
+            from golem_fakes.bindings.runtime import Trap
+
+            outcome = ("error", Trap(f"invocation {self.function_name} of worker "
+                                     f"{self.worker} was lost: {inv.error}"))
+        kind, value = outcome
+        if kind == "raise":
+            self._finish(error=value)
+            raise value  # KeyboardInterrupt, NotFaked, ...: not the invocation's outcome
+        if kind == "error":
+            self._finish(error=value)
             return
-        if process is not None:
-            process[0].exit_process(process[1])
-        act.__exit__(None, None, None)
-        trap = inv.trap  # type: ignore[union-attr]
-        if trap is not None:
-            self._finish(error=trap)
-            return
+        from golem_fakes.bindings.result import Err
+
         if self.export is not None and self.export.returns_result:
             from golem_fakes.bindings.result import Ok
 
@@ -184,12 +175,57 @@ class InvocationHandle:
         self._finish(value)
 
 
+def execute(g: "Golem", act: Any, inv: "Invocation") -> tuple[str, Any]:
+    """Run the invocation ``inv`` (entered with the activation ``act``) in the worker's
+    instance and leave it: ``("ok", value)``, ``("error", exc)`` (its trap, exception or
+    rejection), ``("crash", exc)`` (the instance was lost: a crash or a jump, recovered
+    by :func:`golem_fakes.worker.replay.recover`) or ``("raise", exc)`` (an exception
+    that is not the invocation's outcome: ``KeyboardInterrupt``, ``NotFaked``, ...)."""
+    export, fn, args, kwargs = inv.call
+    w = inv.worker
+    process = None
+    try:
+        inst = g._instance_for(w.component.name, w.name)
+        if inst.loaded is not None:  # component code runs: its os.environ, sys.argv
+            process = (inst, inst.enter_process())
+        if export is not None:
+            value = _call_export(g, w, export, args, kwargs)
+        else:
+            value = fn(*args, **kwargs)
+    except BaseException as e:
+        if process is not None:
+            process[0].exit_process(process[1])
+        try:
+            act.__exit__(type(e), e, e.__traceback__)
+        except BaseException as e2:  # the exit failed (a divergence at the invocation's end)
+            return ("error", e2)
+        if inv.crashed:
+            return ("crash", e)
+        trap = inv.trap
+        if not isinstance(e, Exception) and trap is None and not _ends_invocation(e):
+            return ("raise", e)
+        return ("error", trap if trap is not None else e)
+    if process is not None:
+        process[0].exit_process(process[1])
+    try:
+        act.__exit__(None, None, None)
+    except BaseException as e2:
+        return ("error", e2)
+    if inv.crashed:  # the code swallowed the crash and returned: the instance is gone
+        from golem_fakes.worker.replay import WorkerCrashed
+
+        return ("crash", WorkerCrashed("the instance was lost (the code swallowed it)"))
+    trap = inv.trap
+    if trap is not None:
+        return ("error", trap)
+    return ("ok", value)
+
+
 def _ends_invocation(e: BaseException) -> bool:
     from golem_fakes.bindings.runtime import Trap
-    from golem_fakes.state.oplog import ReplayRequired
     from golem_fakes.state.promises import Deadlock
 
-    return isinstance(e, (Trap, ReplayRequired, Deadlock))
+    return isinstance(e, (Trap, Deadlock))
 
 
 def _check_running(g: "Golem", w: "Worker") -> None:

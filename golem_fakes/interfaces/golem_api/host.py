@@ -32,7 +32,7 @@ from golem_fakes.state.invocation import (
     WorkerRuntime,
     current_invocation,
 )
-from golem_fakes.state.oplog import ReplayRequired
+from golem_fakes.interfaces import crash_tick
 from golem_fakes.state.promises import Deadlock, PromiseKey, PromiseState
 from golem_fakes.state.registry import Worker, WorkerStatus, as_uuid, uuid_value
 
@@ -83,8 +83,8 @@ def _ctx(env: Any, function: str) -> Invocation:
 
 
 def _persist(rt: WorkerRuntime, name: str, request: Any, response: Any, dtype: str,
-             begin: int | None) -> None:
-    rt.oplog.record(name, request, response, dtype)  # the entry is built when read
+             begin: int | None, guest: Any) -> None:
+    rt.oplog.record(name, request, response, dtype, guest)  # the entry is built when read
     if begin is not None:
         rt.oplog.append("end-remote-write", begin_index=begin)
     if dtype == WRITE_REMOTE:
@@ -95,6 +95,8 @@ def _durable(inv: Invocation, name: str, dtype: str, request: Any, compute: Call
     """Golem's ``Durability`` wrapper, live mode (§0.4): begin-remote-write if needed,
     run, record the result or the error (the error then traps)."""
     rt = inv.runtime
+    if rt.replay is not None and rt.persistence_level != "persist-nothing":
+        return rt.replay.replayed(name, request, dtype)  # golem_fakes.worker.replay
     begin = None
     if dtype == WRITE_REMOTE and not rt.idempotent:
         begin = rt.oplog.append("begin-remote-write").index
@@ -102,12 +104,14 @@ def _durable(inv: Invocation, name: str, dtype: str, request: Any, compute: Call
     try:
         result = compute()
     except Trap as t:
-        _persist(rt, name, request, Err(str(t)), dtype, begin)
+        _persist(rt, name, request, Err(str(t)), dtype, begin, t)
         raise
     if begin is None and dtype != WRITE_REMOTE:  # the common case: Ok made when read
         rt.oplog.record_ok(name, request, result, dtype)
-        return result
-    _persist(rt, name, request, Ok(result), dtype, begin)
+    else:
+        _persist(rt, name, request, Ok(result), dtype, begin, result)
+    if rt.crash_in is not None:
+        crash_tick(rt)
     return result
 
 
@@ -270,7 +274,11 @@ def delete_promise(env: Golem, promise_id: Any) -> None:
 def get_oplog_index(env: Golem) -> int:
     """§4.1: appends a ``no-op`` entry and returns its index."""
     inv = _ctx(env, "get-oplog-index")
-    return inv.runtime.oplog.append("no-op").index
+    rt = inv.runtime
+    idx = rt.oplog.append("no-op").index
+    if rt.crash_in is not None:
+        crash_tick(rt)
+    return idx
 
 
 @implements(HOST, "set-oplog-index")
@@ -279,11 +287,17 @@ def set_oplog_index(env: Golem, oplog_idx: int) -> None:
     trap ``Attempted to jump forward in oplog to index <t> from <s>``; ``target`` in a
     deleted region → trap ``Attempted to jump to a deleted region in oplog to index <t>
     from <s>``. Otherwise appends and commits ``jump{start: t, end: s}`` (deleting
-    ``t..=s``) and the executor restarts the worker and replays up to ``oplog-idx``.
-    golem-fakes does not replay Python code yet: the invocation ends with
-    :class:`~golem_fakes.state.oplog.ReplayRequired` after recording the jump."""
+    ``t..=s``) and the worker restarts: its instance is dropped, a new one replays the
+    oplog up to ``oplog-idx`` (the deleted region skipped) and everything after that
+    point runs live again (:mod:`golem_fakes.worker.replay`). In replay the call does
+    nothing. In a test's own ``with golem:`` block (test code, which cannot be run
+    again) the jump is recorded and :class:`~golem_fakes.worker.replay.NotReplayable`
+    ends the block."""
     inv = _ctx(env, "set-oplog-index")
-    oplog = inv.runtime.oplog
+    rt = inv.runtime
+    if rt.replay is not None:
+        return None  # §4.2 (4): replay does nothing
+    oplog = rt.oplog
     target, source = oplog_idx + 1, oplog.current_index + 1
     if target > source:
         raise trap(f"Attempted to jump forward in oplog to index {target} from {source}",
@@ -294,11 +308,23 @@ def set_oplog_index(env: Golem, oplog_idx: int) -> None:
     oplog.append("jump", start=target, end=source)
     oplog.commit()
     oplog.delete_region(target, source)
-    raise ReplayRequired(
-        f"set-oplog-index({oplog_idx}): Golem now restarts worker {inv.worker.component.name}/"
-        f"{inv.worker.name} and replays its oplog up to index {oplog_idx}, re-running the code "
-        f"after that point live. golem-fakes recorded the jump (g.oplog(): jump{{start: {target}, "
-        f"end: {source}}}) but cannot replay Python code yet, so the invocation ends here.")
+    from golem_fakes.worker.replay import NotReplayable, OplogJump
+    from golem_fakes.worker.instance import TrappedEnvironment
+    from golem_fakes.bindings.runtime import current_environment
+
+    who = f"{inv.worker.component.name}/{inv.worker.name}"
+    if inv.call is None:
+        raise NotReplayable(
+            f"set-oplog-index({oplog_idx}) in a test's own block: Golem now restarts worker "
+            f"{who} and replays its oplog up to index {oplog_idx}, re-running the code after "
+            f"that point live. The jump is recorded (jump{{start: {target}, end: {source}}}), "
+            f"but a `with golem:` / run_as block is test code and cannot be run again: invoke "
+            f"the worker's code with golem.invoke(...) to see the jump replayed.")
+    inv.crashed = True
+    e = OplogJump(f"set-oplog-index({oplog_idx}): worker {who} restarts and replays its oplog "
+                  f"up to index {oplog_idx}")
+    current_environment.set(TrappedEnvironment(env, e))
+    raise e
 
 
 @implements(HOST, "oplog-commit")
@@ -313,8 +339,24 @@ def mark_begin_operation(env: Golem) -> int:
     """§4.4: appends ``begin-atomic-region`` and returns its index (pushed on the open
     regions, the retry point in v1.3.1)."""
     inv = _ctx(env, "mark-begin-operation")
-    idx = inv.runtime.oplog.append("begin-atomic-region").index
-    inv.runtime.atomic_regions.append(idx)
+    rt = inv.runtime
+    replay = rt.replay
+    idx = rt.oplog.append("begin-atomic-region").index
+    if replay is not None and not any(
+            e.kind == "end-atomic-region" and e.payload.get("begin_index") == idx
+            for e in replay.entries[replay.pos:]):
+        # §4.4 replay: no end recorded for this region, it was interrupted. Go live at the
+        # end of the oplog, delete everything after the begin marker with a committed
+        # jump, and re-execute the whole region live.
+        replay.go_live()
+        oplog = rt.oplog
+        source = oplog.current_index + 1
+        oplog.append("jump", start=idx + 1, end=source)
+        oplog.commit()
+        oplog.delete_region(idx + 1, source)
+    rt.atomic_regions.append(idx)
+    if rt.crash_in is not None:
+        crash_tick(rt)
     return idx
 
 
@@ -327,6 +369,8 @@ def mark_end_operation(env: Golem, begin: int) -> None:
     regions = inv.runtime.atomic_regions
     if begin in regions:
         regions.remove(begin)
+    if inv.runtime.crash_in is not None:
+        crash_tick(inv.runtime)
 
 
 # --- retry policy, persistence, idempotence (§5, §6) ---------------------------------
@@ -350,6 +394,8 @@ def set_retry_policy(env: Golem, new_retry_policy: Any) -> None:
     policy = RetryPolicy(p.max_attempts, p.min_delay, p.max_delay, p.multiplier, None)
     inv.runtime.retry_policy = policy
     inv.runtime.oplog.append("change-retry-policy", policy=policy)
+    if inv.runtime.crash_in is not None:
+        crash_tick(inv.runtime)
 
 
 @implements(HOST, "get-oplog-persistence-level")
@@ -369,6 +415,8 @@ def set_oplog_persistence_level(env: Golem, new_persistence_level: Any) -> None:
         rt.oplog.append("change-persistence-level", level=level)
         rt.oplog.commit()
         rt.persistence_level = level
+        if rt.crash_in is not None:
+            crash_tick(rt)
 
 
 @implements(HOST, "get-idempotence-mode")

@@ -69,6 +69,15 @@ class IncomingValueRep:
     view: memoryview
     past_end_reads: int = 0
 
+    def __post_init__(self) -> None:
+        #: the whole range as read, for replay (:meth:`__golem_replay__`)
+        self.original = self.view
+
+    def __golem_replay__(self) -> "IncomingValueRep":
+        """A fresh incoming-value of the same bytes for a replaying instance (this one
+        may have been drained by the lost instance)."""
+        return IncomingValueRep(self.original)
+
     def take(self, n: int) -> bytes:
         out = bytes(self.view[:n])
         self.view = self.view[n:]

@@ -31,8 +31,7 @@ __all__ = ["now", "resolution", "subscribe_instant", "subscribe_duration"]
 def now(env: Any) -> int:
     """Nanoseconds since the epoch, never decreasing."""
     value = clock_of(env, MONOTONIC_CLOCK, "now").monotonic_ns()
-    record_ok(env, "monotonic_clock::now", READ_LOCAL, None, value)  # durable_call, no closure
-    return value
+    return record_ok(env, "monotonic_clock::now", READ_LOCAL, None, value)  # durable_call, no closure
 
 
 @implements(MONOTONIC_CLOCK, "resolution")

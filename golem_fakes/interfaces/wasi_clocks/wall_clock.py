@@ -34,8 +34,7 @@ def now(env: Any) -> Any:
                    f"1970-01-01, which wasmtime's WallClock::now cannot represent",
                    interface=WALL_CLOCK, function="now")
     value = {"seconds": ns // _NS, "nanoseconds": ns % _NS}
-    record_ok(env, "wall_clock::now", READ_LOCAL, None, value)  # durable_call, no closure
-    return value
+    return record_ok(env, "wall_clock::now", READ_LOCAL, None, value)  # durable_call, no closure
 
 
 @implements(WALL_CLOCK, "resolution")

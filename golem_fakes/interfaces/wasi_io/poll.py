@@ -55,6 +55,23 @@ POLL_FUNCTION_NAME = "golem io::poll::poll"
 READ_LOCAL = "read-local"
 
 
+def _replaying(env: Any) -> Any:
+    """The calling worker's replay (:mod:`golem_fakes.worker.replay`), or ``None``."""
+    from golem_fakes.state.invocation import Invocation, current_invocation
+
+    inv = current_invocation.get()
+    if inv is None or type(inv) is not Invocation or inv.golem is not env:
+        return None
+    rt = inv.runtime
+    return rt.replay if rt.persistence_level != "persist-nothing" else None
+
+
+def _replayed(replay: Any, request: Any) -> list[int]:
+    """In replay a poll does not wait: it returns the ready list it returned first."""
+    e = replay.take_call(POLL_FUNCTION_NAME, request)
+    return list(e.payload["response"].value)
+
+
 def _record(env: Any, request: Any, ready: list[int]) -> None:
     """Append the durable-call entry of a completed poll to the calling worker's oplog
     (nothing outside an invocation of ``env``)."""
@@ -66,9 +83,14 @@ def _record(env: Any, request: Any, ready: list[int]) -> None:
         return
     if type(inv) is not Invocation:
         inv = inv.resolve()
-    inv.runtime.oplog.append("imported-function-invoked", function_name=POLL_FUNCTION_NAME,
-                             request=request, response=Ok(list(ready)),
-                             durable_function_type=READ_LOCAL)
+    rt = inv.runtime
+    rt.oplog.append("imported-function-invoked", function_name=POLL_FUNCTION_NAME,
+                    request=request, response=Ok(list(ready)),
+                    durable_function_type=READ_LOCAL)
+    if rt.crash_in is not None:
+        from golem_fakes.interfaces import crash_tick
+
+        crash_tick(rt)
 
 
 def _skip_time(env: Any, pollables: Any) -> bool:
@@ -93,6 +115,10 @@ def pollable_ready(env: Any, rep: Any) -> bool:
 @implements(POLL, "[method]pollable.block")
 def pollable_block(env: Any, rep: Any) -> None:
     """Returns once the pollable is ready; :class:`Deadlock` if it never can be."""
+    replay = _replaying(env)
+    if replay is not None:
+        _replayed(replay, 1)
+        return None
     for attempt in range(BLOCKING_ATTEMPTS):
         if is_ready(rep, "[method]pollable.block"):
             _record(env, 1, [0])
@@ -111,6 +137,9 @@ def poll(env: Any, pollables: list[Any]) -> list[int]:
     if not pollables:
         raise Trap("empty poll list (wasmtime traps on poll([]); pass at least one pollable)",
                    interface=POLL, function="poll")
+    replay = _replaying(env)
+    if replay is not None:
+        return _replayed(replay, len(pollables))
     for attempt in range(BLOCKING_ATTEMPTS):
         ready = [i for i, p in enumerate(pollables) if is_ready(p, "poll")]
         if ready:

@@ -70,6 +70,14 @@ class IncomingValueRep:
 
     buffer: bytearray
     past_end_reads: int = 0
+    #: the bytes as read from the store, for replay (:meth:`__golem_replay__`)
+    recorded: bytes | None = field(default=None, repr=False)
+
+    def __golem_replay__(self) -> "IncomingValueRep":
+        """A fresh incoming-value of the recorded bytes for a replaying instance (this
+        one may have been drained by the lost instance)."""
+        data = self.recorded if self.recorded is not None else bytes(self.buffer)
+        return IncomingValueRep(bytearray(data), recorded=data)
 
     def take(self, n: int) -> bytes:
         """Remove and return up to ``n`` leading bytes."""

@@ -20,6 +20,7 @@ from typing import Any
 
 from golem_fakes.bindings.registry import implements
 from golem_fakes.bindings.result import Ok
+from golem_fakes.interfaces import crash_tick
 from golem_fakes.interfaces.wasi_keyvalue import (
     OK_NONE,
     READ_REMOTE,
@@ -53,12 +54,19 @@ def get(env: Any, bucket: BucketRep, key: str) -> Any:
         kv = store(env, EVENTUAL, "get")
     if kv._faults._failures:
         return _get_durable(env, kv, bucket, key)
-    value = kv.get(bucket.project, bucket.name, key)
     inv = _current_invocation()
     if inv is not None and inv.golem is env:
         if type(inv) is not Invocation:
             inv = inv.resolve()
-        inv.runtime.oplog.record_ok(_GET, (bucket.name, key), value, READ_REMOTE)
+        rt = inv.runtime
+        if rt.replay is not None and rt.persistence_level != "persist-nothing":
+            return rt.replay.replayed(_GET, (bucket.name, key), READ_REMOTE)
+        value = kv.get(bucket.project, bucket.name, key)
+        rt.oplog.record_ok(_GET, (bucket.name, key), value, READ_REMOTE, _Replayed(value))
+        if rt.crash_in is not None:
+            crash_tick(rt)
+    else:
+        value = kv.get(bucket.project, bucket.name, key)
     if value is None:
         return OK_NONE
     rep = _new(IncomingValueRep)
@@ -68,6 +76,21 @@ def get(env: Any, bucket: BucketRep, key: str) -> Any:
     return ok
 
 
+class _Replayed:
+    """The guest value of a recorded ``get`` (:mod:`golem_fakes.worker.replay`): replay
+    gives the new instance a fresh ``incoming-value`` of the recorded bytes (the first
+    one may have been drained since)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: bytes | None) -> None:
+        self.value = value
+
+    def __golem_replay__(self) -> Any:
+        value = self.value
+        return OK_NONE if value is None else Ok(IncomingValueRep(bytearray(value)))
+
+
 def _get_durable(env: Any, kv: Any, bucket: BucketRep, key: str) -> Any:
     """``get`` through the full ``Durability`` wrapper (a failure may be injected)."""
 
@@ -75,7 +98,7 @@ def _get_durable(env: Any, kv: Any, bucket: BucketRep, key: str) -> Any:
         value = kv.get(bucket.project, bucket.name, key)
         if value is None:
             return None, None
-        return IncomingValueRep(bytearray(value)), value
+        return IncomingValueRep(bytearray(value), recorded=value), value
 
     return durable(env, kv, "get", _GET, READ_REMOTE, bucket, (bucket.name, key), run)
 
@@ -95,11 +118,13 @@ def set_(env: Any, bucket: BucketRep, key: str, outgoing_value: OutgoingValueRep
         if type(inv) is not Invocation:
             inv = inv.resolve()
         rt = inv.runtime
-        if rt.idempotent:  # no begin/end-remote-write bracket (§0.1)
+        if rt.idempotent and rt.replay is None:  # no begin/end-remote-write bracket (§0.1)
             kv.put(bucket.project, bucket.name, key, value)
             oplog = rt.oplog
-            oplog.record_ok(_SET, (bucket.name, key, len(value)), None, WRITE_REMOTE)
+            oplog.record_ok(_SET, (bucket.name, key, len(value)), None, WRITE_REMOTE, OK_NONE)
             oplog.commit()
+            if rt.crash_in is not None:
+                crash_tick(rt)
             return OK_NONE
 
     def run() -> tuple[Any, Any]:

@@ -51,7 +51,7 @@ def get_many(env: Any, bucket: BucketRep, keys: list[str]) -> Any:
                 v = None  # each stored row is handed out once (§1.4)
             seen.add(k)
             recorded.append(v)
-        guest = [None if v is None else IncomingValueRep(bytearray(v)) for v in recorded]
+        guest = [None if v is None else IncomingValueRep(bytearray(v), recorded=v) for v in recorded]
         return guest, recorded
 
     return durable(env, kv, "get-many", "golem keyvalue::eventual_batch::get_many", READ_REMOTE,

@@ -1,0 +1,535 @@
+"""Crash, recovery and replay: a worker is durable because its oplog can rebuild it.
+
+What Golem's executor does (``golem-host-semantics.md`` §0.4, §4, §5;
+``golem-worker-executor/src/durable_host/replay_state.rs``, ``durability.rs``,
+``worker/mod.rs`` at v1.3.0-dev.25): when a worker's instance is lost (the executor
+restarted, the worker trapped and is retried, ``set-oplog-index`` jumped), a **new
+instance** is made and the oplog is **replayed**: every invocation in it runs again,
+and each durable host call, instead of doing its work, reads the next entry of the
+oplog and returns the recorded result. Entries Golem writes as *hints* (logs, errors,
+suspensions, ...) and regions deleted by a jump or a revert are skipped. When replay
+reaches the last entry the worker is **live** again and the invocation that was
+running goes on, its later host calls doing their work and being recorded.
+
+What golem-fakes does, the same way:
+
+* :func:`recover` drops the worker's instance (its handles are dropped; the default
+  worker's modules are re-initialised in place, every other worker gets fresh module
+  objects), resets the executor's in-memory state (persistence level ``smart``,
+  idempotence on, no open atomic region, no retry-policy override, a fresh invocation
+  context: the replayed code re-establishes each of them), and runs every recorded
+  invocation again with the export name (or the Python callable) and the arguments it
+  was invoked with. The worker's oplog is a :class:`ReplayingOplog` meanwhile
+  (``WorkerRuntime.live`` is false, ``WorkerRuntime.replay`` the :class:`Replay`).
+* A recorded host call returns the value it returned the first time (the entry's
+  :attr:`~golem_fakes.state.oplog.OplogEntry.guest`) and does nothing else: no second
+  key-value or blob write, no promise completed twice, no new random bytes; a call
+  that trapped traps again. Output (stdout, stderr, ``wasi:logging``) is not written
+  again while replaying, as Golem does not emit it in replay.
+* Every other entry the host appends (``no-op`` of ``get-oplog-index``, atomic-region
+  and persistence-level entries, ``begin-/end-remote-write``,
+  ``exported-function-completed``, spans) is *read* instead: same kind expected at that
+  position. So ``get-oplog-index`` returns the recorded index again.
+* Replay is checked (stricter than Golem, which compares only the function name):
+  a host call whose function or request differs from the recorded one at that
+  position, an invocation that returns while the recorded run made more calls, or one
+  that fails where the recorded run went on, stops recovery with :class:`Divergence`,
+  naming the oplog index and showing both calls.
+* A crash (:func:`arm_crash`, ``Golem.crash``) models the executor losing the worker:
+  entries not committed yet are lost (:meth:`~golem_fakes.state.oplog.Oplog.truncate`
+  to the committed index), exactly as Golem's buffered oplog entries are lost with the
+  executor. Write-remote calls are committed before they return, so their effect is
+  never repeated; a read-local call recorded but not committed runs again live.
+* A persist-nothing region (§5.1): host calls inside it are recorded live "for
+  observability" and skipped by replay, where the calls run live again.
+* A write-remote call with idempotence off whose ``begin-remote-write`` has no recorded
+  result traps on replay with Golem's ``Non-idempotent remote write operation was not
+  completed, cannot retry`` (§5.2).
+* An atomic region (``mark-begin-operation``) with no ``end-atomic-region`` recorded
+  re-executes live (§4.4): see ``golem_fakes.interfaces.golem_api.host``.
+
+Only invocations of component code (``Golem.invoke``/``enqueue`` by export name or
+with a callable) can be replayed; a test's own ``with golem:`` / ``run_as`` block is
+test code, so recovering a worker that ran one raises :class:`NotReplayable`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Iterator
+
+from golem_fakes.bindings.result import Err, Ok
+from golem_fakes.bindings.runtime import Trap, current_environment
+from golem_fakes.state.oplog import HINT_KINDS, NO_GUEST, SAME, Oplog, OplogEntry
+
+if TYPE_CHECKING:  # pragma: no cover
+    from golem_fakes.state.golem import Golem
+    from golem_fakes.state.invocation import Invocation, WorkerRuntime
+    from golem_fakes.state.registry import Worker
+
+__all__ = ["Divergence", "WorkerCrashed", "OplogJump", "InstanceLost", "NotReplayable",
+           "Replay", "ReplayingOplog", "recover", "arm_crash", "crash_tick",
+           "NON_IDEMPOTENT_WRITE"]
+
+_IFI = "imported-function-invoked"
+_INVOKED = "exported-function-invoked"
+_COMPLETED = "exported-function-completed"
+PERSIST_NOTHING = "persist-nothing"
+
+#: Golem's trap when replay finds a ``begin-remote-write`` without its result (§5.2,
+#: ``durable_host/mod.rs`` ``begin_function``).
+NON_IDEMPOTENT_WRITE = ("Runtime error: Non-idempotent remote write operation was not "
+                        "completed, cannot retry")
+
+
+class InstanceLost(BaseException):
+    """The worker's instance is gone and the executor recovers it (a ``BaseException``:
+    worker code's ``except Exception`` does not see it, and every later host call of
+    the lost instance raises it again)."""
+
+
+class WorkerCrashed(InstanceLost):
+    """``Golem.crash(..., after=N)`` fired: the instance is lost right after a host call
+    completed; the call the code would make next never happens."""
+
+
+class OplogJump(InstanceLost):
+    """``set-oplog-index`` jumped back (§4.2): the instance is dropped and the worker
+    replays up to the target, then runs live from there."""
+
+
+class NotReplayable(Exception):
+    """The worker cannot be recovered by replaying: its oplog holds an invocation that
+    was a test's own ``with golem:`` / ``run_as`` block (test code, not the
+    component's), or entries outside any invocation that golem-fakes cannot re-run."""
+
+
+class Divergence(Exception):
+    """Replay reached a host call (or an invocation end) different from the one the
+    oplog recorded at that position: the worker's code is not deterministic with
+    respect to its recorded host calls (it used Python's own ``random`` or ``time``, a
+    global the test changed, or its code changed).
+
+    Attributes: ``worker`` (``component/name``), ``index`` (the oplog index of the
+    recorded entry), ``recorded`` (that :class:`~golem_fakes.state.oplog.OplogEntry`),
+    ``replayed`` (a text naming what replay did there instead)."""
+
+    def __init__(self, worker: str, index: int, recorded: OplogEntry | None,
+                 replayed: str, hint: str = "") -> None:
+        self.worker = worker
+        self.index = index
+        self.recorded = recorded
+        self.replayed = replayed
+        lines = [f"replay of worker {worker} diverged from its oplog at index {index}:",
+                 f"  recorded: {_describe(recorded)}",
+                 f"  replayed: {replayed}"]
+        lines.append(hint or (
+            "  Replay runs the worker's code again and expects the same host calls in the "
+            "same order with the same arguments. Decide only from values that come from "
+            "host calls (wasi:random, wasi:clocks, key-value reads, ...), not from "
+            "Python's own random, time or uuid, nor from state outside the worker."))
+        super().__init__("\n".join(lines))
+
+
+def _describe(e: OplogEntry | None) -> str:
+    if e is None:
+        return "nothing (the oplog ends here)"
+    if e.kind == _IFI:
+        return (f"{e.kind} {e.payload.get('function_name')!r} "
+                f"request={e.payload.get('request')!r}")
+    if e.kind == _INVOKED:
+        return f"{e.kind} (an invocation starts)"
+    if e.kind == _COMPLETED:
+        return f"{e.kind} (the invocation returned)"
+    inner = ", ".join(f"{k}={v!r}" for k, v in e.payload.items())
+    return f"{e.kind}{' ' + inner if inner else ''}"
+
+
+def _same_request(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b)
+    except Exception:  # an exotic value that cannot be compared
+        return a is b
+
+
+class Replay:
+    """The entries a recovery replays, and the position in them.
+
+    :attr:`entries` are the oplog's entries after ``create`` that replay reads: not
+    hints, not in a deleted region (jump, revert), not a host call inside a
+    persist-nothing region. :attr:`last_index` is the index of the last entry read
+    (Golem's current oplog index while replaying). Reading the last entry makes the
+    worker live at once (:meth:`go_live`)."""
+
+    __slots__ = ("golem", "worker", "rt", "real", "entries", "pos", "last_index", "live",
+                 "divergence", "live_at")
+
+    def __init__(self, golem: "Golem", worker: "Worker", rt: "WorkerRuntime",
+                 real: Oplog) -> None:
+        self.golem = golem
+        self.worker = worker
+        self.rt = rt
+        self.real = real
+        self.entries = list(self._replayable(real))
+        self.pos = 0
+        self.last_index = 1
+        self.live = not self.entries
+        self.divergence: Divergence | None = None
+        #: the kind of the entry whose reading ended the replay
+        self.live_at: str | None = None
+
+    @staticmethod
+    def _replayable(oplog: Oplog) -> Iterator[OplogEntry]:
+        nothing = False
+        for e in oplog.entries[1:]:
+            if e.kind in HINT_KINDS or oplog.is_deleted(e.index):
+                continue
+            if e.kind == "change-persistence-level":
+                nothing = e.payload.get("level") == PERSIST_NOTHING
+            elif e.kind == _COMPLETED:
+                nothing = False
+            elif nothing and e.kind == _IFI:
+                continue  # §5.1: persist-nothing calls run live again on replay
+            yield e
+
+    def describe_worker(self) -> str:
+        return f"{self.worker.component.name}/{self.worker.name}"
+
+    # --- reading ---------------------------------------------------------------------
+
+    def peek(self) -> OplogEntry | None:
+        """The next entry to read (``None``: none left)."""
+        return self.entries[self.pos] if self.pos < len(self.entries) else None
+
+    def _advance(self) -> OplogEntry:
+        e = self.entries[self.pos]
+        self.pos += 1
+        self.last_index = e.index
+        if self.pos >= len(self.entries):
+            self.live_at = e.kind
+            self.go_live()
+        return e
+
+    def go_live(self) -> None:
+        """Replay is over: the worker's oplog is the real one again and later host
+        calls do their work and are recorded."""
+        self.live = True
+        rt = self.rt
+        if rt.replay is self:
+            rt.replay = None
+            rt.live = True
+            if isinstance(rt.oplog, ReplayingOplog):
+                rt.oplog = self.real
+
+    def diverge(self, recorded: OplogEntry | None, replayed: str, hint: str = "") -> "Divergence":
+        """Stop the replay with a :class:`Divergence` (returned for ``raise``): kept on
+        :attr:`divergence` so that the recovery fails even if worker code swallowed it,
+        and every later host call of the invocation raises it again."""
+        index = recorded.index if recorded is not None else self.last_index + 1
+        d = Divergence(self.describe_worker(), index, recorded, replayed, hint)
+        if self.divergence is None:
+            self.divergence = d
+        from golem_fakes.worker.instance import TrappedEnvironment
+
+        current_environment.set(TrappedEnvironment(self.golem, d))
+        return d
+
+    def take(self, kind: str, what: str | None = None) -> OplogEntry:
+        """Read the next entry, which must be of ``kind`` (else :class:`Divergence`)."""
+        if self.divergence is not None:
+            raise self.divergence
+        e = self.peek()
+        if e is None or e.kind != kind:
+            raise self.diverge(e, what or kind)
+        return self._advance()
+
+    def take_call(self, function_name: str, request: Any) -> OplogEntry:
+        """Read the next entry, which must record the host call ``function_name`` with
+        ``request`` (else :class:`Divergence`)."""
+        if self.divergence is not None:
+            raise self.divergence
+        e = self.peek()
+        if e is None or e.kind != _IFI or e.payload.get("function_name") != function_name \
+                or not _same_request(e.payload.get("request"), request):
+            raise self.diverge(e, f"{_IFI} {function_name!r} request={request!r}")
+        return self._advance()
+
+    def next_entry(self) -> OplogEntry:
+        """The next non-hint entry, whatever its kind (``golem:durability``'s
+        ``read-persisted-durable-function-invocation``, which checks the kind itself).
+        A :class:`~golem_fakes.Trap` if none is left."""
+        if self.divergence is not None:
+            raise self.divergence
+        if self.peek() is None:
+            raise Trap(f"replay of worker {self.describe_worker()} has no oplog entry left "
+                       f"to read (the executor would abort: the replay reader finds none)")
+        return self._advance()
+
+    # --- values ---------------------------------------------------------------------
+
+    def replayed(self, function_name: str, request: Any, dtype: str) -> Any:
+        """The value a durable host call returns in replay: its recorded guest value
+        (re-raising a recorded trap), reading the ``begin-``/``end-remote-write``
+        bracket of a write-remote call with idempotence off."""
+        bracket = dtype == "write-remote" and not self.rt.idempotent
+        begin = None
+        if bracket:
+            begin = self.take("begin-remote-write", f"begin-remote-write of {function_name!r}")
+            if self.live:  # §5.2: the outcome of the write is unknown
+                raise Trap(f"{NON_IDEMPOTENT_WRITE} ({function_name}: the oplog has its "
+                           f"begin-remote-write at index {begin.index} and no result)")
+        e = self.take_call(function_name, request)
+        if bracket:
+            if self.live:
+                self.real.append("end-remote-write", begin_index=begin.index)  # type: ignore[union-attr]
+            else:
+                self.take("end-remote-write", f"end-remote-write of {function_name!r}")
+        return guest_value(e)
+
+
+def guest_value(e: OplogEntry) -> Any:
+    """What the recorded host call of ``e`` returned to the guest, made again for the
+    new instance (resource reps that a read consumes are rebuilt, a recorded trap is
+    raised again)."""
+    g = e.guest
+    if g is NO_GUEST:
+        raise RuntimeError(f"golem-fakes cannot replay oplog entry {e!r}: it was recorded "
+                           f"without the value the host call returned (a golem-fakes bug)")
+    return _rebuild(g)
+
+
+def _rebuild(g: Any) -> Any:
+    t = type(g)
+    if t is Ok or t is Err:
+        inner = g.value
+        r = _rebuild(inner)
+        return g if r is inner else t(r)
+    if t is list:
+        return [_rebuild(x) for x in g]
+    if t is tuple:
+        return tuple(_rebuild(x) for x in g)
+    if isinstance(g, Trap):
+        raise Trap(str(g), interface=g.interface, function=g.function)
+    hook = getattr(t, "__golem_replay__", None)
+    if hook is not None:
+        return hook(g)
+    return g
+
+
+class ReplayingOplog:
+    """A worker's oplog while it replays: reads where the host would write.
+
+    :meth:`append` of a non-hint entry reads the next entry (same kind expected) and
+    returns it; a hint is not written (Golem writes none in replay); :meth:`record`
+    reads the recorded call (or, in a persist-nothing region, does nothing);
+    :meth:`commit` does nothing; :attr:`current_index` is the index of the last entry
+    read. Once the replay is over every call goes to the real oplog, so code that kept
+    this object goes on working. Reading (iteration, indexing, ``entries``,
+    ``committed_index``, ``deleted_regions``...) is the real oplog's."""
+
+    __slots__ = ("real", "replay")
+
+    def __init__(self, real: Oplog, replay: Replay) -> None:
+        self.real = real
+        self.replay = replay
+
+    def append(self, kind: str, **payload: Any) -> OplogEntry:
+        rp = self.replay
+        if rp.live:
+            return self.real.append(kind, **payload)
+        if kind in HINT_KINDS:
+            return OplogEntry(rp.last_index, kind, self.real.now(), payload)
+        if kind == _IFI:
+            return rp.take_call(payload.get("function_name", ""), payload.get("request"))
+        return rp.take(kind, _describe(OplogEntry(0, kind, 0, payload)))
+
+    def append_lazy(self, kind: str, build: Any) -> int:
+        rp = self.replay
+        if rp.live:
+            return self.real.append_lazy(kind, build)
+        return rp.take(kind).index
+
+    def record(self, function_name: str, request: Any, response: Any, dtype: str,
+               guest: Any = NO_GUEST) -> None:
+        rp = self.replay
+        if rp.live:
+            self.real.record(function_name, request, response, dtype, guest)
+        elif rp.rt.persistence_level != PERSIST_NOTHING:
+            rp.take_call(function_name, request)
+
+    def record_ok(self, function_name: str, request: Any, value: Any, dtype: str,
+                  guest: Any = SAME) -> None:
+        rp = self.replay
+        if rp.live:
+            self.real.record_ok(function_name, request, value, dtype, guest)
+        elif rp.rt.persistence_level != PERSIST_NOTHING:
+            rp.take_call(function_name, request)
+
+    def commit(self) -> None:
+        if self.replay.live:
+            self.real.commit()
+
+    @property
+    def current_index(self) -> int:
+        rp = self.replay
+        return self.real.current_index if rp.live else rp.last_index
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+    def __iter__(self) -> Iterator[OplogEntry]:
+        return iter(self.real)
+
+    def __len__(self) -> int:
+        return len(self.real)
+
+    def __getitem__(self, index: int) -> OplogEntry:
+        return self.real[index]
+
+    def __repr__(self) -> str:
+        return f"<replaying {self.real!r} at {self.replay.last_index}>"
+
+
+# --- crashing -------------------------------------------------------------------------
+
+
+def arm_crash(rt: "WorkerRuntime", after: int) -> None:
+    """Lose the worker's instance right after its ``after``-th recorded host call from
+    now (``Golem.crash``)."""
+    rt.crash_in = after
+
+
+def crash_tick(rt: "WorkerRuntime") -> None:
+    """One recorded host call completed: count it down and crash when it is the one."""
+    n = rt.crash_in
+    if n is None:
+        return
+    n -= 1
+    if n > 0:
+        rt.crash_in = n
+        return
+    rt.crash_in = None
+    from golem_fakes.state.invocation import Invocation, current_invocation
+    from golem_fakes.worker.instance import TrappedEnvironment
+
+    inv = current_invocation.get()
+    where = ""
+    if type(inv) is Invocation:
+        inv.crashed = True
+        where = f" in invocation {inv.function_name}"
+    rt.crashes += 1
+    e = WorkerCrashed(f"golem.crash: the instance of the worker was lost{where} after a "
+                      f"host call completed (oplog index {rt.oplog.current_index})")
+    golem = inv.golem if inv is not None else None
+    current_environment.set(TrappedEnvironment(golem, e))
+    raise e
+
+
+# --- recovering -----------------------------------------------------------------------
+
+Outcome = tuple[str, Any]
+
+
+def recover(golem: "Golem", worker: "Worker", current: "Invocation | None", *,
+            truncate: bool = True) -> "Outcome | None":
+    """Recover ``worker`` as Golem's executor does (see the module docstring): new
+    instance, replay of its oplog, then live. ``current`` is the invocation that was
+    running when the instance was lost: it goes on live once replay reaches its end,
+    and its outcome (``("ok", value)``, ``("error", exc)``, ``("crash", exc)``,
+    ``("raise", exc)``) is returned; ``None`` if no invocation was running when replay
+    ended. ``truncate``: a crash loses the entries not committed (not for a jump)."""
+    from golem_fakes.state.golem import _Activation
+    from golem_fakes.state.registry import WorkerStatus
+    from golem_fakes.worker.executor import execute
+
+    rt = golem.runtime(worker)
+    real = rt.oplog.real if isinstance(rt.oplog, ReplayingOplog) else rt.oplog
+    if rt.replay is not None:  # lost while replaying: start over
+        rt.replay.live = True
+        rt.replay = None
+    rt.oplog = real
+    if truncate:
+        real.truncate(real.committed_index)
+    inst = golem.__dict__.get("_instances", {}).get((worker.component.name, worker.name))
+    if inst is not None:
+        inst.drop()
+    rt.persistence_level = "smart"
+    rt.idempotent = True
+    rt.atomic_regions = []
+    rt.retry_policy = None
+    rt.context = None
+    rt.recoveries += 1
+    replay = Replay(golem, worker, rt, real)
+    if replay.live:
+        return None
+    by_start = {inv.start_index: inv for inv in rt.invocations}
+    rt.live = False
+    rt.replay = replay
+    rt.oplog = ReplayingOplog(real, replay)
+    try:
+        while not replay.live:
+            e = replay.peek()
+            assert e is not None
+            inv = by_start.get(e.index) if e.kind == _INVOKED else None
+            if inv is None or inv.call is None:
+                raise NotReplayable(_not_replayable(replay, e, inv))
+            replay.take(_INVOKED)
+            act = _Activation(golem, worker, inv.idempotency_key, inv.function_name,
+                              final=True, resume=inv)
+            act.__enter__()
+            outcome = execute(golem, act, inv)
+            if replay.divergence is not None:
+                d = replay.divergence
+                _fail(golem, worker, rt, inv, d)
+                return ("error", d)
+            if outcome[0] == "crash":
+                return outcome
+            if not replay.live:
+                if outcome[0] != "ok":
+                    d = replay.diverge(replay.peek(), (
+                        f"the invocation {inv.function_name} ended with "
+                        f"{type(outcome[1]).__name__}: {outcome[1]} where the recorded "
+                        f"run went on"))
+                    _fail(golem, worker, rt, inv, d)
+                    return ("error", d)
+                continue
+            if replay.live_at == _COMPLETED:
+                break  # replay ended with a completed invocation: between invocations
+            # the oplog ran out inside this invocation: it went on live to its end
+            if inv is not current and current is not None and current.outcome is None:
+                current.outcome, current.error = "failed", (
+                    f"lost: a jump went back into the earlier invocation "
+                    f"{inv.function_name}, deleting this invocation's start")
+            return outcome
+        worker.status = WorkerStatus.IDLE
+        return None
+    finally:
+        if not replay.live:
+            replay.go_live()
+
+
+def _fail(golem: "Golem", worker: "Worker", rt: "WorkerRuntime", inv: "Invocation",
+          d: Divergence) -> None:
+    from golem_fakes.state.registry import WorkerStatus
+
+    replay = rt.replay
+    if replay is not None:
+        replay.go_live()
+    inv.outcome, inv.error = "failed", str(d)
+    rt.oplog.append("error", error=str(d), retry_from=inv.start_index)
+    rt.oplog.commit()
+    worker.status = WorkerStatus.FAILED
+    rt.failed_error = f"replay diverged at oplog index {d.index}"
+
+
+def _not_replayable(replay: Replay, e: OplogEntry, inv: "Invocation | None") -> str:
+    who = replay.describe_worker()
+    if inv is not None:
+        return (f"cannot recover worker {who}: its oplog holds the invocation at index "
+                f"{e.index}, a test's own `with golem:` / `run_as` block "
+                f"({inv.function_name}), which is test code and cannot be run again. Crash "
+                f"and recover workers whose every invocation ran component code: "
+                f"golem.invoke(component, worker, 'export-name', ...) or "
+                f"golem.invoke(component, worker, callable, ...).")
+    return (f"cannot recover worker {who}: replay expected the start of an invocation at "
+            f"oplog index {e.index} and found {_describe(e)}, an entry golem-fakes does not "
+            f"re-run outside an invocation (e.g. the continuation of a fork).")
