@@ -57,6 +57,9 @@ class StdioTee(io.TextIOBase):
         self.stream: Stream = stream
 
     def write(self, text: str) -> int:
+        inv = current_invocation.get()
+        if type(inv) is Invocation and inv.runtime.replay is not None:
+            return len(text)  # a replaying worker's output is not written again (Golem)
         n = self.wrapped.write(text)
         if text:
             record(self.stream, text)
