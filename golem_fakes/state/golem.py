@@ -839,14 +839,50 @@ class Golem(Environment):
                 # §6.2: invalid-request traps (resolve-*, §9.4) fail only the invocation,
                 # no error entry, no retry.
                 w.status = WorkerStatus.IDLE
+            elif rt.replay is not None:
+                pass  # a replayed invocation failed: the recovery reports the divergence
             else:
-                # §6.2: an error entry; golem-fakes does not re-execute Python code, so
-                # the deterministic failure ends as it does after Golem's retries.
+                # §6.2 (dev.25, ``on_invocation_failure``): the count of trailing error
+                # entries before this one decides; an error entry (committed); retried
+                # after the policy's delay (golem_fakes.worker.executor), else failed.
+                # A test's own block is test code and cannot run again: a failure in one,
+                # or in a worker whose history holds one, is final at once.
+                replayable = inv.final and all(i.call is not None for i in rt.invocations)
+                delay = self._retry_delay(rt) if replayable else None
                 rt.oplog.append("error", error=msg, retry_from=inv.start_index)
                 rt.oplog.commit()
-                w.status = WorkerStatus.FAILED
-                rt.failed_error = msg
+                if delay is not None:
+                    inv.outcome, inv.retry_delay_ms = "retrying", delay
+                    w.status = WorkerStatus.RETRYING
+                else:
+                    w.status = WorkerStatus.FAILED
+                    rt.failed_error = msg
         # other BaseExceptions (KeyboardInterrupt, NotFaked, ...) leave the state as is
+
+    def _retry_delay(self, rt: WorkerRuntime) -> int | None:
+        """Golem v1.3.0-dev.25's decision after a failed attempt (§6.2, §6.3;
+        ``get_recovery_decision_on_trap`` in ``durable_host/mod.rs``, ``get_delay`` in
+        ``golem-common/src/retries.rs``): ``previous`` = the error entries at the end of
+        the oplog (hints skipped), retried if ``previous < max-attempts``, after
+        ``min(max-delay, base + floor(base * uniform[0, jitter)))`` ms with ``base =
+        trunc(multiplier) ** (max(previous, 1) - 1) * min-delay``; ``None``: no retry.
+        The jitter is drawn from a generator seeded by the Golem's seed."""
+        previous = 0
+        for e in reversed(rt.oplog.entries):
+            if e.kind == "error":
+                previous += 1
+            elif not e.is_hint:
+                break
+        policy = rt.retry_policy if rt.retry_policy is not None else self.retry_policy
+        base = policy.base_delay_ms(previous)
+        if base is None:
+            return None
+        if policy.max_jitter_factor:
+            rng = self.__dict__.get("_jitter_rng")
+            if rng is None:
+                rng = self._jitter_rng = random.Random(f"golem-fakes/retry-jitter/{self.seed}")
+            base += int(base * rng.uniform(0.0, policy.max_jitter_factor))
+        return min(policy.max_delay // 1_000_000, base)
 
     # --- entry forms -----------------------------------------------------------
 
@@ -938,6 +974,7 @@ class Golem(Environment):
         recorded raises :class:`~golem_fakes.worker.replay.Divergence`; a worker that
         ran a test's own ``with golem:`` block cannot be replayed
         (:class:`~golem_fakes.worker.replay.NotReplayable`)."""
+        from golem_fakes.worker.executor import settle
         from golem_fakes.worker.replay import arm_crash, recover
 
         if type(after) is not int or after < 0:
@@ -953,7 +990,7 @@ class Golem(Environment):
                 f"crash({w.component.name!r}, {w.name!r}) at once while the worker runs "
                 f"{running[-1].function_name}: use after=N to crash it inside an invocation")
         rt.crashes += 1
-        outcome = recover(self, w, None)
+        outcome = settle(self, w, None, recover(self, w, None))
         if outcome is not None and outcome[0] in ("error", "raise"):
             raise outcome[1]
 

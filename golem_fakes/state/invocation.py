@@ -109,6 +109,8 @@ class Invocation:
     #: True once the worker's instance was lost inside this invocation (a crash, a
     #: jump): whatever the code does afterwards is not the invocation's outcome.
     crashed: bool = field(default=False, repr=False)
+    #: While ``outcome`` is ``"retrying"``: the delay before the next attempt (ms, §6.3).
+    retry_delay_ms: int = field(default=0, repr=False)
 
     @property
     def stderr(self) -> str:
@@ -157,6 +159,8 @@ class WorkerRuntime:
     #: How many times the instance was lost (crash) and recovered (replay).
     crashes: int = 0
     recoveries: int = 0
+    #: Attempts retried after a failure (each a recovery after the policy's delay).
+    retries: int = 0
 
 
 class PendingInvocation:

@@ -15,6 +15,7 @@ caller's thread; its result or exception is kept on its handle either way.
 from __future__ import annotations
 
 import collections
+import datetime as _dt
 import threading
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -142,12 +143,8 @@ class InvocationHandle:
             return
         self.invocation = inv  # type: ignore[assignment]
         inv.call = (self.export, self.fn, self.args, self.kwargs)  # type: ignore[union-attr]
-        outcome: Any = execute(g, act, inv)  # type: ignore[arg-type]
-        while outcome is not None and outcome[0] == "crash":
-            from golem_fakes.worker.replay import OplogJump, recover
-
-            outcome = recover(g, self.worker, inv,  # type: ignore[arg-type]
-                              truncate=not isinstance(outcome[1], OplogJump))
+        outcome: Any = settle(g, self.worker, inv,  # type: ignore[arg-type]
+                              execute(g, act, inv))  # type: ignore[arg-type]
         if outcome is None:  # a jump back deleted this invocation's start
             from golem_fakes.bindings.runtime import Trap
 
@@ -219,6 +216,32 @@ def execute(g: "Golem", act: Any, inv: "Invocation") -> tuple[str, Any]:
     if trap is not None:
         return ("error", trap)
     return ("ok", value)
+
+
+def settle(g: "Golem", worker: "Worker", inv: "Invocation | None",
+           outcome: "tuple[str, Any] | None") -> "tuple[str, Any] | None":
+    """Drive an outcome to its end as Golem's executor does: a lost instance
+    (``"crash"``) is recovered (a new instance replays the oplog, then goes on live);
+    a failed attempt that Golem retries (``Invocation.outcome == "retrying"``, decided
+    by the retry policy in ``Golem._end_invocation``, §6.2) waits the policy's delay on
+    the virtual clock (status ``retrying``), then recovers the worker the same way
+    without losing entries. ``inv``: the invocation the caller waits for (``None`` for
+    a recovery between invocations, :meth:`Golem.crash`). Returns the final outcome."""
+    from golem_fakes.worker.replay import OplogJump, recover
+
+    rt = g.runtime(worker)
+    while outcome is not None:
+        if outcome[0] == "crash":
+            outcome = recover(g, worker, inv, truncate=not isinstance(outcome[1], OplogJump))
+            continue
+        retrying = next((i for i in reversed(rt.invocations) if i.outcome == "retrying"),
+                        None) if outcome[0] == "error" else None
+        if retrying is None:
+            break
+        g.clock.advance(_dt.timedelta(milliseconds=retrying.retry_delay_ms))
+        rt.retries += 1
+        outcome = recover(g, worker, inv, truncate=False)
+    return outcome
 
 
 def _ends_invocation(e: BaseException) -> bool:

@@ -47,10 +47,14 @@ def test_a_swallowed_trap_still_ends_the_invocation() -> None:
 
     with pytest.raises(Trap, match="get-random-bytes") as e:
         g.invoke(C, "alice", worker_code)
-    assert seen == ["swallowed", "Trap"]
+    # the first attempt and 3 retries (§6.2, dev.25: retried while fewer than
+    # max-attempts error entries end the oplog), each swallowing and trapping again
+    assert seen == ["swallowed", "Trap"] * 4
+    assert g.runtime(C, "alice").retries == 3
     inv = g.invocations(C, "alice")[-1]
     assert inv.outcome == "failed" and inv.trap is e.value
-    assert kinds(g, "alice")[-1] == "error"
+    # each attempt: the panic text on stderr (a log entry, a hint) and an error entry
+    assert [k for k in kinds(g, "alice") if k in ("error", "log")] == ["log", "log", "error"] * 4
     # nothing after the trap was recorded: no get-oplog-index, no print on stdout
     assert "no-op" not in kinds(g, "alice")      # get-oplog-index appends one when it runs
     assert g.console(C, "alice").stdout == b""
@@ -62,15 +66,22 @@ def test_every_later_host_call_raises_the_same_trap() -> None:
     traps: list[BaseException] = []
 
     def worker_code() -> None:
+        trapped = False
         for _ in range(3):
             try:
-                environment.get_arguments() if traps else random.get_random_bytes(2 ** 64)
+                environment.get_arguments() if trapped else random.get_random_bytes(2 ** 64)
             except BaseException as t:         # noqa: BLE001
                 traps.append(t)
+                trapped = True
 
     with pytest.raises(Trap):
         g.invoke(C, "bob", worker_code)
-    assert len(traps) == 3 and traps[0] is traps[1] is traps[2]
+    # 4 attempts (the first and 3 retries), each trapping three times with one trap
+    assert len(traps) == 12
+    for attempt in range(4):
+        first, second, third = traps[3 * attempt:3 * attempt + 3]
+        assert first is second is third
+    assert traps[0] is not traps[3]
 
 
 def test_a_finally_block_that_carries_on_cannot_store_anything() -> None:

@@ -194,6 +194,15 @@ def g(src: Path) -> golem_fakes.Golem:
     return g
 
 
+def no_retries(g: golem_fakes.Golem) -> None:
+    """A failure is final at once (Golem retries a failed invocation on a new instance
+    that replays the oplog, §6.2; these tests poke instance state a replay does not
+    rebuild)."""
+    from golem_fakes.state.invocation import RetryPolicy
+
+    g.retry_policy = RetryPolicy(max_attempts=0)
+
+
 def test_two_workers_of_one_component_keep_their_module_state_apart(g: golem_fakes.Golem) -> None:
     assert g.invoke(C, "alice", f"{API}.{{add-item}}", "apple", 2) == 2
     assert g.invoke(C, "bob", "add-item", "pear", 1) == 1
@@ -316,6 +325,7 @@ def test_a_wrong_return_value_traps(g: golem_fakes.Golem, key: str, fn: str, arg
         arg = {"point": types.Point(1, 2, "p"), "shape": types.Shape_Empty(),
                "color": types.Color.RED, "perms": types.Perms.READ}.get(key)
     assert g.invoke(C, "w", fn, arg) == arg                   # the echo works
+    no_retries(g)  # a retry's new instance replays the oplog and forgets the poked RETURN
     g.instance(C, "w").module("shopapp").RETURN[key] = bad
     with pytest.raises(Trap, match="does not fit WIT type"):
         g.invoke(C, "w", fn, arg)
@@ -378,6 +388,7 @@ def test_a_trap_swallowed_by_the_export_is_its_outcome(g: golem_fakes.Golem) -> 
 
     g.implement("golem-fakes:exports/types@1.0.0", "[constructor]ticket", constructor)
     g.invoke(C, "w", f"{API}.{{status}}")              # the instance exists
+    no_retries(g)
     g.instance(C, "w").module("shopapp").RAISE["swallow"] = True
     with pytest.raises(Trap, match="the host traps"):
         g.invoke(C, "w", f"{API}.{{run}}")             # returned "api.run", yet trapped

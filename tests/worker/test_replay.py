@@ -328,6 +328,10 @@ def test_an_unfinished_non_idempotent_write_fails_the_worker(g: golem_fakes.Gole
     oplog.truncate(begin)                        # the executor died between begin and end
     with pytest.raises(Trap, match=NON_IDEMPOTENT_WRITE):
         g.crash(C, "w")
+    # the failed recovery is retried as any failure (§6.2): each retry's replay meets
+    # the same unfinished write, then the worker is failed
+    assert g.runtime(C, "w").retries == 3
+    assert g.oplog(C, "w").kinds().count("error") == 4
     assert g.worker(C, "w").status.name == "FAILED"
 
 
