@@ -146,6 +146,9 @@ class WorkerRuntime:
     #: The replay in progress (:class:`golem_fakes.worker.replay.Replay`) while
     #: :attr:`live` is false, else ``None``.
     replay: Any = field(default=None, repr=False)
+    #: ``golem:durability`` ``observe-function-call``s of this worker, oldest first
+    #: (:class:`~golem_fakes.state.durability.ObservedCall`; Golem's host-call metric).
+    observed_calls: list[Any] = field(default_factory=list, repr=False)
 
 
 class PendingInvocation:
