@@ -35,6 +35,12 @@ What is approximate, because the fake does not record the data Golem has:
   ``component-size``, ``initial-total-linear-memory-size`` are 0, no plugins.
 * ``successful-update``: ``new-component-size`` 0, no plugins; a snapshot-based
   ``pending-update``'s payload is ``[]``.
+* ``golem:durability`` payloads (:mod:`golem_fakes.state.durability`): a typed one
+  (``persist-typed-durable-function-invocation``) is its value, exactly; raw bytes
+  (``persist-durable-function-invocation``) raise :class:`PayloadDecodeError` with the
+  message of Golem's decoder (its get-next traps), since Golem decodes a payload of a
+  function name it does not know as a bincode ``ValueAndType`` and the fake implements no
+  bincode.
 * ``error``: the fake's error text (Golem's is ``WorkerError::to_string("")``, the bare
   message, ``golem-common/src/model/oplog.rs``; for a Python exception the fake's message
   is ``<Type>: <text>``).

@@ -21,7 +21,9 @@ Golem v1.3.0-dev.25 (the exact WIT; ``golem-host-semantics.md`` §0, §11):
   committed index or has at least 100 matches. It returns ``some(list)`` whenever it
   advanced — possibly ``some([])`` — and ``none`` once nothing is left.
 * The entries are converted to the WIT cases as :mod:`golem_fakes.state.public_oplog`
-  describes (which fields are approximate is listed there).
+  describes (which fields are approximate is listed there). A payload that cannot be
+  decoded (raw bytes persisted through ``golem:durability``) makes ``get-next`` trap with
+  the decoder's message, as in Golem (``get_public_oplog_chunk``'s error, ``v1x.rs``).
 """
 
 from __future__ import annotations
