@@ -266,3 +266,38 @@ def test_calls_outside_an_invocation_say_how_to_enter_one(dur: ModuleType) -> No
     with Environment():
         with pytest.raises(NotFaked, match="needs a golem_fakes.Golem environment"):
             dur.current_durable_execution_state()
+
+
+class _MinimalReplay:
+    """Only the required part of the contract: ``next_entry()``."""
+
+    def __init__(self, entries: list) -> None:
+        self.entries = list(entries)
+
+    def next_entry(self):  # type: ignore[no-untyped-def]
+        if not self.entries:
+            raise Trap("no entry left")
+        return self.entries.pop(0)
+
+
+def test_a_replay_with_only_next_entry(dur: ModuleType, op: ModuleType, host: ModuleType) -> None:
+    """Without ``switch_to_live`` the runtime is made live directly; without
+    ``last_replayed_non_hint_index`` begin-durable-function says what is missing."""
+    g = Golem()
+    ft = op.WrappedFunctionType_WriteRemote()
+    with g:
+        rt = g.runtime()
+        host.set_idempotence_mode(False)
+        begin = dur.begin_durable_function(ft)
+        rt.live, rt.replay = False, _MinimalReplay([g.oplog()[begin]])
+        with pytest.raises(Trap, match="Non-idempotent remote write"):
+            dur.begin_durable_function(ft)
+        assert rt.replay is None and rt.live is True
+        rt.live, rt.replay = False, _MinimalReplay([])
+        try:
+            with pytest.raises(Trap, match="does not provide last_replayed_non_hint_index"):
+                dur.begin_durable_function(op.WrappedFunctionType_ReadLocal())
+            with pytest.raises(Trap, match="^no entry left$"):
+                dur.read_persisted_durable_function_invocation()
+        finally:
+            rt.live, rt.replay = True, None
