@@ -343,6 +343,14 @@ def _recipes(m: Any, g: golem_fakes.Golem) -> list[Callable[[], Any]]:
     def component_id() -> Any:
         return m.host.get_self_metadata().worker_id.component_id
 
+    def lazy_attached() -> Any:
+        lazy = m.durability.LazyInitializedPollable()
+        lazy.set(m.monotonic.subscribe_duration(1000))
+        return lazy
+
+    def lazy_subscription() -> Any:
+        return m.durability.LazyInitializedPollable().subscribe()
+
     return [
         lambda: kv.Bucket.open_bucket("b"),
         lambda: kv.OutgoingValue.new_outgoing_value(),
@@ -373,6 +381,9 @@ def _recipes(m: Any, g: golem_fakes.Golem) -> list[Callable[[], Any]]:
         lambda: m.context.current_context(),
         lambda: m.oplog.GetOplog(m.host.get_self_metadata().worker_id, 0),
         lambda: m.oplog.SearchOplog(m.host.get_self_metadata().worker_id, "create OR noop"),
+        lambda: m.durability.LazyInitializedPollable(),
+        lazy_attached,
+        lazy_subscription,
     ]
 
 
@@ -388,6 +399,7 @@ def binding_modules() -> Any:
         blobstore,
         cache,
         context,
+        durability,
         eventual,
         host,
         monotonic_clock,
@@ -405,7 +417,8 @@ def binding_modules() -> Any:
                            fs_types=wasi_filesystem_types, eventual=eventual,
                            blobstore=blobstore, preopens=preopens, stdin=stdin,
                            stdout=stdout, stderr=stderr, monotonic=monotonic_clock,
-                           host=host, cache=cache, context=context, oplog=oplog)
+                           host=host, cache=cache, context=context, oplog=oplog,
+                           durability=durability)
 
 
 def _resource_classes(hs: HostileStrategies) -> frozenset[type]:
@@ -447,6 +460,11 @@ def _drop(obj: Any, escapes: list[str]) -> None:
     if id(obj) in POOL.dropped:
         return
     POOL.dropped.add(id(obj))
+    if not hasattr(obj, "handle"):
+        # given away as an owned argument (``lazy-initialized-pollable.set``): the host
+        # owns it now; componentize-py's ``__exit__`` raises TypeError then, in the
+        # component too
+        return
     try:  # a drop only forgets a handle: no work or memory bound needed (cheaper)
         obj.__exit__(None, None, None)
         exc = None

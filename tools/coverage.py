@@ -194,7 +194,10 @@ REFERENCES: dict[str, Reference] = {
     "golem:api/context": Reference(_golem("golem/invocation_context_api.rs"),
                                    f"{HOST_DOC} §12"),
     "golem:api/oplog": Reference(_golem("golem/v1x.rs"), f"{HOST_DOC} §11"),
-    "golem:durability/durability": Reference(_golem("durability.rs"), f"{HOST_DOC} §13"),
+    "golem:durability/durability": Reference(
+        _golem("durability.rs", "mod.rs") + _golem("mod.rs", tag=V131), f"{HOST_DOC} §13",
+        "begin_function/end_function in mod.rs; begin-durable-function's replay return "
+        "value from v1.3.1 (last replayed non-hint index)"),
     "golem:rdbms/types": Reference(_golem("rdbms/types.rs")),
     "golem:rdbms/postgres": Reference(_golem("rdbms/postgres.rs")),
     "golem:rdbms/mysql": Reference(_golem("rdbms/mysql.rs")),

@@ -161,6 +161,9 @@ class WorkerRuntime:
     recoveries: int = 0
     #: Attempts retried after a failure (each a recovery after the policy's delay).
     retries: int = 0
+    #: ``golem:durability`` ``observe-function-call``s of this worker, oldest first
+    #: (:class:`~golem_fakes.state.durability.ObservedCall`; Golem's host-call metric).
+    observed_calls: list[Any] = field(default_factory=list, repr=False)
 
 
 class PendingInvocation:

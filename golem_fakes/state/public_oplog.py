@@ -35,6 +35,12 @@ What is approximate, because the fake does not record the data Golem has:
   ``component-size``, ``initial-total-linear-memory-size`` are 0, no plugins.
 * ``successful-update``: ``new-component-size`` 0, no plugins; a snapshot-based
   ``pending-update``'s payload is ``[]``.
+* ``golem:durability`` payloads (:mod:`golem_fakes.state.durability`): a typed one
+  (``persist-typed-durable-function-invocation``) is its value, exactly; raw bytes
+  (``persist-durable-function-invocation``) raise :class:`PayloadDecodeError` with the
+  message of Golem's decoder (its get-next traps), since Golem decodes a payload of a
+  function name it does not know as a bincode ``ValueAndType`` and the fake implements no
+  bincode.
 * ``error``: the fake's error text (Golem's is ``WorkerError::to_string("")``, the bare
   message, ``golem-common/src/model/oplog.rs``; for a Python exception the fake's message
   is ``<Type>: <text>``).
@@ -54,7 +60,8 @@ from golem_fakes.state.oplog import Oplog, OplogEntry
 from golem_fakes.state.oplog_query import And, Field, Not, Or, Query, leaf_matches
 
 __all__ = ["Val", "typed", "wit_value", "PublicEntry", "public_entry", "read_chunk",
-           "search_chunk", "matches", "PAGE_SIZE", "project_uuid", "ACCOUNT_ID"]
+           "search_chunk", "matches", "PAGE_SIZE", "project_uuid", "ACCOUNT_ID",
+           "PayloadDecodeError"]
 
 #: Page size of both resources (``GetOplogEntry::new(.., 100)``, ``SearchOplogEntry::new``
 #: in ``golem-worker-executor/src/durable_host/golem/v1x.rs``).
@@ -64,6 +71,13 @@ PAGE_SIZE = 100
 ACCOUNT_ID = "golem-fakes"
 
 _U64 = (1 << 64) - 1
+
+
+class PayloadDecodeError(Exception):
+    """An entry's payload cannot be decoded into its public form; Golem's ``get-next``
+    traps with this message (``get_public_oplog_chunk`` returns the decoder's error,
+    ``.map_err(|msg| anyhow!(msg))?`` in ``v1x.rs``). Raised for ``golem:durability``
+    raw payloads (:class:`golem_fakes.state.durability.RawPayload`)."""
 
 
 def project_uuid(seed: int) -> uuid.UUID:
@@ -82,7 +96,8 @@ class Val:
     ``variant``, ``enum``, ``option``, ``result``); ``value``: the primitive, a list of
     :class:`Val` (list/tuple), ``[(name, Val)]`` (record), ``(case_index, case_name,
     Val | None)`` (variant), ``(case_index, case_name)`` (enum), ``Val | None`` (option),
-    ``(is_ok, Val | None)`` (result)."""
+    ``(is_ok, Val | None)`` (result), ``[bool, ...]`` (flags), ``(uri, resource_id)``
+    (handle)."""
 
     kind: str
     value: Any
@@ -128,6 +143,9 @@ def typed(v: Any) -> Val:
         return Val("list", [typed(x) for x in v])
     if isinstance(v, dict):
         return Val("record", [(_field_name(str(k)), typed(x)) for k, x in v.items()])
+    public = getattr(v, "public_val", None)
+    if public is not None:  # golem:durability payloads (golem_fakes.state.durability)
+        return public()
     if dataclasses.is_dataclass(v):
         fields = dataclasses.fields(v)
         if len(fields) == 1 and fields[0].name == "value" and "_" in t.__name__:
@@ -176,6 +194,11 @@ def wit_value(v: Val) -> dict[str, Any]:
             nodes[idx] = ("variant-value", (case_idx, None if inner is None else build(inner)))
         elif k == "enum":
             nodes[idx] = ("enum-value", x.value[0])
+        elif k == "flags":
+            nodes[idx] = ("flags-value", list(x.value))
+        elif k == "handle":
+            uri, rid = x.value
+            nodes[idx] = ("handle", ({"value": uri}, rid))
         elif k == "option":
             nodes[idx] = ("option-value", None if x.value is None else build(x.value))
         elif k == "result":

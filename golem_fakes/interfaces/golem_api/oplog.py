@@ -21,7 +21,9 @@ Golem v1.3.0-dev.25 (the exact WIT; ``golem-host-semantics.md`` §0, §11):
   committed index or has at least 100 matches. It returns ``some(list)`` whenever it
   advanced — possibly ``some([])`` — and ``none`` once nothing is left.
 * The entries are converted to the WIT cases as :mod:`golem_fakes.state.public_oplog`
-  describes (which fields are approximate is listed there).
+  describes (which fields are approximate is listed there). A payload that cannot be
+  decoded (raw bytes persisted through ``golem:durability``) makes ``get-next`` trap with
+  the decoder's message, as in Golem (``get_public_oplog_chunk``'s error, ``v1x.rs``).
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ from golem_fakes.interfaces import golem_state
 from golem_fakes.state.golem import Golem
 from golem_fakes.state.oplog import Oplog
 from golem_fakes.state.oplog_query import QueryError, parse_query
-from golem_fakes.state.public_oplog import PAGE_SIZE, read_chunk, search_chunk
+from golem_fakes.state.public_oplog import (PAGE_SIZE, PayloadDecodeError, read_chunk,
+                                           search_chunk)
 from golem_fakes.state.registry import WorkerRegistry
 
 OPLOG = "golem:api/oplog@1.1.7"
@@ -60,7 +63,10 @@ class GetOplog:
         oplog = _oplog_of(self.golem, self.worker_id)
         if oplog is None:
             return None
-        chunk, nxt = read_chunk(oplog, self.next_index, PAGE_SIZE, self.golem.seed)
+        try:
+            chunk, nxt = read_chunk(oplog, self.next_index, PAGE_SIZE, self.golem.seed)
+        except PayloadDecodeError as e:  # Golem: the decoder's error, as a trap
+            raise Trap(str(e), interface=OPLOG, function="[method]get-oplog.get-next") from None
         if nxt == self.next_index:
             return None
         self.next_index = nxt
@@ -87,7 +93,8 @@ class SearchOplog:
             return None
         try:
             found, nxt = search_chunk(oplog, self.next_index, PAGE_SIZE, query, self.golem.seed)
-        except QueryError as e:  # an invalid regex (Golem panics in matches())
+        except (QueryError, PayloadDecodeError) as e:  # an invalid regex (Golem panics in
+            # matches()); an undecodable payload (the decoder's error, as a trap)
             raise Trap(str(e), interface=OPLOG, function="[method]search-oplog.get-next") from None
         if nxt == self.next_index:
             return None

@@ -47,7 +47,7 @@ def skip_time(env: Any, pollables: Sequence[Any]) -> Skip | None:
     committed, the worker is ``suspended`` during the jump and ``running`` again after
     it (Golem resumes it at the deadline, replays, and re-runs the poll live — which is
     then recorded as usual by the caller)."""
-    clocks = [p for p in pollables if type(p) is ClockPollable]
+    clocks = [p for p in map(_delegated, pollables) if type(p) is ClockPollable]
     if not clocks:
         return None
     clock: VirtualClock = clocks[0].clock
@@ -71,6 +71,17 @@ def skip_time(env: Any, pollables: Sequence[Any]) -> Skip | None:
             finally:
                 w.status = WorkerStatus.RUNNING
     return clock.skip_to(target, worker=worker, suspended=suspend)
+
+
+def _delegated(p: Any) -> Any:
+    """The pollable ``p`` stands for: a pollable that forwards to another (``delegate``,
+    ``golem:durability``'s lazy-initialized-pollable subscription) is followed."""
+    for _ in range(64):
+        nxt = getattr(p, "delegate", None)
+        if nxt is None:
+            return p
+        p = nxt
+    return p
 
 
 def _invocation(env: Any) -> Any:
