@@ -452,6 +452,16 @@ class ComponentCode:
         self._listing: tuple[Any, frozenset[str], frozenset[str]] | None = None
         #: every module name an instance of this code has had (union over loads)
         self.names: set[str] = set()
+        #: why fresh instances of this code are made by executing it rather than by
+        #: cloning the template (``golem_fakes/worker/clone.py``), or ``None`` when
+        #: they are clones (or no fresh instance was made yet); re-decided whenever the
+        #: template is rebuilt (an edited source file)
+        self.clone_fallback_reason: str | None = None
+        #: how many times the template was made, i.e. module-level code ran for fresh
+        #: instances (once per source version, or per instance on the fallback)
+        self.template_builds = 0
+        self._template: Any = None
+        self._fallback: tuple[Any, tuple[str, ...]] | None = None
 
     def __repr__(self) -> str:
         return f"<ComponentCode {self.module!r} from {self._root}>"
@@ -661,6 +671,14 @@ class ComponentCode:
         """
         required = list(required_classes)
         eager = list(export_objects)
+        if adopt:
+            return self._exec_load(True, required, eager)
+        return _clone.fresh_instance(self, required, eager)
+
+    def _exec_load(self, adopt: bool, required: list[tuple[str | None, str, str]],
+                   eager: list[tuple[str | None, str, str | None]]) -> "LoadedCode":
+        """The exec path: import the component's modules, executing their cached code
+        (into new module objects, or, ``adopt``, into the existing ones)."""
         if _find_in(self._root, self._top, self._top) is None and \
                 not os.path.isdir(os.path.join(self._root, self._top)):
             text = f"ModuleNotFoundError: No module named {self._top!r}"
@@ -818,7 +836,7 @@ class LoadedCode:
     already defined are always the instance's own).
     """
 
-    __slots__ = ("code", "modules", "adopted", "superseded", "_names", "_objects",
+    __slots__ = ("code", "modules", "adopted", "superseded", "cloned", "_names", "_objects",
                  "__weakref__")
 
     def __init__(self, code: ComponentCode, modules: dict[str, types.ModuleType],
@@ -828,6 +846,8 @@ class LoadedCode:
         self.adopted = adopted
         #: an adopted instance whose module objects a later adopted load re-initialised
         self.superseded = False
+        #: made by cloning the component's template (not by executing its code)
+        self.cloned = False
         self._names = tuple(self.modules.items())
         self._objects: dict[tuple[str | None, str, str | None], object] = {}
 
@@ -974,3 +994,6 @@ class _Active:
 
     def __exit__(self, *exc: object) -> None:
         self._loaded.deactivate(self._token)
+
+
+from golem_fakes.worker import clone as _clone  # noqa: E402  (it uses this module)
