@@ -130,7 +130,13 @@ _REDUCE_HOOKS = ("__reduce_ex__", "__reduce__", "__getstate__", "__setstate__",
                  "__new__")
 
 _HEAPTYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: a class made by a class statement (not C)
-_LOCK_TYPES = (type(threading.Lock()), type(threading.RLock()))
+import _thread
+
+#: lock types and how a new, unheld one is made
+_LOCK_TYPES: dict[type, Callable[[], Any]] = {
+    type(threading.Lock()): _thread.allocate_lock,
+    type(threading.RLock()): type(threading.RLock()),
+}
 _UNCLONEABLE_TYPES: dict[type, str] = {
     types.GeneratorType: "a generator (its running frame cannot be copied)",
     types.CoroutineType: "a coroutine (its frame cannot be copied)",
@@ -679,7 +685,7 @@ class _Cloner:
     def _lock(self, x: Any) -> Any:
         if repr(x).startswith("<locked"):
             raise self.refuse(f"a lock held at build time ({_describe(x)})")
-        y = type(x)()
+        y = _LOCK_TYPES[type(x)]()
         self.memo[id(x)] = y
         return y
 
@@ -704,7 +710,7 @@ class _Cloner:
         owned = t.owned(cls)
         if self.probing:
             self._check_object(x, cls, owned)
-        elif not owned and id(x) in t.foreign:
+        if not owned and id(x) in t.foreign:
             return x
         info = t.class_info(cls)
         if type(info) is tuple:
@@ -752,6 +758,10 @@ class _Cloner:
         if isinstance(x, threading.Thread):
             raise self.refuse(f"a thread ({_describe(x)})")
         if isinstance(x, io.IOBase):
+            if getattr(x, "closed", False) is True:  # `with open(...) as f:` leaves one
+                t.foreign.add(id(x))
+                t.share(x)
+                return
             raise self.refuse(f"an open file or stream ({_describe(x)})")
         if getattr(cls, "__deepcopy__", None) is not None and self._refers_to_component(x):
             raise self.refuse(
