@@ -248,11 +248,10 @@ class _Cloner:
                 handler = self.handlers[cls] = self._handler(cls)
                 self.t._shared_keep.append(cls)
         y = handler(self, x)
-        if y is x:
-            if self.probing:
-                self.t.share(x)
-        else:
-            self.keep.append(x)
+        if y is x and self.probing:
+            self.t.share(x)
+        # No keep-alive here: what is copied is the template's (alive as long as it is),
+        # but for what __reduce_ex__ returns, which _reduce keeps.
         return y
 
     def _handler(self, cls: type) -> Callable[["_Cloner", Any], Any]:
@@ -374,8 +373,14 @@ class _Cloner:
         ng = self.dicts.get(id(g))
         closure = f.__closure__
         if ng is None:
+            # not the component's: its globals are another module's; shared unless its
+            # closure holds something a clone copies (a component function it wraps)
             if not closure:
-                return f  # not the component's: its globals are another module's
+                return f
+            shared = self.shared
+            if all(type(v) in _ATOMIC or id(v) in shared
+                   for v in map(_cell_value, closure)):
+                return f
             ng = g
         copy = self.copy
         memo = self.memo
@@ -388,7 +393,6 @@ class _Cloner:
                 if s is _MISSING:
                     s = types.CellType()
                     memo[id(c)] = s
-                    self.keep.append(c)
                     pending.append((c, s))
                 shells.append(s)
             cells = tuple(shells)
@@ -418,7 +422,13 @@ class _Cloner:
             if doc is not _MISSING:
                 y.__doc__ = doc
             if ann is not None:
-                y.__annotations__ = self._dict(ann)
+                a2 = memo.get(id(ann))
+                if a2 is None:
+                    if id(ann) in self.flat:
+                        a2 = memo[id(ann)] = ann.copy()
+                    else:
+                        a2 = self._dict(ann)
+                y.__annotations__ = a2
             if d is not None:
                 y.__dict__.update(self._dict(d))
             if tp is not None:
@@ -442,7 +452,17 @@ class _Cloner:
 
     def _wrapper(self, x: Any) -> Any:  # staticmethod, classmethod
         func = self.copy(x.__func__)
+        if id(x) in self.t.auto_wrappers:  # its __dict__ is what type(x)(func) makes
+            y = type(x)(func)
+            self.memo[id(x)] = y
+            return y
         d = getattr(x, "__dict__", None)
+        if self.probing and d is not None and func is not x.__func__:
+            ref = type(x)(x.__func__)
+            rd = ref.__dict__
+            if len(rd) == len(d) and all(rd.get(k, _MISSING) is v for k, v in d.items()):
+                self.t.auto_wrappers.add(id(x))
+                self.t._shared_keep.append(x)
         if d:
             d2 = self._dict(d)
             if func is x.__func__ and id(d) in self.flat:
@@ -535,7 +555,7 @@ class _Cloner:
         if self.probing:
             self._check_class(c)
         new_meta = copy(meta)
-        bases = tuple(copy(b) for b in c.__bases__)
+        bases = tuple([copy(b) for b in c.__bases__])
         memo = self.memo
         y = memo.get(id(c), _MISSING)
         if y is not _MISSING:  # made while its bases were
@@ -557,9 +577,16 @@ class _Cloner:
         new_dict = new.__dict__
         setattr_ = type.__setattr__
         if plan is not None:
+            function = self._function
+            ftype = types.FunctionType
             for k, kind in plan[1]:
                 if kind == 0:
-                    setattr_(new, k, copy(d[k]))
+                    v = d[k]
+                    if type(v) is ftype:
+                        v2 = memo.get(id(v))
+                        setattr_(new, k, v2 if v2 is not None else function(v))
+                    else:
+                        setattr_(new, k, copy(v))
                 elif kind == 1:
                     memo[id(d[k])] = new_dict[k]
                 else:
@@ -775,6 +802,7 @@ class _Cloner:
             raise self.refuse(f"{_describe(x)} cannot be copied: {type(e).__name__}: {e}")
         if isinstance(rv, str):
             return x  # a global, by name: shared
+        self.keep.append(rv)  # its temporaries' ids must stay theirs while memo has them
         copy = self.copy
         n = len(rv)
         func, args = rv[0], rv[1]
@@ -904,6 +932,7 @@ class CloneTemplate:
         self.handlers: dict[type, Callable[[_Cloner, Any], Any]] = {}
         self.flat: set[int] = set()
         self.function_extras: dict[int, tuple[Any, ...]] = {}
+        self.auto_wrappers: set[int] = set()
         #: per template class: (entries shared by every clone, (key, how) of the rest)
         self.class_plans: dict[int, tuple[dict[str, Any], tuple[tuple[str, int], ...]]] = {}
         self.foreign: set[int] = set()
@@ -1046,7 +1075,14 @@ def fresh_instance(code: "_code.ComponentCode", required: list[Any],
         if t is not None:
             if t.stamp == _stamp(code, t.order, key_required, key_eager) and all(
                     sys.modules.get(n) is m for n, m in t.refs):
-                return t.clone()
+                try:
+                    return t.clone()
+                except Exception as e:  # noqa: BLE001  the probe clone succeeded: unforeseen
+                    code.clone_fallback_reason = (
+                        f"cloning failed after the first clone: {type(e).__name__}: {e}")
+                    code._fallback = (t.stamp, t.order)
+                    code._template = None
+                    return code._exec_load(False, required, eager)
             code._template = None
         fallback = code._fallback
         if fallback is not None and fallback[0] == _stamp(code, fallback[1], key_required,
