@@ -129,6 +129,8 @@ _REDUCE_HOOKS = ("__reduce_ex__", "__reduce__", "__getstate__", "__setstate__",
                  "__getnewargs__", "__getnewargs_ex__", "__deepcopy__", "__copy__",
                  "__new__")
 
+_FunctionType = types.FunctionType
+_CellType = types.CellType
 _HEAPTYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: a class made by a class statement (not C)
 import _thread
 
@@ -171,7 +173,7 @@ class _Cloner:
     be cloned and records which template objects a clone shares)."""
 
     __slots__ = ("t", "memo", "dicts", "keep", "probing", "deferred", "path", "shared",
-                 "handlers", "flat")
+                 "handlers", "flat", "function_extras")
 
     def __init__(self, template: "CloneTemplate", probing: bool) -> None:
         self.t = template
@@ -185,6 +187,7 @@ class _Cloner:
         self.shared = template.shared
         self.handlers = template.handlers
         self.flat = template.flat
+        self.function_extras = template.function_extras
 
     # --- the entry ----------------------------------------------------------------
 
@@ -382,45 +385,37 @@ class _Cloner:
                    for v in map(_cell_value, closure)):
                 return f
             ng = g
-        copy = self.copy
         memo = self.memo
-        cells: tuple[types.CellType, ...] | None = None
-        pending: list[tuple[types.CellType, types.CellType]] = []
-        if closure:
-            shells = []
-            for c in closure:
-                s = memo.get(id(c), _MISSING)
-                if s is _MISSING:
-                    s = types.CellType()
-                    memo[id(c)] = s
-                    pending.append((c, s))
-                shells.append(s)
-            cells = tuple(shells)
+        i = id(f)
         defaults = f.__defaults__
         if defaults is not None and id(defaults) not in self.shared:
-            defaults = copy(defaults)
-        y = types.FunctionType(f.__code__, ng, f.__name__, defaults, cells)
-        memo[id(f)] = y
-        for c, s in pending:
-            try:
-                contents = c.cell_contents
-            except ValueError:
-                continue
-            s.cell_contents = copy(contents)
-        extras = self.t.function_extras.get(id(f))
+            defaults = self.copy(defaults)
+        if closure:
+            cells = []
+            pending = []
+            for c in closure:
+                cell = memo.get(id(c))
+                if cell is None:
+                    cell = memo[id(c)] = _CellType()
+                    pending.append((c, cell))
+                cells.append(cell)
+            y = _FunctionType(f.__code__, ng, f.__name__, defaults, tuple(cells))
+            memo[i] = y
+            copy = self.copy
+            for c, cell in pending:
+                try:
+                    contents = c.cell_contents
+                except ValueError:
+                    continue
+                cell.cell_contents = copy(contents)
+        else:
+            y = memo[i] = _FunctionType(f.__code__, ng, f.__name__, defaults)
+        extras = self.function_extras.get(i)
         if extras is None:
-            extras = self.t.function_extras[id(f)] = _function_extras(f, y)
+            extras = self.function_extras[i] = _function_extras(f, y)
             self.t._shared_keep.append(f)
         if extras:  # what FunctionType() did not give the copy by itself
             kw, qualname, module, doc, ann, d, tp = extras
-            if kw is not None:
-                y.__kwdefaults__ = copy(kw)
-            if qualname is not None:
-                y.__qualname__ = qualname
-            if module is not None:
-                y.__module__ = module
-            if doc is not _MISSING:
-                y.__doc__ = doc
             if ann is not None:
                 a2 = memo.get(id(ann))
                 if a2 is None:
@@ -429,6 +424,14 @@ class _Cloner:
                     else:
                         a2 = self._dict(ann)
                 y.__annotations__ = a2
+            if qualname is not None:
+                y.__qualname__ = qualname
+            if doc is not _MISSING:
+                y.__doc__ = doc
+            if kw is not None:
+                y.__kwdefaults__ = self.copy(kw)
+            if module is not None:
+                y.__module__ = module
             if d is not None:
                 y.__dict__.update(self._dict(d))
             if tp is not None:
