@@ -10,10 +10,15 @@ real-world worker.
 
 Rows (medians over interleaved batches, garbage collector off during a batch):
 
-* ``new instance``: ``ComponentCode.load()`` (compiled code cached, as for every worker
-  after the first) vs the baseline ``exec(cached_code, new_dict)`` of the same two code
-  objects (the sibling first, put in ``sys.modules`` so that the app's ``import`` finds
-  it): what executing the component's module-level code costs at least. Goal ≤ 1 ms.
+* ``new instance``: ``ComponentCode.load()``, i.e. a clone of the component's template
+  (``golem_fakes/worker/clone.py``; the template is made by the first load, untimed) vs
+  the baseline ``exec(cached_code, new_dict)`` of the same two code objects (the sibling
+  first, put in ``sys.modules`` so that the app's ``import`` finds it): what executing
+  the component's module-level code costs at least. Goal ≤ 1 ms.
+* ``new instance (exec path)``: the path a component that cannot be cloned takes (and
+  every fresh instance took before cloning), ``ComponentCode._exec_load``: new module
+  objects executed from the cached code, against the same baseline; the gain of cloning
+  is the ratio of the two rows.
 * ``activate+deactivate``: entering and leaving an instance (two module names swapped
   into ``sys.modules`` and back) vs a bare dict swap of the same two names written
   inline (``old = d.get(k); d[k] = m; ... d[k] = old``). Goal ≤ 10 µs.
@@ -210,7 +215,8 @@ def build(directory: Path, rich: bool = True) -> tuple[ComponentCode, int]:
 
 
 def _instance_rows(directory: Path, rich: bool, number: int
-                   ) -> tuple[ComponentCode, int, Callable[[], None], Callable[[], None]]:
+                   ) -> tuple[ComponentCode, int, Callable[[], None], Callable[[], None],
+                              Callable[[], None]]:
     code, lines = build(directory, rich)
     first = code.load()  # compiles once
     app_name = code.module
@@ -219,10 +225,17 @@ def _instance_rows(directory: Path, rich: bool, number: int
     sib_code = first.module(sib_name).__loader__.get_code(sib_name)
     app_file, sib_file = first.module(app_name).__file__, first.module(sib_name).__file__
 
+    assert code.clone_fallback_reason is None, code.clone_fallback_reason
+
     def instances() -> None:
         load = code.load
         for _ in range(number):
             load()
+
+    def exec_path() -> None:
+        load = code._exec_load
+        for _ in range(number):
+            load(False, [], [])
 
     def bare_exec() -> None:
         modules = sys.modules
@@ -234,7 +247,7 @@ def _instance_rows(directory: Path, rich: bool, number: int
             exec(app_code, {"__name__": app_name, "__file__": app_file})
             del modules[sib_name]
 
-    return code, lines, instances, bare_exec
+    return code, lines, instances, exec_path, bare_exec
 
 
 def main(number: int = 200, repeat: int = 15) -> dict[str, float]:
@@ -243,8 +256,9 @@ def main(number: int = 200, repeat: int = 15) -> dict[str, float]:
         rich_dir, plain_dir = Path(tmp) / "rich", Path(tmp) / "plain"
         rich_dir.mkdir()
         plain_dir.mkdir()
-        code, lines, rich_load, rich_exec = _instance_rows(rich_dir, True, number)
-        _, plain_lines, plain_load, plain_exec = _instance_rows(plain_dir, False, number)
+        code, lines, rich_load, rich_path, rich_exec = _instance_rows(rich_dir, True, number)
+        plain, plain_lines, plain_load, plain_path, plain_exec = _instance_rows(
+            plain_dir, False, number)
         compiled = CODE_CACHE.compiles
         inst = code.load()
         app_name = code.module
@@ -275,12 +289,15 @@ def main(number: int = 200, repeat: int = 15) -> dict[str, float]:
 
         rows: list[tuple[str, Callable[[], None], Callable[[], None], int, float]] = [
             ("new instance", rich_load, rich_exec, number, GOAL_INSTANCE_NS),
+            ("new instance (exec path)", rich_path, rich_exec, number, GOAL_INSTANCE_NS),
             ("new instance (plain)", plain_load, plain_exec, number, GOAL_INSTANCE_NS),
+            ("new instance (plain, exec path)", plain_path, plain_exec, number,
+             GOAL_INSTANCE_NS),
             ("activate+deactivate", activations, bare_swap, act_number, GOAL_ACTIVATE_NS),
         ]
         print(f"component: {lines} lines in 2 modules (3 Enum + 3 dataclass types); plain "
               f"variant: {plain_lines} lines, plain classes instead")
-        print(f"{'what':22} {'median ns':>12} {'baseline ns':>12} {'ratio':>7} "
+        print(f"{'what':31} {'median ns':>12} {'baseline ns':>12} {'ratio':>7} "
               f"{'over ns':>10} {'best ratio':>10} {'goal ns':>10} verdict")
         for name, fn, base, n, goal in rows:
             via: list[float] = []
@@ -291,12 +308,18 @@ def main(number: int = 200, repeat: int = 15) -> dict[str, float]:
             v, b = statistics.median(via), statistics.median(bare)
             ratios[name] = v / b
             ratios[name + " ns"] = v
-            print(f"{name:22} {v:12.0f} {b:12.0f} {v / b:7.2f} {v - b:10.0f} "
+            print(f"{name:31} {v:12.0f} {b:12.0f} {v / b:7.2f} {v - b:10.0f} "
                   f"{min(via) / min(bare):10.2f} {goal:10.0f} "
                   f"{'met' if v <= goal else 'MISSED'}")
         recompiled = CODE_CACHE.compiles - compiled
         print(f"files compiled again while timing: {recompiled}")
         ratios["recompiled"] = float(recompiled)
+        rebuilt = code.template_builds + plain.template_builds - 2
+        print(f"templates made again while timing: {rebuilt}")
+        ratios["rebuilt"] = float(rebuilt)
+        ratios["clone gain"] = ratios["new instance (exec path) ns"] / ratios["new instance ns"]
+        print(f"clone vs exec path: {ratios['clone gain']:.2f}x faster (3 Enum + 3 dataclass "
+              f"component), {ratios['new instance (plain, exec path) ns'] / ratios['new instance (plain) ns']:.2f}x (plain)")
     return ratios
 
 

@@ -47,10 +47,21 @@ What golem-fakes does:
   source file is compiled once (keyed by path, mtime and size; :data:`CODE_CACHE`).
 * :meth:`ComponentCode.load` gives a worker its instance, :class:`LoadedCode`: new
   module objects for the component's own modules (those whose source lies under
-  ``path`` and that the app imports at load), executed from the cached code; the
-  standard library, installed packages and the generated bindings are shared. Export
-  classes are checked (and objects made) with componentize-py's build-time errors, as
-  :class:`ComponentBuildError`. Module-level code runs with no host: a binding call
+  ``path`` and that the app imports at load); the standard library, installed packages
+  and the generated bindings are shared. Like componentize-py, golem-fakes runs the
+  module-level code **once**: the first fresh load executes the cached code into a
+  pristine *template* instance (never handed to a worker, never run afterwards), and
+  every fresh instance is a **clone** of it (``golem_fakes/worker/clone.py``): every
+  worker starts from the template's state, as every Golem worker starts from the
+  build-time snapshot (a module-level ``random.random()`` is the same in all of them).
+  The template is made again when a source file changes (mtime or size, as
+  :class:`CodeCache` keys it), when the installed bindings or a shared module it
+  imported changed in ``sys.modules``, or when the export table's classes and objects
+  differ. A component that cannot be cloned faithfully executes its code once per
+  fresh instance instead, the reason in :attr:`ComponentCode.clone_fallback_reason`.
+  On the template load, export classes are checked (and the export objects made, so
+  they are part of the snapshot and cloned) with componentize-py's build-time errors,
+  as :class:`ComponentBuildError`. Module-level code runs with no host: a binding call
   fails the load (:class:`ComponentBuildError`, even if the code swallowed the
   exception, since the real call traps). golem-fakes has no build machine, so a
   module-level WASI call fails too, where componentize-py would bake the build
@@ -452,6 +463,16 @@ class ComponentCode:
         self._listing: tuple[Any, frozenset[str], frozenset[str]] | None = None
         #: every module name an instance of this code has had (union over loads)
         self.names: set[str] = set()
+        #: why fresh instances of this code are made by executing it rather than by
+        #: cloning the template (``golem_fakes/worker/clone.py``), or ``None`` when
+        #: they are clones (or no fresh instance was made yet); re-decided whenever the
+        #: template is rebuilt (an edited source file)
+        self.clone_fallback_reason: str | None = None
+        #: how many times the template was made, i.e. module-level code ran for fresh
+        #: instances (once per source version, or per instance on the fallback)
+        self.template_builds = 0
+        self._template: Any = None
+        self._fallback: tuple[Any, tuple[str, ...]] | None = None
 
     def __repr__(self) -> str:
         return f"<ComponentCode {self.module!r} from {self._root}>"
@@ -608,14 +629,20 @@ class ComponentCode:
              export_objects: Iterable[tuple[str | None, str, str | None]] = ()) -> "LoadedCode":
         """A new instance of the component: its own copies of the component's modules.
 
-        ``adopt=False`` (a **fresh** instance): new module objects, executed from the
-        cached code, with ``__name__``, ``__file__``, ``__spec__``, ``__package__`` and
-        ``__path__`` set as the import system sets them; the component's modules they
-        import resolve to this instance's copies. While the load runs, the component's
+        ``adopt=False`` (a **fresh** instance): new module objects, with ``__name__``,
+        ``__file__``, ``__spec__``, ``__package__`` and ``__path__`` as the import
+        system sets them; the component's modules they import resolve to this
+        instance's copies. They are a clone of the component's template (see the module
+        docstring): the template is a load executed from the cached code, made by the
+        first fresh load (and again after a source change); its module-level code is
+        the only run, so every fresh instance starts from the same state (the first
+        clone, which also checks that cloning is faithful, is this load's result). If
+        the component cannot be cloned (:attr:`clone_fallback_reason`), every fresh
+        load executes the cached code itself. While a load executes, the component's
         names already in ``sys.modules`` (e.g. imported by a test module) are hidden;
         afterwards ``sys.modules`` holds exactly what it held before for every
         component name (shared modules imported for the first time by the load stay,
-        as any import leaves them).
+        as any import leaves them); a clone does not touch ``sys.modules``.
 
         ``adopt=True`` (the default worker of a Golem): the component's module objects
         already in ``sys.modules`` are **re-initialised in place**: the same object, its
@@ -631,7 +658,13 @@ class ComponentCode:
         (``from component import cart, add``) keeps the object of the previous
         execution: the old function ``add`` reads the module's globals, so it sees the
         instance's new ``cart``, but the test's ``cart`` is the old dict, not the
-        instance's. An adopted instance shares its module objects
+        instance's. An adopted load always executes (it is not a clone of the
+        template): it must re-initialise the test's own module objects, whose dicts are
+        the globals of every function the test imported, and import the modules not
+        imported yet for good; cloning into those objects would be possible but adds a
+        second way to restore them after a failed load, for a load made once per Golem,
+        not per worker. So its module-level values (a ``random`` draw) are drawn anew,
+        unlike the clones'. An adopted instance shares its module objects
         with ``sys.modules``: adopting again (the next Golem's default worker)
         re-initialises the same objects, so the previous adopted instance's state is
         gone (:attr:`LoadedCode.superseded` becomes True).
@@ -645,7 +678,10 @@ class ComponentCode:
 
         ``export_objects``: ``(class_module, class_name, function)`` whose object is
         made **at load**, as componentize-py does at build time (``app.Api()`` once per
-        exported function); see :meth:`LoadedCode.export_object`.
+        exported function); see :meth:`LoadedCode.export_object`. For a fresh instance
+        they are made on the template, so they are part of the snapshot and every clone
+        gets copies (componentize-py makes them during pre-initialisation, before the
+        memory is snapshotted: an ``__init__`` runs once, not per worker).
 
         Module-level code runs with ``current_environment`` set to a build-time
         sentinel: any binding call raises :class:`ComponentBuildError` naming the WIT
@@ -661,6 +697,14 @@ class ComponentCode:
         """
         required = list(required_classes)
         eager = list(export_objects)
+        if adopt:
+            return self._exec_load(True, required, eager)
+        return _clone.fresh_instance(self, required, eager)
+
+    def _exec_load(self, adopt: bool, required: list[tuple[str | None, str, str]],
+                   eager: list[tuple[str | None, str, str | None]]) -> "LoadedCode":
+        """The exec path: import the component's modules, executing their cached code
+        (into new module objects, or, ``adopt``, into the existing ones)."""
         if _find_in(self._root, self._top, self._top) is None and \
                 not os.path.isdir(os.path.join(self._root, self._top)):
             text = f"ModuleNotFoundError: No module named {self._top!r}"
@@ -818,7 +862,7 @@ class LoadedCode:
     already defined are always the instance's own).
     """
 
-    __slots__ = ("code", "modules", "adopted", "superseded", "_names", "_objects",
+    __slots__ = ("code", "modules", "adopted", "superseded", "cloned", "_names", "_objects",
                  "__weakref__")
 
     def __init__(self, code: ComponentCode, modules: dict[str, types.ModuleType],
@@ -828,6 +872,8 @@ class LoadedCode:
         self.adopted = adopted
         #: an adopted instance whose module objects a later adopted load re-initialised
         self.superseded = False
+        #: made by cloning the component's template (not by executing its code)
+        self.cloned = False
         self._names = tuple(self.modules.items())
         self._objects: dict[tuple[str | None, str, str | None], object] = {}
 
@@ -974,3 +1020,6 @@ class _Active:
 
     def __exit__(self, *exc: object) -> None:
         self._loaded.deactivate(self._token)
+
+
+from golem_fakes.worker import clone as _clone  # noqa: E402  (it uses this module)

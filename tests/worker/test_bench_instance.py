@@ -22,13 +22,15 @@ def test_bench_instance_prints_medians_and_ratios(monkeypatch: pytest.MonkeyPatc
     spec.loader.exec_module(mod)
     ratios = mod.main(number=2, repeat=2)
     out = capsys.readouterr().out
-    for row in ("new instance", "new instance (plain)", "activate+deactivate"):
+    for row in ("new instance", "new instance (exec path)", "new instance (plain)",
+                "new instance (plain, exec path)", "activate+deactivate"):
         assert ratios[row] > 0 and ratios[row + " ns"] > 0
         line = next(x for x in out.splitlines() if x.startswith(row + " ") and
                     x[len(row):].split()[0].isdigit())
         assert len(line[len(row):].split()) == 7, line  # median, baseline, ratio, overhead, best ratio, goal, verdict
-    assert ratios["recompiled"] == 0
+    assert ratios["recompiled"] == 0 and ratios["rebuilt"] == 0
     assert "files compiled again while timing: 0" in out
+    assert "templates made again while timing: 0" in out and ratios["clone gain"] > 0
 
 
 def test_bench_invocation_prints_the_overhead(monkeypatch: pytest.MonkeyPatch,
