@@ -157,6 +157,12 @@ class WorkerRuntime:
     #: How many times the instance was lost (crash) and recovered (replay).
     crashes: int = 0
     recoveries: int = 0
+    #: While an update is replayed: the component version whose code the new instance
+    #: runs (``None``: the worker's own version; :mod:`golem_fakes.worker.admin`).
+    code_version: int | None = None
+    #: Set by ``revert-worker``: the instance is gone and the worker's next activation
+    #: rebuilds it by replaying the oplog without the deleted region (§8.3).
+    stale: bool = False
 
 
 class PendingInvocation:
