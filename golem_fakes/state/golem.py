@@ -68,7 +68,9 @@ BLOCK_FUNCTION = "golem-fakes:test/block"
 class UpdateRequest:
     """An ``update-worker`` call (§8.1): target worker, version, mode (``"automatic"``
     or ``"snapshot-based"``), the caller, and the outcome (``"successful"``,
-    ``"failed: <details>"`` or ``"pending"``)."""
+    ``"failed: <details>"`` - the ``failed-update`` entry's details -, ``"pending"``
+    while the target's running invocation has not ended, or ``"not performed: ..."``
+    for an exited worker, which Golem only logs; :mod:`golem_fakes.worker.admin`)."""
 
     worker: Worker
     target_version: int
@@ -80,7 +82,8 @@ class UpdateRequest:
 @dataclass
 class ForkRequest:
     """A ``fork-worker`` or ``fork`` call (§8.2, §8.4): the copy ``target`` has the
-    source's ``create`` entry and entries ``2..=cut_off``."""
+    source's ``create`` entry (worker id replaced) and entries ``2..=cut_off``, and
+    ran its continuation (:mod:`golem_fakes.worker.admin`)."""
 
     source: Worker
     target: Worker

@@ -207,6 +207,26 @@ def test_automatic_update_replays_the_oplog_on_the_new_code(g: Golem, tmp_path: 
     assert g.invoke(C, "w", bump, 3) == 60  # and runs from now on
 
 
+def test_a_running_worker_is_updated_when_its_invocation_has_ended(
+        g: Golem, tmp_path: Path) -> None:
+    g.add_worker(C, "w")  # created at version 0
+    g.add_component_version(C, code="counter", path=_code(tmp_path, "v2", V2))
+
+    def bump_and_update_myself() -> int:
+        n = bump(1)
+        host.update_worker(_wid(g, C, "w"), 1, host.UpdateMode.AUTOMATIC)
+        assert g.worker(C, "w").component_version == 0  # not while it runs
+        return n
+
+    assert g.invoke(C, "w", bump_and_update_myself) == 1  # version 1's code answered
+    w = g.worker(C, "w")
+    kinds = g.oplog(w).kinds()
+    assert kinds[-3:] == ["imported-function-invoked", "exported-function-completed",
+                          "successful-update"]
+    assert "pending-update" in kinds and w.component_version == 1
+    assert state(g, "w") == (10, [1])  # then replayed on version 2's code
+
+
 def test_a_diverging_update_fails_and_the_worker_stays_on_the_old_code(
         g: Golem, tmp_path: Path) -> None:
     for n in (1, 2):
@@ -285,6 +305,10 @@ def test_snapshot_update_saves_in_the_old_instance_and_loads_in_the_new(
     assert [e["function_name"] for e in new[1:3]] == [
         "golem_environment::get_environment", "golem_environment::get_arguments"]
     assert new[0]["mode"] == "snapshot-based" and new[0]["snapshot"] == b"3"
+    from golem_fakes.state.public_oplog import public_entry
+
+    case, rec = public_entry(new[0], g.seed).wit
+    assert (case, rec["update_description"]) == ("pending-update", ("snapshot-based", b"3"))
     assert g.oplog(w).is_deleted(2) and g.oplog(w).is_deleted(new[0].index)
     assert state(g, "w") == (300, [])  # version 2's load-snapshot set it
     assert g.invoke(C, "w", bump, 1) == 310

@@ -1,7 +1,9 @@
 """Behaviour of ``golem:api/host@1.1.7`` — every function, and the ``get-workers`` resource.
 
 Semantics follow the golem-fakes design notes on Golem's host semantics (``golem-host-semantics.md``, which cites golemcloud/golem source paths at tag v1.3.1) (v1.3.1 wherever it has
-the function, dev.25 for await/poll/delete-promise; §0.2, §16 rule 1). The state lives
+the function, dev.25 for await/poll/delete-promise and for worker management,
+update/fork/revert, whose code really runs: :mod:`golem_fakes.worker.admin`; §0.2, §14,
+§16 rule 1). The state lives
 in the :class:`~golem_fakes.Golem` environment: the calling worker's oplog and
 executor state (:class:`~golem_fakes.state.invocation.WorkerRuntime`), the registry and
 the shared promise store.
