@@ -48,6 +48,15 @@ v1.3.0-dev.25 (the tag whose WIT the fake implements; ``golem-host-semantics.md`
   so the forked worker's replay returns ``forked`` there and goes on live. A target
   whose copied history holds a test's own ``with golem:`` block (test code, not
   replayable) is only copied.
+
+Approximations (golem-fakes): a running worker is updated after its invocation instead
+of at its next host call; a worker whose oplog holds a test's own ``with golem:`` /
+``run_as`` block cannot be replayed, so updating it raises
+:class:`~golem_fakes.worker.replay.NotReplayable`, and after a revert such a block runs
+on a fresh, not replayed instance; a snapshot-updated worker recovered by replay later
+does not get its snapshot loaded again; reverting the calling worker itself (Not
+determined in Golem, §15) writes the ``revert`` entry and lets the running invocation
+go on.
 """
 
 from __future__ import annotations
@@ -193,7 +202,7 @@ def _missing_version(g: "Golem", w: "Worker", rt: "WorkerRuntime", version: int,
 
 def _automatic(g: "Golem", w: "Worker", rt: "WorkerRuntime", version: int,
                req: "UpdateRequest | None") -> None:
-    from golem_fakes.worker.replay import Divergence, recover
+    from golem_fakes.worker.replay import Divergence, NotReplayable, recover
 
     if _missing_version(g, w, rt, version, req):
         return
@@ -212,6 +221,13 @@ def _automatic(g: "Golem", w: "Worker", rt: "WorkerRuntime", version: int,
     try:
         outcome = recover(g, w, None, truncate=False, on_live=finished,
                           fail_on_divergence=False)
+    except NotReplayable as e:
+        rt.code_version = None
+        rt.failed_error = was_failed
+        raise NotReplayable(
+            f"update-worker of {w.component.name}/{w.name} to version {version}: Golem "
+            f"replays the worker's oplog on the new version's code, and golem-fakes cannot: "
+            f"{e}") from None
     except BaseException:
         rt.code_version = None
         if not done:

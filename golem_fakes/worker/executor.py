@@ -137,7 +137,11 @@ class InvocationHandle:
         if rt.stale or rt.pending_updates:  # reverted / updates waiting (worker/admin.py)
             from golem_fakes.worker.admin import activate
 
-            activate(g, self.worker)
+            try:
+                activate(g, self.worker)
+            except Exception as e:  # NotReplayable: the worker cannot be rebuilt
+                self._finish(error=e)
+                return
         act = _Activation(g, self.worker, key, self.function_name, final=True)
         try:
             inv = act.__enter__()

@@ -527,6 +527,7 @@ def recover(golem: "Golem", worker: "Worker", current: "Invocation | None", *,
         return None
     finally:
         if not replay.live:
+            replay.on_live = None  # aborted: the replay did not reach the end
             replay.go_live()
 
 

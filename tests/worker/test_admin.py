@@ -402,3 +402,38 @@ def test_metadata_env_has_no_golem_entries_the_wasi_environment_has(g: Golem) ->
     meta, wasi = g.invoke(C, "w", look)
     assert meta == ["A"]
     assert wasi == ["A", "GOLEM_WORKER_NAME", "GOLEM_COMPONENT_ID", "GOLEM_COMPONENT_VERSION"]
+
+
+# --- what golem-fakes cannot replay ---------------------------------------------------------
+
+
+def test_a_worker_that_ran_a_test_block_cannot_be_updated_or_rebuilt(
+        g: Golem, tmp_path: Path) -> None:
+    from golem_fakes.worker.replay import NotReplayable
+
+    g.add_worker(C, "w")
+    with g.run_as(C, "w"):
+        host.get_oplog_index()  # test code in the worker's oplog: it cannot run again
+    g.add_component_version(C, code="counter", path=_code(tmp_path, "v2", V2))
+    with pytest.raises(NotReplayable, match=r"^update-worker of app/w to version 1: .*run_as"):
+        with g:
+            host.update_worker(_wid(g, C, "w"), 1, host.UpdateMode.AUTOMATIC)
+    assert g.worker(C, "w").component_version == 0 and not g.runtime(C, "w").pending_updates
+    with g:
+        host.revert_worker(_wid(g, C, "w"), host.RevertWorkerTarget_RevertToOplogIndex(1))
+    g.invoke(C, "w", bump, 1)  # the reverted block is gone: only the create entry is kept
+    assert state(g, "w") == (1, [1])
+    with g.run_as(C, "w"):
+        pass
+    with g:
+        host.revert_worker(_wid(g, C, "w"), host.RevertWorkerTarget_RevertLastInvocations(1))
+    g.invoke(C, "w", bump, 2)  # replays the kept invocation of bump, then runs
+    assert state(g, "w") == (3, [1, 2])
+    g.invoke(C, "other-w", bump, 1)
+    with g.run_as(C, "w"):
+        host.get_oplog_index()
+    g.invoke(C, "w", bump, 4)
+    with g:
+        host.revert_worker(_wid(g, C, "w"), host.RevertWorkerTarget_RevertLastInvocations(1))
+    with pytest.raises(NotReplayable, match="cannot recover worker app/w"):
+        g.invoke(C, "w", bump, 8)  # the kept oplog holds the run_as block
