@@ -68,7 +68,9 @@ BLOCK_FUNCTION = "golem-fakes:test/block"
 class UpdateRequest:
     """An ``update-worker`` call (§8.1): target worker, version, mode (``"automatic"``
     or ``"snapshot-based"``), the caller, and the outcome (``"successful"``,
-    ``"failed: <details>"`` or ``"pending"``)."""
+    ``"failed: <details>"`` - the ``failed-update`` entry's details -, ``"pending"``
+    while the target's running invocation has not ended, or ``"not performed: ..."``
+    for an exited worker, which Golem only logs; :mod:`golem_fakes.worker.admin`)."""
 
     worker: Worker
     target_version: int
@@ -80,7 +82,8 @@ class UpdateRequest:
 @dataclass
 class ForkRequest:
     """A ``fork-worker`` or ``fork`` call (§8.2, §8.4): the copy ``target`` has the
-    source's ``create`` entry and entries ``2..=cut_off``."""
+    source's ``create`` entry (worker id replaced) and entries ``2..=cut_off``, and
+    ran its continuation (:mod:`golem_fakes.worker.admin`)."""
 
     source: Worker
     target: Worker
@@ -316,9 +319,12 @@ class Golem(Environment):
         "_runtimes": lambda g: {},
         "_instances": lambda g: {},
         "_codes": lambda g: {},
+        "_version_codes": lambda g: {},
     }
     _instances: dict[tuple[str, str], "WorkerInstance"]
     _codes: dict[str, tuple[str, Any]]
+    #: component name → version → ``(module, path)`` given for that version
+    _version_codes: dict[str, dict[int, tuple[str, Any]]]
 
     #: ``(module, path)`` of the default component's code, if it has code.
     _default_code: tuple[str, Any] | None = None
@@ -512,9 +518,36 @@ class Golem(Environment):
             comp.files = normalized
         if code is not None:
             self._codes[name] = (code, path)
+            self._version_codes.setdefault(name, {})[comp.version] = (code, path)
             if name == self._default[0]:
                 self._default_code = (code, path)
         return comp
+
+    def add_component_version(self, name: str, *, code: str | None = None, path: Any = None,
+                              env: Mapping[str, str] | Iterable[tuple[str, str]] | None = None
+                              ) -> int:
+        """Upload a new version of component ``name`` (as ``golem component update``
+        does): its current version goes up by one and that number is returned. ``code``
+        / ``path`` are the new version's Python module and directory (as for
+        :meth:`add_component`); without them the new version runs the code of the
+        version before. ``env`` replaces the component's env. Existing workers stay on
+        their version until an ``update-worker`` moves them (an automatic update replays
+        the worker's oplog on this code; :mod:`golem_fakes.worker.admin`)."""
+        comp = self.registry.component(name)
+        if code is not None:
+            from golem_fakes.worker.code import ComponentCode
+
+            ComponentCode.get(code, path)  # a module that cannot be found fails here
+        comp.version += 1
+        if env is not None:
+            from golem_fakes.state.registry import _pairs
+
+            comp.env = dict(_pairs(env, "component env"))
+        if code is not None:
+            self._version_codes.setdefault(name, {})[comp.version] = (code, path)
+            if name not in self._codes:
+                self._codes[name] = (code, path)
+        return comp.version
 
     def add_worker(self, component: str | Component, name: str, *, args: Iterable[str] = (),
                    env: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
@@ -646,11 +679,31 @@ class Golem(Environment):
 
     # --- instances (issue 13) ----------------------------------------------------
 
-    def _code_of(self, component: str) -> tuple[str, Any] | None:
+    def _code_of(self, component: str, version: int | None = None) -> tuple[str, Any] | None:
+        """``(module, path)`` of the component's code; with ``version``, the code of that
+        version: the one given for the highest version up to it
+        (:meth:`add_component_version`), else the component's first code."""
+        if version is not None:
+            per = self.__dict__.get("_version_codes", {}).get(component)
+            if per:
+                below = [v for v in per if v <= version]
+                return per[max(below)] if below else per[min(per)]
         code = self.__dict__.get("_codes", {}).get(component)
         if code is None and component == self._default[0]:
             code = self._default_code
         return code
+
+    def _code_version(self, component: str, name: str) -> int | None:
+        """The component version whose code worker ``component/name``'s instance runs:
+        the worker's version, or the target of an update being replayed
+        (``WorkerRuntime.code_version``, :mod:`golem_fakes.worker.admin`)."""
+        w = self._registry.find(component, name) if self._registry is not None else None
+        if w is None:
+            return None
+        rt = self._runtimes.get(w)
+        if rt is not None and rt.code_version is not None:
+            return rt.code_version
+        return w.component_version
 
     def instance(self, component: str | Component, name: str | None = None) -> "WorkerInstance":
         """The instance worker ``component/name`` runs (default: the default worker):
@@ -678,13 +731,14 @@ class Golem(Environment):
                 if inst is None:
                     default = key == self._default[:2]
                     inst = WorkerInstance(self, component, name, own_table=not default)
-                    code = self._code_of(component)
+                    code = self._code_of(component, self._code_version(component, name))
                     if code is not None:
                         from golem_fakes.worker.code import ComponentCode
                         from golem_fakes.worker.executor import export_objects, required_classes
 
+                        base = self._code_of(component)
                         inst.loaded = ComponentCode.get(*code).load(
-                            adopt=default, required_classes=required_classes(),
+                            adopt=default and code == base, required_classes=required_classes(),
                             export_objects=export_objects())
                     self._instances[key] = inst
         return inst

@@ -164,6 +164,12 @@ class WorkerRuntime:
     #: ``golem:durability`` ``observe-function-call``s of this worker, oldest first
     #: (:class:`~golem_fakes.state.durability.ObservedCall`; Golem's host-call metric).
     observed_calls: list[Any] = field(default_factory=list, repr=False)
+    #: While an update is replayed: the component version whose code the new instance
+    #: runs (``None``: the worker's own version; :mod:`golem_fakes.worker.admin`).
+    code_version: int | None = None
+    #: Set by ``revert-worker``: the instance is gone and the worker's next activation
+    #: rebuilds it by replaying the oplog without the deleted region (§8.3).
+    stale: bool = False
 
 
 class PendingInvocation:

@@ -34,7 +34,8 @@ What is approximate, because the fake does not record the data Golem has:
   derived from the environment's seed (the fake has no accounts or projects);
   ``component-size``, ``initial-total-linear-memory-size`` are 0, no plugins.
 * ``successful-update``: ``new-component-size`` 0, no plugins; a snapshot-based
-  ``pending-update``'s payload is ``[]``.
+  ``pending-update``'s payload is the bytes ``save-snapshot`` returned
+  (:mod:`golem_fakes.worker.admin`).
 * ``golem:durability`` payloads (:mod:`golem_fakes.state.durability`): a typed one
   (``persist-typed-durable-function-invocation``) is its value, exactly; raw bytes
   (``persist-durable-function-invocation``) raise :class:`PayloadDecodeError` with the
@@ -350,7 +351,8 @@ def public_entry(e: OplogEntry, seed: int) -> PublicEntry:
     if k in ("end-atomic-region", "end-remote-write"):
         return PublicEntry((k, {"timestamp": ts, "begin_index": p["begin_index"]}), names)
     if k == "pending-update":
-        desc: Any = ("snapshot-based", b"") if p.get("mode") == "snapshot-based" else "auto-update"
+        desc: Any = ("snapshot-based", bytes(p.get("snapshot", b""))) \
+            if p.get("mode") == "snapshot-based" else "auto-update"
         v = p["target_version"]
         return PublicEntry((k, {"timestamp": ts, "target_version": v,
                                 "update_description": desc}), names + (str(v),))

@@ -398,8 +398,11 @@ class WorkerRegistry:
 
     ``seed`` determines component ids (:func:`component_uuid`); ``now_ms`` gives
     ``created_at`` for workers created without one (default: the wall clock in epoch
-    ms; ``Golem`` passes its own clock); ``golem_env_in_metadata`` selects v1.3.1
-    metadata env (``GOLEM_*`` variables appended, the default) or dev.25's (§9.1).
+    ms; ``Golem`` passes its own clock); ``golem_env_in_metadata`` selects dev.25's
+    metadata env (creation + component env, no ``GOLEM_*`` entries: the default, as
+    the fake implements dev.25's WIT) or v1.3.1's (``GOLEM_*`` variables appended;
+    §9.1, §14). The WASI environment has Golem's ``GOLEM_*`` variables either way
+    (``wasi:cli/environment``).
 
     Threads: adding and removing components and workers is atomic (one re-entrant lock
     per registry) and :meth:`find_or_add` creates a worker once however many threads
@@ -408,7 +411,7 @@ class WorkerRegistry:
     """
 
     def __init__(self, seed: int = 0, *, now_ms: Callable[[], int] | None = None,
-                 golem_env_in_metadata: bool = True) -> None:
+                 golem_env_in_metadata: bool = False) -> None:
         self.seed = seed
         self.now_ms: Callable[[], int] = now_ms or (lambda: time.time_ns() // 1_000_000)
         self.golem_env_in_metadata = golem_env_in_metadata

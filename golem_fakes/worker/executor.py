@@ -135,6 +135,14 @@ class InvocationHandle:
             ok, value = rt.results[key]  # §7.2: the completed invocation's result
             self._finish(value if ok else None, None if ok else value)
             return
+        if rt.stale or rt.pending_updates:  # reverted / updates waiting (worker/admin.py)
+            from golem_fakes.worker.admin import activate
+
+            try:
+                activate(g, self.worker)
+            except Exception as e:  # NotReplayable: the worker cannot be rebuilt
+                self._finish(error=e)
+                return
         act = _Activation(g, self.worker, key, self.function_name, final=True)
         try:
             inv = act.__enter__()
@@ -281,6 +289,10 @@ def _run_until(handle: InvocationHandle) -> None:
                 break
             head = q.items.popleft()
             head._run()
+            if rt.pending_updates:  # an update waited for this invocation to end
+                from golem_fakes.worker.admin import after_invocation
+
+                after_invocation(g, w)
 
 
 def enqueue(golem: "Golem", component: Any, name: str, fn: "Callable[..., Any] | str",

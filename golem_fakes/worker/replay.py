@@ -161,7 +161,7 @@ class Replay:
     worker live at once (:meth:`go_live`)."""
 
     __slots__ = ("golem", "worker", "rt", "real", "entries", "pos", "last_index", "live",
-                 "divergence", "live_at")
+                 "divergence", "live_at", "on_live")
 
     def __init__(self, golem: "Golem", worker: "Worker", rt: "WorkerRuntime",
                  real: Oplog) -> None:
@@ -176,6 +176,10 @@ class Replay:
         self.divergence: Divergence | None = None
         #: the kind of the entry whose reading ended the replay
         self.live_at: str | None = None
+        #: called once when the replay reaches the end of the oplog (Golem's
+        #: ``ReplayEvent::ReplayFinished``: an automatic update is finalised there,
+        #: ``durable_host/mod.rs`` ``process_pending_replay_events``)
+        self.on_live: Any = None
 
     @staticmethod
     def _replayable(oplog: Oplog) -> Iterator[OplogEntry]:
@@ -214,11 +218,14 @@ class Replay:
         calls do their work and are recorded."""
         self.live = True
         rt = self.rt
+        hook, self.on_live = self.on_live, None
         if rt.replay is self:
             rt.replay = None
             rt.live = True
             if isinstance(rt.oplog, ReplayingOplog):
                 rt.oplog = self.real
+        if hook is not None and self.divergence is None:
+            hook()
 
     def diverge(self, recorded: OplogEntry | None, replayed: str, hint: str = "") -> "Divergence":
         """Stop the replay with a :class:`Divergence` (returned for ``raise``): kept on
@@ -430,13 +437,20 @@ Outcome = tuple[str, Any]
 
 
 def recover(golem: "Golem", worker: "Worker", current: "Invocation | None", *,
-            truncate: bool = True) -> "Outcome | None":
+            truncate: bool = True, on_live: Any = None,
+            fail_on_divergence: bool = True) -> "Outcome | None":
     """Recover ``worker`` as Golem's executor does (see the module docstring): new
     instance, replay of its oplog, then live. ``current`` is the invocation that was
     running when the instance was lost: it goes on live once replay reaches its end,
     and its outcome (``("ok", value)``, ``("error", exc)``, ``("crash", exc)``,
     ``("raise", exc)``) is returned; ``None`` if no invocation was running when replay
-    ended. ``truncate``: a crash loses the entries not committed (not for a jump)."""
+    ended. ``truncate``: a crash loses the entries not committed (not for a jump).
+    ``on_live``: called once when replay reaches the end of the oplog, before the
+    invocation cut off there goes on live (an automatic update writes its
+    ``successful-update`` there, :mod:`golem_fakes.worker.admin`).
+    ``fail_on_divergence=False``: a :class:`Divergence` is returned as ``("error", d)``
+    without failing the worker (an update's replay on new code: the update fails, the
+    worker does not)."""
     from golem_fakes.state.golem import _Activation
     from golem_fakes.state.registry import WorkerStatus
     from golem_fakes.worker.executor import execute
@@ -460,7 +474,10 @@ def recover(golem: "Golem", worker: "Worker", current: "Invocation | None", *,
     rt.recoveries += 1
     replay = Replay(golem, worker, rt, real)
     if replay.live:
+        if on_live is not None:
+            on_live()
         return None
+    replay.on_live = on_live
     by_start = {inv.start_index: inv for inv in rt.invocations}
     rt.live = False
     rt.replay = replay
@@ -479,7 +496,10 @@ def recover(golem: "Golem", worker: "Worker", current: "Invocation | None", *,
             outcome = execute(golem, act, inv)
             if replay.divergence is not None:
                 d = replay.divergence
-                _fail(golem, worker, rt, inv, d)
+                if fail_on_divergence:
+                    _fail(golem, worker, rt, inv, d)
+                else:
+                    replay.go_live()
                 return ("error", d)
             if outcome[0] == "crash":
                 return outcome
@@ -489,7 +509,10 @@ def recover(golem: "Golem", worker: "Worker", current: "Invocation | None", *,
                         f"the invocation {inv.function_name} ended with "
                         f"{type(outcome[1]).__name__}: {outcome[1]} where the recorded "
                         f"run went on"))
-                    _fail(golem, worker, rt, inv, d)
+                    if fail_on_divergence:
+                        _fail(golem, worker, rt, inv, d)
+                    else:
+                        replay.go_live()
                     return ("error", d)
                 continue
             if replay.live_at == _COMPLETED:
@@ -504,6 +527,7 @@ def recover(golem: "Golem", worker: "Worker", current: "Invocation | None", *,
         return None
     finally:
         if not replay.live:
+            replay.on_live = None  # aborted: the replay did not reach the end
             replay.go_live()
 
 

@@ -1,7 +1,9 @@
 """Behaviour of ``golem:api/host@1.1.7`` — every function, and the ``get-workers`` resource.
 
 Semantics follow the golem-fakes design notes on Golem's host semantics (``golem-host-semantics.md``, which cites golemcloud/golem source paths at tag v1.3.1) (v1.3.1 wherever it has
-the function, dev.25 for await/poll/delete-promise; §0.2, §16 rule 1). The state lives
+the function, dev.25 for await/poll/delete-promise and for worker management,
+update/fork/revert, whose code really runs: :mod:`golem_fakes.worker.admin`; §0.2, §14,
+§16 rule 1). The state lives
 in the :class:`~golem_fakes.Golem` environment: the calling worker's oplog and
 executor state (:class:`~golem_fakes.state.invocation.WorkerRuntime`), the registry and
 the shared promise store.
@@ -454,18 +456,24 @@ def generate_idempotency_key(env: Golem) -> dict[str, int]:
 
 @implements(HOST, "update-worker")
 def update_worker(env: Golem, worker_id: Any, target_version: int, mode: Any) -> None:
-    """§8.1: checks, in order: worker exists (``Worker not found: <id>``), the version
-    differs (``Invalid request: Worker is already at the target version``), the same
-    update is not pending (``The same update is already in progress``). Recorded as
-    ``golem::api::update-worker``. The request is in ``g.updates``; an automatic update
-    to an existing version is applied at once (``pending-update`` +
-    ``successful-update`` in the target's oplog, new component version); a version the
-    component does not have → ``failed-update``. Snapshot-based updates stay pending
-    (golem-fakes does not call the worker's save/load-snapshot exports)."""
+    """§8.1 (dev.25 ``update_worker_internal``, ``golem-worker-executor/src/grpc/mod.rs``):
+    checks, in order: worker exists (``Worker not found: <id>``), the version differs
+    (``Invalid request: Worker is already at the target version``), the same update is
+    not pending (``The same update is already in progress``). Recorded as
+    ``golem::api::update-worker``; the request is in ``g.updates``. Then the update
+    really runs (:mod:`golem_fakes.worker.admin`): automatic → ``pending-update``, the
+    oplog replayed on the new version's code, ``successful-update`` (a divergence →
+    ``failed-update``, the worker stays on the old version); snapshot-based → the old
+    instance's ``save-snapshot`` export, ``pending-update``, the new instance's
+    ``load-snapshot``, ``successful-update`` / ``failed-update``. At once when the
+    target is not inside an invocation, else when its running invocation has ended.
+    A version the component does not have → ``failed-update``."""
     inv = _ctx(env, "update-worker")
     mode_name = mode.name.lower().replace("_", "-")
 
     def run() -> None:
+        from golem_fakes.worker.admin import request_update
+
         w = _find_worker(env, worker_id)
         if w is None:
             raise trap(f"Worker not found: {_worker_id_str(worker_id)}", "update-worker")
@@ -476,20 +484,7 @@ def update_worker(env: Golem, worker_id: Any, target_version: int, mode: Any) ->
             raise trap("The same update is already in progress", "update-worker")
         req = UpdateRequest(w, target_version, mode_name, inv.worker)
         env.updates.append(req)
-        rt.oplog.append("pending-update", target_version=target_version, mode=mode_name)
-        if mode_name == "snapshot-based":
-            rt.pending_updates.append((target_version, mode_name))
-            return None
-        if target_version > w.component.version:
-            details = (f"Component version {target_version} of {w.component.name} does not "
-                       f"exist (current version {w.component.version})")
-            rt.oplog.append("failed-update", target_version=target_version, details=details)
-            req.outcome = f"failed: {details}"
-        else:
-            rt.oplog.append("successful-update", target_version=target_version)
-            w.component_version = target_version
-            req.outcome = "successful"
-        rt.oplog.commit()
+        request_update(env, w, target_version, mode_name, req)
         return None
 
     _durable(inv, "golem::api::update-worker", WRITE_REMOTE,
@@ -499,7 +494,8 @@ def update_worker(env: Golem, worker_id: Any, target_version: int, mode: Any) ->
 @implements(HOST, "get-self-metadata")
 def get_self_metadata(env: Golem) -> dict[str, Any]:
     """§9.2: the calling worker's metadata (status running during an invocation,
-    retry-count 0, env with the ``GOLEM_*`` variables of v1.3.1). Not recorded."""
+    retry-count 0, env without ``GOLEM_*`` entries as at dev.25: those exist only in the
+    WASI environment). Not recorded."""
     inv = _ctx(env, "get-self-metadata")
     return inv.worker.metadata(golem_env=env.registry.golem_env_in_metadata)
 
@@ -513,28 +509,20 @@ def get_worker_metadata(env: Golem, worker_id: Any) -> dict[str, Any] | None:
     return None if w is None else w.metadata(golem_env=env.registry.golem_env_in_metadata)
 
 
-def _copy_oplog(env: Golem, source: Worker, target_name: str, cut_off: int, function: str) -> Worker:
-    """fork-worker / fork (§8.2): the target gets the source's creation data and a copy
-    of the source's ``create`` entry (new worker id) plus entries ``2..=cut_off``."""
+def _copy_oplog(env: Golem, source: Worker, component: Any, target_name: str, cut_off: int,
+                function: str) -> Worker:
+    """fork-worker / fork (§8.2): the target gets the source's creation data, its
+    ``create`` entry with only the worker id replaced plus entries ``2..=cut_off``
+    (:func:`golem_fakes.worker.admin.copy_worker`)."""
+    from golem_fakes.worker.admin import copy_worker
+
     src_rt = env.runtime(source)
     if cut_off > src_rt.oplog.current_index:
         raise trap(
             f"Missing oplog entry: cut-off {cut_off} is beyond the end of {source}'s oplog "
             f"(last index {src_rt.oplog.current_index}); the real executor aborts here "
             f"(panic), golem-fakes traps instead", function)
-    target = env.registry.add_worker(
-        source.component, target_name, args=source.args, env=source.env, config=source.config,
-        component_version=source.component_version, created_at=source.created_at)
-    target.created_component_version = source.created_component_version
-    rt = env._new_runtime()
-    env._runtimes[target] = rt
-    env._write_create(rt.oplog, target, source)
-    for e in src_rt.oplog.entries[1:cut_off]:
-        copied = rt.oplog.append(e.kind, **e.payload)
-        copied.timestamp = e.timestamp
-    rt.oplog.deleted_regions = [(s, min(e, cut_off)) for s, e in src_rt.oplog.deleted_regions
-                                if s <= cut_off]
-    rt.oplog.commit()
+    target = copy_worker(env, source, component, target_name, cut_off)
     # The fork's instance replays the copied entries, re-running the source's file
     # operations on fresh initial files (golem-io-semantics.md §5.5). golem-fakes does
     # not record file operations, so it copies the source's file system when the fork
@@ -549,14 +537,21 @@ def _copy_oplog(env: Golem, source: Worker, target_name: str, cut_off: int, func
 @implements(HOST, "fork-worker")
 def fork_worker(env: Golem, source_worker_id: Any, target_worker_id: Any,
                 oplog_idx_cut_off: int) -> None:
-    """§8.2: validation — cut-off >= 2 (``Invalid request: oplog_index_cut_off must be
-    at least 2``), target must not exist (``Worker already exists: <target>``), source
-    must exist (``Worker not found: <source>``). The target is created with the source's
-    creation data and oplog ``create`` + ``2..=cut-off`` (in ``g.forks``). Recorded as
-    ``golem::api::fork-worker``. golem-fakes does not run the copy's continuation."""
+    """§8.2 (dev.25 ``validate_worker_forking``, ``services/worker_fork.rs``): cut-off
+    >= 2 (``Invalid request: oplog_index_cut_off must be at least 2``), target must not
+    exist (``Worker already exists: <target>``), source must exist (``Worker not
+    found: <source>``); the target's component is not checked against the source's
+    (it is the component of the target's id; one this installation does not know
+    cannot be resumed: ``Failed to resume worker``). The target is created with the
+    source's creation data and oplog ``create`` + ``2..=cut-off`` (in ``g.forks``) and
+    resumed: it replays to the cut-off and the invocation cut off there runs live to
+    its end (:mod:`golem_fakes.worker.admin`). Recorded as ``golem::api::fork_worker``
+    (dev.25's name)."""
     inv = _ctx(env, "fork-worker")
 
     def run() -> None:
+        from golem_fakes.worker.admin import resume_fork
+
         if oplog_idx_cut_off < 2:
             raise trap("Invalid request: oplog_index_cut_off must be at least 2", "fork-worker")
         if _find_worker(env, target_worker_id) is not None:
@@ -564,70 +559,64 @@ def fork_worker(env: Golem, source_worker_id: Any, target_worker_id: Any,
         source = _find_worker(env, source_worker_id)
         if source is None:
             raise trap(f"Worker not found: {_worker_id_str(source_worker_id)}", "fork-worker")
-        if as_uuid(target_worker_id.component_id) != source.component_id:
+        component = env.registry.component_by_id(target_worker_id.component_id)
+        if component is None:
             raise trap(
-                f"Invalid request: target worker {_worker_id_str(target_worker_id)} must belong "
-                f"to the source's component {source.component_id}", "fork-worker")
-        target = _copy_oplog(env, source, target_worker_id.worker_name, oplog_idx_cut_off,
-                             "fork-worker")
+                f"Failed to resume worker: {_worker_id_str(target_worker_id)}: component "
+                f"{as_uuid(target_worker_id.component_id)} not found (golem-fakes knows no "
+                f"such component; add it with golem.add_component)", "fork-worker")
+        target = _copy_oplog(env, source, component, target_worker_id.worker_name,
+                             oplog_idx_cut_off, "fork-worker")
         env.forks.append(ForkRequest(source, target, oplog_idx_cut_off, "fork-worker", inv.worker))
+        resume_fork(env, target)
 
-    _durable(inv, "golem::api::fork-worker", WRITE_REMOTE,
+    _durable(inv, "golem::api::fork_worker", WRITE_REMOTE,
              (_worker_id_str(source_worker_id), _worker_id_str(target_worker_id),
               oplog_idx_cut_off), run)
 
 
 @implements(HOST, "revert-worker")
 def revert_worker(env: Golem, worker_id: Any, revert_target: Any) -> None:
-    """§8.3: the worker must exist (``Worker not found: <id>``).
-    ``revert-to-oplog-index(i)`` keeps ``1..=i`` (``i = 0`` → ``Cannot revert a worker
-    before the create oplog index``; ``i+1`` in a deleted region → ``Attempted to revert
-    to a deleted region in oplog to index <i>``); ``revert-last-invocations(n)`` reverts
-    to just before the n-th ``exported-function-invoked`` from the end (fewer, or n = 0
-    → ``Could not find <n> invocations to revert``). A committed ``revert`` entry marks
-    ``i+1..=end`` deleted (in ``g.reverts``). Recorded as ``golem::api::revert-worker``."""
+    """§8.3 (dev.25 ``Worker::revert``, ``golem-worker-executor/src/worker/mod.rs``): the
+    worker must exist (``Worker not found: <id>``). ``revert-to-oplog-index(i)`` keeps
+    ``1..=i`` (``i = 0`` → ``Cannot revert a worker before the create oplog index``,
+    v1.3.1's fix); ``revert-last-invocations(n)`` reverts to just before the n-th
+    ``exported-function-invoked`` counted back from the end, deleted regions included
+    (fewer, or n = 0 → ``Could not find <n> invocations to revert``); a start inside a
+    deleted region → ``Attempted to revert to a deleted region in oplog to index <i>``.
+    A committed ``revert`` entry marks ``i+1..=end`` deleted (in ``g.reverts``); the
+    worker is stopped, its status recomputed from the kept entries (a failed worker
+    whose error was reverted is idle again), and its next activation replays the kept
+    oplog (:mod:`golem_fakes.worker.admin`). Recorded as ``golem::api::revert_worker``
+    (dev.25's name)."""
     inv = _ctx(env, "revert-worker")
     kind = case_name(revert_target)
     arg = revert_target.value
 
     def run() -> None:
+        from golem_fakes.worker.admin import revert
+
         w = _find_worker(env, worker_id)
         if w is None:
             raise trap(f"Worker not found: {_worker_id_str(worker_id)}", "revert-worker")
-        oplog = env.runtime(w).oplog
-        if kind == "revert-to-oplog-index":
-            last = arg
-            if last == 0:
-                raise trap("Cannot revert a worker before the create oplog index", "revert-worker")
-            if oplog.is_deleted(last + 1):
-                raise trap(f"Attempted to revert to a deleted region in oplog to index {last}",
-                           "revert-worker")
-        else:
-            starts = [e.index for e in oplog.entries
-                      if e.kind == "exported-function-invoked" and not oplog.is_deleted(e.index)]
-            if arg == 0 or len(starts) < arg:
-                raise trap(f"Could not find {arg} invocations to revert", "revert-worker")
-            last = starts[-arg] - 1
-        end = oplog.current_index  # Worker::revert: region next(i) ..= last index
-        oplog.append("revert", dropped_region=(last + 1, end))
-        oplog.delete_region(last + 1, end)
-        oplog.commit()
-        if w is not inv.worker:
-            w.status = WorkerStatus.IDLE  # stopped; replays without the region when activated
-        env.reverts.append(RevertRequest(w, (kind, arg), (last + 1, end), inv.worker))
+        deleted = revert(env, w, kind, arg, inv.worker,
+                         lambda message: trap(message, "revert-worker"))
+        env.reverts.append(RevertRequest(w, (kind, arg), deleted, inv.worker))
 
-    _durable(inv, "golem::api::revert-worker", WRITE_REMOTE,
+    _durable(inv, "golem::api::revert_worker", WRITE_REMOTE,
              (_worker_id_str(worker_id), (kind, arg)), run)
 
 
 @implements(HOST, "fork")
 def fork(env: Golem, new_name: str) -> str:
-    """§8.4 (v1.3.1): commits, ``cut-off`` = the current last index; copies the oplog as
-    fork-worker does (target ``{same component, new-name}`` must not exist: ``Worker
-    already exists: <id>``), appends to the copy a ``golem::api::fork`` entry returning
-    ``forked`` at ``cut-off + 1``, and returns ``original`` here (recorded at the same
-    index). Both continue with the same invocation key; golem-fakes does not run the
-    copy's continuation (in ``g.forks``)."""
+    """§8.4 (v1.3.1's cut-off, which fixes dev.25 dropping the last entry): commits,
+    ``cut-off`` = the current last index; copies the oplog as fork-worker does (target
+    ``{same component, new-name}`` must not exist: ``Worker already exists: <id>``),
+    appends to the copy a ``golem::api::fork`` entry returning ``forked`` at ``cut-off +
+    1``, and resumes the copy: it replays the copied history, its ``fork`` call returns
+    ``forked`` and it goes on live to the end of the invocation (nobody receives that
+    result). Here it returns ``original`` (recorded at the same index). Both continue
+    with the same invocation key (in ``g.forks``)."""
     inv = _ctx(env, "fork")
     src = inv.worker
     rt = inv.runtime
@@ -635,15 +624,14 @@ def fork(env: Golem, new_name: str) -> str:
     cut_off = rt.oplog.current_index
 
     def run() -> str:
+        from golem_fakes.worker.admin import fork_entry, resume_fork
+
         if env.registry.find(src.component, new_name) is not None:
             raise trap(f"Worker already exists: {src.component_id}/{new_name}", "fork")
-        target = _copy_oplog(env, src, new_name, cut_off, "fork")
-        trt = env.runtime(target)
-        trt.oplog.append("imported-function-invoked", function_name="golem::api::fork",
-                         request=new_name, response=Ok("forked"),
-                         durable_function_type=WRITE_REMOTE)
-        trt.oplog.commit()
+        target = _copy_oplog(env, src, src.component, new_name, cut_off, "fork")
+        fork_entry(env.runtime(target).oplog, new_name)
         env.forks.append(ForkRequest(src, target, cut_off, "fork", src))
+        resume_fork(env, target)
         return "original"
 
     return _durable(inv, "golem::api::fork", WRITE_REMOTE, new_name, run)

@@ -28,14 +28,20 @@ def test_self_metadata_running_and_worker_metadata(host: ModuleType) -> None:
         me = host.get_self_metadata()
         assert me.status == host.WorkerStatus.RUNNING
         assert me.retry_count == 0 and me.component_version == 4
-        assert [k for k, _ in me.env] == ["B", "A", "C", "GOLEM_AGENT_ID", "GOLEM_WORKER_NAME",
-                                          "GOLEM_COMPONENT_ID", "GOLEM_COMPONENT_VERSION"]
+        # dev.25: the metadata env has no GOLEM_* entries (§9.1, §14) ...
+        assert [k for k, _ in me.env] == ["B", "A", "C"]
+        # ... the WASI environment has them
+        from wit_world.imports import environment
+        assert [k for k, _ in environment.get_environment()][-3:] == [
+            "GOLEM_WORKER_NAME", "GOLEM_COMPONENT_ID", "GOLEM_COMPONENT_VERSION"]
         md = host.get_worker_metadata(_wid(host, g, "component", "idle-one"))
         assert md.status == host.WorkerStatus.INTERRUPTED  # target's own status (v1.3.1)
         assert md.args == ["x", "y"] and md.wasi_config_vars == [("a", "2"), ("z", "1")]
         assert host.get_worker_metadata(_wid(host, g, "component", "nobody")) is None
     assert other.status is WorkerStatus.INTERRUPTED
-    assert "imported-function-invoked" not in g.oplog().kinds()  # metadata is not recorded
+    # metadata is not recorded (only the WASI get-environment is)
+    assert [e["function_name"] for e in g.oplog() if e.kind == "imported-function-invoked"] == [
+        "golem_environment::get_environment"]
 
 
 def test_resolve_component_id_forms_and_errors(host: ModuleType) -> None:
@@ -85,13 +91,37 @@ def test_update_worker(host: ModuleType) -> None:
     w = g.add_worker("app", "w", component_version=0)
     with g:
         host.update_worker(_wid(host, g, "app", "w"), 2, host.UpdateMode.AUTOMATIC)
+        # the component has no code: nothing exports golem:api/save-snapshot
         host.update_worker(_wid(host, g, "app", "w"), 1, host.UpdateMode.SNAPSHOT_BASED)
-        with pytest.raises(Trap, match="^The same update is already in progress$"):
-            host.update_worker(_wid(host, g, "app", "w"), 1, host.UpdateMode.SNAPSHOT_BASED)
+        host.update_worker(_wid(host, g, "app", "w"), 3, host.UpdateMode.AUTOMATIC)
     assert w.component_version == 2
     assert [(u.target_version, u.mode, u.outcome) for u in g.updates] == [
-        (2, "automatic", "successful"), (1, "snapshot-based", "pending")]
-    assert g.oplog(w).kinds()[1:] == ["pending-update", "successful-update", "pending-update"]
+        (2, "automatic", "successful"),
+        (1, "snapshot-based",
+         "failed: failed to get a snapshot for manual update: save-snapshot is not exported"),
+        (3, "automatic", "failed: Component version 3 of app does not exist (current version 2)")]
+    # dev.25: a snapshot update writes its pending-update only after save-snapshot succeeded
+    assert g.oplog(w).kinds()[1:] == ["pending-update", "successful-update", "failed-update",
+                                      "pending-update", "failed-update"]
+
+    def update_myself_twice() -> None:  # a running worker is updated after its invocation
+        me = _wid(host, g, "app", "me")
+        host.update_worker(me, 2, host.UpdateMode.AUTOMATIC)
+        with pytest.raises(Trap, match="^The same update is already in progress$"):
+            host.update_worker(me, 2, host.UpdateMode.AUTOMATIC)
+        assert g.worker("app", "me").component_version == 0
+
+    g.add_worker("app", "me", component_version=0)
+    with pytest.raises(Trap, match="^The same update is already in progress$"):
+        g.invoke("app", "me", update_myself_twice)
+    me = g.worker("app", "me")
+    # the pending-update is written at once; the trap failed the invocation (a trap is
+    # final); then the update replayed it on version 2, and the replayed recorded error
+    # trapped the retry on the new version again
+    assert g.oplog(me).kinds() == [
+        "create", "exported-function-invoked", "pending-update", "imported-function-invoked",
+        "imported-function-invoked", "error", "successful-update", "error"]
+    assert (me.component_version, me.status) == (2, WorkerStatus.FAILED)
     for wid, version, message in ((_wid(host, g, "app", "ghost"), 1, "Worker not found: "),
                                   (_wid(host, g, "app", "w"), 2,
                                    "Invalid request: Worker is already at the target version")):
@@ -124,11 +154,13 @@ def test_fork_worker_copies_create_and_prefix(host: ModuleType) -> None:
                 host.fork_worker(_wid(host, g, "app", args[0]), _wid(host, g, "app", args[1]), args[2])
     copy = g.worker("app", "copy")
     assert (copy.args, copy.env, copy.created_at) == (["a"], [("E", "1")], 77)
-    assert g.oplog(copy).kinds() == ["create", "exported-function-invoked", "no-op"]
+    # resumed: the invocation cut off at 3 runs live to its end in the copy
+    assert g.oplog(copy).kinds() == ["create", "exported-function-invoked", "no-op",
+                                     "exported-function-completed"]
     assert g.oplog(copy)[1]["worker_id"] == str(copy)
     assert [(f.source, f.target, f.cut_off, f.kind) for f in g.forks] == [(src, copy, 3, "fork-worker")]
     names = [e["function_name"] for e in g.oplog() if e.kind == "imported-function-invoked"]
-    assert names == ["golem::api::fork-worker"] * 4
+    assert names == ["golem::api::fork_worker"] * 4  # dev.25's name
 
 
 def test_fork_returns_original_and_writes_forked_into_the_copy(host: ModuleType) -> None:
@@ -160,7 +192,10 @@ def test_revert_worker(host: ModuleType) -> None:
         for target, message in (
             (host.RevertWorkerTarget_RevertToOplogIndex(0), "^Cannot revert a worker before the create oplog index$"),
             (host.RevertWorkerTarget_RevertToOplogIndex(5), "^Attempted to revert to a deleted region in oplog to index 5$"),
-            (host.RevertWorkerTarget_RevertLastInvocations(2), "^Could not find 2 invocations to revert$"),
+            # dev.25 counts every invocation start, deleted ones included: the 2nd from
+            # the end starts at 5, in the region the first revert deleted
+            (host.RevertWorkerTarget_RevertLastInvocations(2), "^Attempted to revert to a deleted region in oplog to index 4$"),
+            (host.RevertWorkerTarget_RevertLastInvocations(4), "^Could not find 4 invocations to revert$"),
             (host.RevertWorkerTarget_RevertLastInvocations(0), "^Could not find 0 invocations to revert$"),
         ):
             with pytest.raises(Trap, match=message):
