@@ -97,9 +97,14 @@ def _running(g: "Golem", w: "Worker") -> bool:
     return any(i.outcome is None for i in rt.invocations)
 
 
-def _settle(outcome: Any) -> None:
+def _settle(g: "Golem", w: "Worker", outcome: Any) -> None:
     """The outcome of an invocation a recovery ran on its own (a continuation: nobody
-    awaits it); only what is not an invocation outcome goes on (KeyboardInterrupt...)."""
+    awaits it), driven to its end (crashes recovered, failures retried:
+    :func:`golem_fakes.worker.executor.settle`); only what is not an invocation outcome
+    goes on (KeyboardInterrupt...)."""
+    from golem_fakes.worker.executor import settle
+
+    outcome = settle(g, w, None, outcome)
     if outcome is not None and outcome[0] == "raise":
         raise outcome[1]
 
@@ -113,7 +118,7 @@ def activate(g: "Golem", w: "Worker") -> None:
         from golem_fakes.worker.replay import recover
 
         rt.stale = False
-        _settle(recover(g, w, None, truncate=False))
+        _settle(g, w, recover(g, w, None, truncate=False))
     after_invocation(g, w)
 
 
@@ -234,12 +239,12 @@ def _automatic(g: "Golem", w: "Worker", rt: "WorkerRuntime", version: int,
             rt.failed_error = was_failed
         raise
     if done:
-        _settle(outcome)  # the continuation (a failed worker retried on the new code)
+        _settle(g, w, outcome)  # the continuation (a failed worker retried on the new code)
         return
     rt.code_version = None
     error = outcome[1] if outcome is not None else None
     if not isinstance(error, Divergence):  # pragma: no cover - replay ends live or diverges
-        _settle(outcome)
+        _settle(g, w, outcome)
         return
     # prepare_instance: "We failed before the update has succeeded. Mark the update as
     # failed and retry" - on the old version.
@@ -248,7 +253,7 @@ def _automatic(g: "Golem", w: "Worker", rt: "WorkerRuntime", version: int,
     # on the old version decides (a failed worker's last invocation runs live again)
     rt.failed_error = None
     w.status = WorkerStatus.RETRYING if was_failed is not None else WorkerStatus.IDLE
-    _settle(recover(g, w, None, truncate=False))
+    _settle(g, w, recover(g, w, None, truncate=False))
 
 
 class _SnapshotCall:
@@ -350,7 +355,7 @@ def _snapshot(g: "Golem", w: "Worker", rt: "WorkerRuntime", version: int,
         return
     if rt.stale:  # reverted: the instance is rebuilt before save-snapshot runs in it
         rt.stale = False
-        _settle(recover(g, w, None, truncate=False))
+        _settle(g, w, recover(g, w, None, truncate=False))
     prefix = "failed to get a snapshot for manual update"
     save = _snapshot_export(g, w, SAVE_SNAPSHOT)
     if save is None:
@@ -381,7 +386,7 @@ def _snapshot(g: "Golem", w: "Worker", rt: "WorkerRuntime", version: int,
     rt.code_version = version
     failure: str | None = None
     try:
-        _settle(recover(g, w, None, truncate=False))  # new instance, nothing to replay
+        _settle(g, w, recover(g, w, None, truncate=False))  # new instance, nothing to replay
         load = _snapshot_export(g, w, LOAD_SNAPSHOT)
         if load is None:
             failure = "Failed to find exported load-snapshot function"
@@ -404,7 +409,7 @@ def _snapshot(g: "Golem", w: "Worker", rt: "WorkerRuntime", version: int,
     _hide(rt, entry.index)
     rt.code_version = None
     _fail_update(g, rt, version, failure, req)
-    _settle(recover(g, w, None, truncate=False))  # RetryDecision::Immediate, old version
+    _settle(g, w, recover(g, w, None, truncate=False))  # RetryDecision::Immediate, old version
 
 
 # --- revert-worker (§8.3) ---------------------------------------------------------------
@@ -554,7 +559,7 @@ def resume_fork(g: "Golem", target: "Worker") -> bool:
                 i.outcome, i.error = "copied", ("golem-fakes does not run the continuation "
                                                 "of a copied test block")
         return False
-    _settle(recover(g, target, None, truncate=False))
+    _settle(g, target, recover(g, target, None, truncate=False))
     return True
 
 

@@ -246,6 +246,16 @@ def settle(g: "Golem", worker: "Worker", inv: "Invocation | None",
                         None) if outcome[0] == "error" else None
         if retrying is None:
             break
+        if rt.pending_updates:
+            # Golem applies a pending update when it restarts the worker for the retry;
+            # golem-fakes hands the failed worker to the update (worker/admin.py
+            # ``after_invocation``: an automatic update retries it on the new version)
+            from golem_fakes.state.registry import WorkerStatus
+
+            retrying.outcome = "failed"
+            worker.status = WorkerStatus.FAILED
+            rt.failed_error = retrying.error
+            break
         g.clock.advance(_dt.timedelta(milliseconds=retrying.retry_delay_ms))
         rt.retries += 1
         outcome = recover(g, worker, inv, truncate=False)
