@@ -68,7 +68,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["Divergence", "WorkerCrashed", "OplogJump", "InstanceLost", "NotReplayable",
            "Replay", "ReplayingOplog", "recover", "arm_crash", "crash_tick",
-           "NON_IDEMPOTENT_WRITE"]
+           "crash_at_start", "lose_instance", "NON_IDEMPOTENT_WRITE", "CRASH", "TRAP"]
 
 _IFI = "imported-function-invoked"
 _INVOKED = "exported-function-invoked"
@@ -161,7 +161,7 @@ class Replay:
     worker live at once (:meth:`go_live`)."""
 
     __slots__ = ("golem", "worker", "rt", "real", "entries", "pos", "last_index", "live",
-                 "divergence", "live_at")
+                 "divergence", "live_at", "crash_in")
 
     def __init__(self, golem: "Golem", worker: "Worker", rt: "WorkerRuntime",
                  real: Oplog) -> None:
@@ -176,6 +176,9 @@ class Replay:
         self.divergence: Divergence | None = None
         #: the kind of the entry whose reading ended the replay
         self.live_at: str | None = None
+        #: a crash while replaying (crash exploration, ``WorkerRuntime.recovery_crashes``):
+        #: recorded host calls left to replay before the instance is lost again
+        self.crash_in: int | None = None
 
     @staticmethod
     def _replayable(oplog: Oplog) -> Iterator[OplogEntry]:
@@ -247,6 +250,13 @@ class Replay:
         ``request`` (else :class:`Divergence`)."""
         if self.divergence is not None:
             raise self.divergence
+        if self.crash_in is not None:
+            if self.crash_in <= 0:
+                self.crash_in = None
+                lose_instance(self.rt, f"while replaying (before the recorded host call "
+                                       f"{function_name} at oplog index "
+                                       f"{self.last_index + 1})")
+            self.crash_in -= 1
         e = self.peek()
         if e is None or e.kind != _IFI or e.payload.get("function_name") != function_name \
                 or not _same_request(e.payload.get("request"), request):
@@ -392,10 +402,28 @@ class ReplayingOplog:
 # --- crashing -------------------------------------------------------------------------
 
 
-def arm_crash(rt: "WorkerRuntime", after: int) -> None:
+#: ``WorkerRuntime.crash_mode``: what happens at the armed point.
+CRASH = "crash"
+TRAP = "trap"
+
+
+def arm_crash(rt: "WorkerRuntime", after: int, *, mode: str = CRASH,
+              during_recovery: "tuple[int, ...] | list[int]" = ()) -> None:
     """Lose the worker's instance right after its ``after``-th recorded host call from
-    now (``Golem.crash``)."""
+    now (``Golem.crash``). ``after=0``: when the next invocation of the worker starts,
+    before its code makes any host call (crash exploration's point 0).
+
+    ``mode="trap"``: instead of losing the instance, the invocation traps there
+    (:class:`~golem_fakes.Trap`, after the host call completed and was recorded), as a
+    guest trap would, so the executor's handling of a trap (retry per retry policy, or
+    the worker failing) runs. ``during_recovery``: the instance is lost again while the
+    recovery replays, after that many recorded host calls replayed (one number per
+    recovery, in order)."""
+    if mode not in (CRASH, TRAP):
+        raise ValueError(f"crash mode must be {CRASH!r} or {TRAP!r}, got {mode!r}")
     rt.crash_in = after
+    rt.crash_mode = mode
+    rt.recovery_crashes = list(during_recovery)
 
 
 def crash_tick(rt: "WorkerRuntime") -> None:
@@ -403,11 +431,34 @@ def crash_tick(rt: "WorkerRuntime") -> None:
     n = rt.crash_in
     if n is None:
         return
+    if rt.crash_trace is not None:
+        rt.crash_trace.append(rt.oplog.current_index)
     n -= 1
     if n > 0:
         rt.crash_in = n
         return
     rt.crash_in = None
+    at = f"after a host call completed (oplog index {rt.oplog.current_index})"
+    if rt.crash_mode == TRAP:
+        rt.crash_mode = CRASH
+        raise Trap(f"golem.crash(mode='trap'): the worker trapped {at}")
+    lose_instance(rt, at)
+
+
+def crash_at_start(rt: "WorkerRuntime") -> None:
+    """``arm_crash(rt, 0)``: the invocation that starts now loses its instance (or traps)
+    before its code runs (called by the executor)."""
+    rt.crash_in = None
+    at = "when the invocation started, before any host call"
+    if rt.crash_mode == TRAP:
+        rt.crash_mode = CRASH
+        raise Trap(f"golem.crash(mode='trap'): the worker trapped {at}")
+    lose_instance(rt, at)
+
+
+def lose_instance(rt: "WorkerRuntime", at: str) -> None:
+    """Raise :class:`WorkerCrashed` in the running invocation: its instance is lost and
+    every later host call of it raises the same (the recovery decides its outcome)."""
     from golem_fakes.state.invocation import Invocation, current_invocation
     from golem_fakes.worker.instance import TrappedEnvironment
 
@@ -417,8 +468,7 @@ def crash_tick(rt: "WorkerRuntime") -> None:
         inv.crashed = True
         where = f" in invocation {inv.function_name}"
     rt.crashes += 1
-    e = WorkerCrashed(f"golem.crash: the instance of the worker was lost{where} after a "
-                      f"host call completed (oplog index {rt.oplog.current_index})")
+    e = WorkerCrashed(f"golem.crash: the instance of the worker was lost{where} {at}")
     golem = inv.golem if inv is not None else None
     current_environment.set(TrappedEnvironment(golem, e))
     raise e
@@ -459,6 +509,8 @@ def recover(golem: "Golem", worker: "Worker", current: "Invocation | None", *,
     rt.context = None
     rt.recoveries += 1
     replay = Replay(golem, worker, rt, real)
+    if rt.recovery_crashes and current is not None:
+        replay.crash_in = rt.recovery_crashes.pop(0)
     if replay.live:
         return None
     by_start = {inv.start_index: inv for inv in rt.invocations}
