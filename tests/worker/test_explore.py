@@ -453,3 +453,19 @@ def test_first_difference_names_repeated_items() -> None:
     assert diff is not None and diff.startswith("wasi:logging lines of worker c/w: repeated")
     assert first_difference(ref, crashed, durable_only=True) is None
     assert first_difference(ref, dict(ref)) is None
+
+
+def test_truncate_keeps_raw_records_unmaterialised_and_exact() -> None:
+    from golem_fakes.state.oplog import Oplog
+
+    ticks = iter(range(100, 200))
+    op = Oplog(lambda: next(ticks))
+    op.append("create")
+    op.record_ok("f", (1,), "a", "read-local")
+    op.record_ok("f", (2,), "b", "read-local")
+    op.record_ok("f", (3,), "c", "read-local")
+    op.truncate(3)
+    assert type(op._log[1]) is tuple                 # still raw after the truncation
+    assert [(e.index, e.timestamp, e.payload["request"]) for e in op.entries[1:]] == \
+        [(2, 101, (1,)), (3, 102, (2,))]
+    assert op.committed_index == 0 and len(op) == 3
