@@ -21,7 +21,8 @@ and runs outside Golem's protection, breaks that — at some crash points only.
 3. a point **fails** if ``check`` raises (an ``AssertionError`` or any exception) or
    the recovery diverged (:class:`~golem_fakes.worker.replay.Divergence`: the replayed
    code made other host calls than the recorded ones). Without ``check``, a point
-   fails if its result or its external effects differ from the reference run's.
+   fails if its result or its durable effects differ from the reference run's (output
+   is compared but does not fail a point: :data:`OUTPUT`).
 
 Every point's effects are compared with the reference run's — the invocation's
 result, key-value entries, blob objects, promises, each worker's stdout / stderr /
@@ -379,10 +380,10 @@ def _run(golem: "Golem", component: Any, worker: str, export: Any, args: tuple[A
         return e
 
 
-def _divergence_of(golem: "Golem", w: Any, result: Any) -> Divergence | None:
-    if isinstance(result, Divergence):
-        return result
-    return None
+def _divergence_of(result: Any) -> Divergence | None:
+    """The recovery's divergence: ``recover`` ends the invocation with it (the worker
+    is failed), so ``invoke`` raises it."""
+    return result if isinstance(result, Divergence) else None
 
 
 def _check_target(golem: "Golem", component: Any, worker: str) -> None:
@@ -456,7 +457,7 @@ def explore_crashes(golem: "Golem", component: "str | Component", worker: str, e
         result = _run(g, component, worker, export, args, idempotency_key)
         grt.crash_in = None
         grt.recovery_crashes = []
-        div = _divergence_of(g, worker, result)
+        div = _divergence_of(result)
         error: BaseException | None = None
         effects = effects_of(g, result)
         diff = first_difference(ref_effects, effects)

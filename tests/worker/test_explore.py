@@ -316,10 +316,15 @@ def test_crash_plans_shrink_to_the_smallest_failing_plan() -> None:
 
 
 def test_crash_plans_draw_traps_only_when_asked() -> None:
-    plans = st.lists(crash_plans(5, traps=True), min_size=30, max_size=30)
-    drawn = find(plans, lambda ps: any(p.mode == "trap" for p in ps),
-                 settings=settings(database=None))
-    assert any(p.mode == "trap" and p.during_recovery == () for p in drawn)
+    from hypothesis.errors import NoSuchExample
+
+    fast = settings(max_examples=50, database=None)
+    assert find(crash_plans(5, traps=True), lambda p: p.mode == "trap", settings=fast) == \
+        CrashPlan(0, (), "trap")
+    with pytest.raises(NoSuchExample):
+        find(crash_plans(5, recovery_crashes=2), lambda p: p.mode == "trap", settings=fast)
+    assert find(crash_plans(5, recovery_crashes=2), lambda p: len(p.during_recovery) == 2,
+                settings=fast) == CrashPlan(0, (0, 0))
     with pytest.raises(ValueError):
         crash_plans(-1)
 
@@ -469,3 +474,33 @@ def test_truncate_keeps_raw_records_unmaterialised_and_exact() -> None:
     assert [(e.index, e.timestamp, e.payload["request"]) for e in op.entries[1:]] == \
         [(2, 101, (1,)), (3, 102, (2,))]
     assert op.committed_index == 0 and len(op) == 3
+
+
+def test_the_readme_examples_run() -> None:
+    import re
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    text = readme.split("## Crash-point exploration", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    assert len(blocks) == 2
+    ns: dict[str, Any] = {"golem": golem_fakes.Golem(), "golem_fakes": golem_fakes}
+    for i, code in enumerate(blocks):
+        exec(compile(code, f"README.md[Crash-point exploration] block {i + 1}", "exec"), ns)
+    ns["test_reserve_survives_crashes"]()   # the hypothesis test of the second block
+
+
+def test_the_benchmark_runs_and_prints_the_ratio(monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    import importlib.util
+
+    bench = Path(__file__).parents[2] / "benchmarks"
+    monkeypatch.syspath_prepend(str(bench))
+    spec = importlib.util.spec_from_file_location("_golem_bench_explore", bench / "bench_explore.py")
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    out = mod.main(calls=20, repeat=1, live_repeat=1)
+    text = capsys.readouterr().out
+    assert out["host_calls"] == 20 and out["ratio"] > 0
+    assert "21 crash points, 0 failing" in text
+    assert "explore_crashes / ((N+1) x live run)" in text and "goal <= 1.5" in text
