@@ -145,6 +145,7 @@ __all__ = [
     "worker_ids",
     "worker_metadata",
     "worker_any_filters",
+    "crash_plans",
     "GOLEM_HOST",
     "GOLEM_RPC_TYPES",
 ]
@@ -716,6 +717,37 @@ def worker_any_filters(*, names: SearchStrategy[str] | None = None, max_any: int
     if names is None and (max_any, max_all) == (3, 3):
         return ws.domain("worker_any_filters", build)
     return build()
+
+
+# --- crash plans (crash-point exploration, golem_fakes.worker.explore) -------------------
+
+
+def crash_plans(max_after: int = 50, *, recovery_crashes: int = 0, max_replayed: int | None = None,
+                traps: bool = False) -> SearchStrategy[Any]:
+    """:class:`~golem_fakes.worker.explore.CrashPlan` objects for a ``@given`` test that
+    arms one on a worker (``plan.arm(golem, component, worker)``) before invoking it:
+    a crash after ``0..max_after`` recorded host calls (a plan past the invocation's
+    last call never fires: the run is uncrashed), then up to ``recovery_crashes`` more
+    crashes while the recoveries replay, each after ``0..max_replayed`` replayed calls
+    (default ``max_after``), and with ``traps=True`` sometimes a trap instead of the
+    first crash. Shrinks towards the earliest single crash (``after=0``, no crash
+    during recovery, a crash rather than a trap), so a failing test reports the
+    smallest failing plan."""
+    from golem_fakes.worker.explore import CrashPlan
+
+    if type(max_after) is not int or max_after < 0:
+        raise ValueError(f"crash_plans(max_after=...) takes a number >= 0, got {max_after!r}")
+    if type(recovery_crashes) is not int or recovery_crashes < 0:
+        raise ValueError(f"crash_plans(recovery_crashes=...) takes a number >= 0, "
+                         f"got {recovery_crashes!r}")
+    top = max_after if max_replayed is None else max_replayed
+    modes = st.sampled_from(["crash", "trap"]) if traps else st.just("crash")
+
+    def build(after: int, again: list[int], mode: str) -> Any:
+        return CrashPlan(after, tuple(again) if mode == "crash" else (), mode)
+
+    return st.builds(build, st.integers(0, max_after),
+                     st.lists(st.integers(0, top), max_size=recovery_crashes), modes)
 
 
 # --- registration with hypothesis (see golem_fakes._hypothesis_plugin) ---------------

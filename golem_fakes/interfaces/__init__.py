@@ -131,7 +131,13 @@ def durable_call(env: Any, function_name: str, dtype: str, request: Any,
 
 
 def crash_tick(rt: Any) -> None:
-    """A recorded host call completed while a crash is armed (``Golem.crash``)."""
+    """A recorded host call completed while a crash is armed (``Golem.crash``): counted
+    down here (the calls before the crash point, the common case: crash exploration
+    runs every prefix), the crash itself in :func:`golem_fakes.worker.replay.crash_tick`."""
+    n = rt.crash_in - 1
+    if n > 0 and rt.crash_trace is None:
+        rt.crash_in = n
+        return
     from golem_fakes.worker.replay import crash_tick as tick
 
     tick(rt)

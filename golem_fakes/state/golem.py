@@ -724,6 +724,13 @@ class Golem(Environment):
         key = (component, name)
         inst = self._instances.get(key)
         if inst is None:
+            pending = self.__dict__.get("_recover_on_use")
+            if pending and key in pending:  # a copy's worker: rebuilt by replay (copy())
+                from golem_fakes.state.snapshot import recover_copied
+
+                inst = recover_copied(self, key)
+                if inst is not None:
+                    return inst
             from golem_fakes.worker.instance import WorkerInstance
 
             with _LAZY:
@@ -1047,6 +1054,50 @@ class Golem(Environment):
         outcome = settle(self, w, None, recover(self, w, None))
         if outcome is not None and outcome[0] in ("error", "raise"):
             raise outcome[1]
+
+    def copy(self) -> "Golem":
+        """A new Golem with this one's data state, sharing nothing mutable with it
+        (:mod:`golem_fakes.state.snapshot`): registry and worker metadata, oplogs and
+        executor state (invocations, idempotency results), key-value buckets, blob
+        containers, file systems, consoles, clock, random generators, promises. Worker
+        instances are not copied: a worker of the copy that ran invocations gets its
+        instance rebuilt by replaying its oplog on first use, as Golem rebuilds it after
+        an executor restart. Only between invocations."""
+        from golem_fakes.state.snapshot import copy_golem
+
+        return copy_golem(self)
+
+    def explore_crashes(self, component: str | Component, name: str,
+                        fn: "Callable[..., Any] | str", *args: Any,
+                        check: "Callable[[Golem, Any], Any] | None" = None,
+                        points: Iterable[Any] | None = None, during_recovery: bool = False,
+                        traps: bool = False, idempotency_key: str | None = None,
+                        raise_on_failure: bool = True) -> Any:
+        """Run the invocation ``invoke(component, name, fn, *args)`` crashed at every
+        point (:mod:`golem_fakes.worker.explore`): once uncrashed on a copy to count its
+        recorded host calls ``N``, then for each point ``k`` in ``0..N`` on a fresh copy
+        (:meth:`copy`) of this Golem as it is now, crashed after ``k`` host calls and
+        recovered, calling ``check(golem_copy, result)`` (``result``: the value the
+        invocation returned, or the exception it raised). This Golem is not changed.
+
+        Returns an :class:`~golem_fakes.worker.explore.ExploreReport` (``.points``,
+        ``.failures``: each with its crash point, the oplog around it, the first effect
+        that differs from the uncrashed run, the divergence if the recovery diverged);
+        raises :class:`~golem_fakes.worker.explore.CrashExplorationFailed` (an
+        ``AssertionError`` listing the failing points) if ``check`` fails or a recovery
+        diverges at any point (without ``check``: if a point's result or effects differ
+        from the uncrashed run's), unless ``raise_on_failure=False``.
+
+        ``points``: a subset (ints in ``0..N`` or
+        :class:`~golem_fakes.worker.explore.CrashPlan` objects); ``during_recovery``:
+        also crash again while each recovery replays; ``traps``: a ``Trap`` at each
+        point instead of a crash (the executor's trap handling runs)."""
+        from golem_fakes.worker.explore import explore_crashes
+
+        return explore_crashes(self, component, name, fn, *args, check=check, points=points,
+                               during_recovery=during_recovery, traps=traps,
+                               idempotency_key=idempotency_key,
+                               raise_on_failure=raise_on_failure)
 
     def __repr__(self) -> str:
         n = len(self._registry) if self._registry is not None else 0

@@ -154,8 +154,18 @@ class WorkerRuntime:
     #: The replay in progress (:class:`golem_fakes.worker.replay.Replay`) while
     #: :attr:`live` is false, else ``None``.
     replay: Any = field(default=None, repr=False)
-    #: ``Golem.crash(..., after=N)``: recorded host calls left before the crash.
+    #: ``Golem.crash(..., after=N)``: recorded host calls left before the crash (``0``:
+    #: at the start of the next invocation, :func:`golem_fakes.worker.replay.arm_crash`).
     crash_in: int | None = None
+    #: What the armed crash does: ``"crash"`` (the instance is lost) or ``"trap"`` (the
+    #: invocation traps there).
+    crash_mode: str = "crash"
+    #: Crashes while a recovery replays: recorded host calls replayed before each
+    #: (one per recovery, in order).
+    recovery_crashes: list[int] = field(default_factory=list)
+    #: While a crash is armed and this is a list: the oplog index after each counted
+    #: host call (crash exploration maps its crash points to oplog indices with it).
+    crash_trace: list[int] | None = field(default=None, repr=False)
     #: How many times the instance was lost (crash) and recovered (replay).
     crashes: int = 0
     recoveries: int = 0

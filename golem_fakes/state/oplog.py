@@ -244,7 +244,8 @@ class Oplog:
     def truncate(self, length: int) -> None:
         """Drop every entry after index ``length`` (a crash loses what was not
         committed: :mod:`golem_fakes.worker.replay`)."""
-        self.entries  # materialise first: raw records keep their timestamps
+        # Raw records are not materialised: each keeps its timestamp, and its index is
+        # its position, which dropping later items does not change.
         with self._lock:
             del self._log[length:]
             self._raw_from = min(self._raw_from, len(self._log))

@@ -191,6 +191,10 @@ def execute(g: "Golem", act: Any, inv: "Invocation") -> tuple[str, Any]:
     process = None
     try:
         inst = g._instance_for(w.component.name, w.name)
+        if inv.runtime.crash_in == 0:  # armed at the invocation's start (arm_crash)
+            from golem_fakes.worker.replay import crash_at_start
+
+            crash_at_start(inv.runtime)
         if inst.loaded is not None:  # component code runs: its os.environ, sys.argv
             process = (inst, inst.enter_process())
         if export is not None:

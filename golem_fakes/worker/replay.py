@@ -59,7 +59,16 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 from golem_fakes.bindings.result import Err, Ok
 from golem_fakes.bindings.runtime import Trap, current_environment
-from golem_fakes.state.oplog import HINT_KINDS, NO_GUEST, SAME, Oplog, OplogEntry
+from golem_fakes.state.oplog import (
+    _RAW_LAZY,
+    _RAW_OK,
+    HINT_KINDS,
+    NO_GUEST,
+    SAME,
+    Oplog,
+    OplogEntry,
+    _materialise,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from golem_fakes.state.golem import Golem
@@ -68,7 +77,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["Divergence", "WorkerCrashed", "OplogJump", "InstanceLost", "NotReplayable",
            "Replay", "ReplayingOplog", "recover", "arm_crash", "crash_tick",
-           "NON_IDEMPOTENT_WRITE"]
+           "crash_at_start", "lose_instance", "NON_IDEMPOTENT_WRITE", "CRASH", "TRAP"]
 
 _IFI = "imported-function-invoked"
 _INVOKED = "exported-function-invoked"
@@ -146,7 +155,7 @@ def _describe(e: OplogEntry | None) -> str:
 
 def _same_request(a: Any, b: Any) -> bool:
     try:
-        return bool(a == b)
+        return a == b if type(a) is tuple else bool(a == b)
     except Exception:  # an exotic value that cannot be compared
         return a is b
 
@@ -160,8 +169,8 @@ class Replay:
     (Golem's current oplog index while replaying). Reading the last entry makes the
     worker live at once (:meth:`go_live`)."""
 
-    __slots__ = ("golem", "worker", "rt", "real", "entries", "pos", "last_index", "live",
-                 "divergence", "live_at", "on_live")
+    __slots__ = ("golem", "worker", "rt", "real", "items", "indices", "pos", "last_index",
+                 "live", "divergence", "live_at", "crash_in", "on_live")
 
     def __init__(self, golem: "Golem", worker: "Worker", rt: "WorkerRuntime",
                  real: Oplog) -> None:
@@ -169,10 +178,15 @@ class Replay:
         self.worker = worker
         self.rt = rt
         self.real = real
-        self.entries = list(self._replayable(real))
+        #: what replay reads, in order: an :class:`OplogEntry`, or the oplog's raw record
+        #: of a host call not materialised yet (read without building the entry: the
+        #: hot path of a recovery, :meth:`replayed`); :attr:`indices` their oplog indices
+        self.items: list[Any] = []
+        self.indices: list[int] = []
+        self._collect(real)
         self.pos = 0
         self.last_index = 1
-        self.live = not self.entries
+        self.live = not self.items
         self.divergence: Divergence | None = None
         #: the kind of the entry whose reading ended the replay
         self.live_at: str | None = None
@@ -180,20 +194,63 @@ class Replay:
         #: ``ReplayEvent::ReplayFinished``: an automatic update is finalised there,
         #: ``durable_host/mod.rs`` ``process_pending_replay_events``)
         self.on_live: Any = None
+        #: a crash while replaying (crash exploration, ``WorkerRuntime.recovery_crashes``):
+        #: recorded host calls left to replay before the instance is lost again
+        self.crash_in: int | None = None
 
-    @staticmethod
-    def _replayable(oplog: Oplog) -> Iterator[OplogEntry]:
+    def _collect(self, oplog: Oplog) -> None:
+        """Fill :attr:`items` from the oplog's own list (raw records stay raw)."""
+        items, indices = self.items, self.indices
+        log = oplog._log
+        deleted = oplog.is_deleted if oplog.deleted_regions else None
         nothing = False
-        for e in oplog.entries[1:]:
-            if e.kind in HINT_KINDS or oplog.is_deleted(e.index):
+        for i in range(1, len(log)):
+            item = log[i]
+            index = i + 1
+            if type(item) is tuple:
+                kind = item[2] if item[0] == _RAW_LAZY else _IFI
+            else:
+                kind = item.kind
+            if kind in HINT_KINDS or (deleted is not None and deleted(index)):
                 continue
-            if e.kind == "change-persistence-level":
-                nothing = e.payload.get("level") == PERSIST_NOTHING
-            elif e.kind == _COMPLETED:
+            if kind == _IFI:
+                if nothing:
+                    continue  # §5.1: persist-nothing calls run live again on replay
+            elif kind == "change-persistence-level":
+                nothing = _entry_of(index, item).payload.get("level") == PERSIST_NOTHING
+            elif kind == _COMPLETED:
                 nothing = False
-            elif nothing and e.kind == _IFI:
-                continue  # §5.1: persist-nothing calls run live again on replay
-            yield e
+            items.append(item)
+            indices.append(index)
+
+    @property
+    def entries(self) -> list[OplogEntry]:
+        """The entries replay reads, in order, as :class:`OplogEntry` objects (raw
+        records are materialised here, once)."""
+        items = self.items
+        for i, item in enumerate(items):
+            if type(item) is tuple:
+                items[i] = _entry_of(self.indices[i], item)
+        return items
+
+    # --- golem:durability's view (golem_fakes.interfaces.golem_durability) -----------
+
+    @property
+    def last_replayed_non_hint_index(self) -> int:
+        """Golem's ``ReplayState::last_replayed_non_hint_index``: the index of the last
+        entry replay read (``begin-durable-function`` returns it in replay)."""
+        return self.last_index
+
+    @property
+    def replay_target(self) -> int:
+        """Golem's ``ReplayState::replay_target``: the index of the last entry replay
+        will read; past it the worker is live."""
+        return self.indices[-1] if self.indices else self.last_index
+
+    def switch_to_live(self) -> None:
+        """Golem's ``ReplayState::switch_to_live`` (``end-durable-function`` of a write
+        whose end was not recorded): the rest runs live."""
+        self.go_live()
 
     def describe_worker(self) -> str:
         return f"{self.worker.component.name}/{self.worker.name}"
@@ -202,16 +259,29 @@ class Replay:
 
     def peek(self) -> OplogEntry | None:
         """The next entry to read (``None``: none left)."""
-        return self.entries[self.pos] if self.pos < len(self.entries) else None
+        pos = self.pos
+        items = self.items
+        if pos >= len(items):
+            return None
+        item = items[pos]
+        if type(item) is tuple:
+            item = items[pos] = _entry_of(self.indices[pos], item)
+        return item
 
     def _advance(self) -> OplogEntry:
-        e = self.entries[self.pos]
-        self.pos += 1
-        self.last_index = e.index
-        if self.pos >= len(self.entries):
-            self.live_at = e.kind
-            self.go_live()
+        e = self.peek()
+        assert e is not None
+        self._step(e.kind)
         return e
+
+    def _step(self, kind: str) -> None:
+        """The item at :attr:`pos` (of ``kind``) was read."""
+        pos = self.pos
+        self.last_index = self.indices[pos]
+        pos = self.pos = pos + 1
+        if pos >= len(self.items):
+            self.live_at = kind
+            self.go_live()
 
     def go_live(self) -> None:
         """Replay is over: the worker's oplog is the real one again and later host
@@ -254,6 +324,13 @@ class Replay:
         ``request`` (else :class:`Divergence`)."""
         if self.divergence is not None:
             raise self.divergence
+        if self.crash_in is not None:
+            if self.crash_in <= 0:
+                self.crash_in = None
+                lose_instance(self.rt, f"while replaying (before the recorded host call "
+                                       f"{function_name} at oplog index "
+                                       f"{self.last_index + 1})")
+            self.crash_in -= 1
         e = self.peek()
         if e is None or e.kind != _IFI or e.payload.get("function_name") != function_name \
                 or not _same_request(e.payload.get("request"), request):
@@ -277,6 +354,36 @@ class Replay:
         """The value a durable host call returns in replay: its recorded guest value
         (re-raising a recorded trap), reading the ``begin-``/``end-remote-write``
         bracket of a write-remote call with idempotence off."""
+        pos = self.pos
+        items = self.items
+        if (pos < len(items) and self.divergence is None and self.crash_in is None
+                and (dtype != "write-remote" or self.rt.idempotent)):
+            item = items[pos]
+            # the hot path: a raw record of the oplog, read without materialising it
+            if type(item) is tuple and item[2] == function_name and item[0] != _RAW_LAZY:
+                req = item[3]
+                try:
+                    same = req is request or req == request
+                except Exception:  # an exotic value that cannot be compared
+                    same = False
+                if same:
+                    g = item[6]
+                    if g is SAME and item[0] == _RAW_OK:
+                        g = item[4]
+                    # _step, inlined
+                    self.last_index = self.indices[pos]
+                    self.pos = pos + 1
+                    if pos + 1 >= len(items):
+                        self.live_at = _IFI
+                        self.go_live()
+                    t = type(g)
+                    if t in _PLAIN:
+                        return g
+                    if t is Ok and type(g.value) in _PLAIN:
+                        return g
+                    if g is NO_GUEST:
+                        return guest_value(_entry_of(self.indices[pos], item))
+                    return _rebuild(g)
         bracket = dtype == "write-remote" and not self.rt.idempotent
         begin = None
         if bracket:
@@ -293,6 +400,11 @@ class Replay:
         return guest_value(e)
 
 
+def _entry_of(index: int, item: Any) -> OplogEntry:
+    """The :class:`OplogEntry` of an oplog item (materialising a raw record)."""
+    return _materialise(index, item) if type(item) is tuple else item
+
+
 def guest_value(e: OplogEntry) -> Any:
     """What the recorded host call of ``e`` returned to the guest, made again for the
     new instance (resource reps that a read consumes are rebuilt, a recorded trap is
@@ -304,10 +416,17 @@ def guest_value(e: OplogEntry) -> Any:
     return _rebuild(g)
 
 
+_PLAIN = frozenset({type(None), bool, int, float, str, bytes})
+
+
 def _rebuild(g: Any) -> Any:
     t = type(g)
+    if t in _PLAIN:
+        return g
     if t is Ok or t is Err:
         inner = g.value
+        if type(inner) in _PLAIN:
+            return g
         r = _rebuild(inner)
         return g if r is inner else t(r)
     if t is list:
@@ -399,10 +518,28 @@ class ReplayingOplog:
 # --- crashing -------------------------------------------------------------------------
 
 
-def arm_crash(rt: "WorkerRuntime", after: int) -> None:
+#: ``WorkerRuntime.crash_mode``: what happens at the armed point.
+CRASH = "crash"
+TRAP = "trap"
+
+
+def arm_crash(rt: "WorkerRuntime", after: int, *, mode: str = CRASH,
+              during_recovery: "tuple[int, ...] | list[int]" = ()) -> None:
     """Lose the worker's instance right after its ``after``-th recorded host call from
-    now (``Golem.crash``)."""
+    now (``Golem.crash``). ``after=0``: when the next invocation of the worker starts,
+    before its code makes any host call (crash exploration's point 0).
+
+    ``mode="trap"``: instead of losing the instance, the invocation traps there
+    (:class:`~golem_fakes.Trap`, after the host call completed and was recorded), as a
+    guest trap would, so the executor's handling of a trap (retry per retry policy, or
+    the worker failing) runs. ``during_recovery``: the instance is lost again while the
+    recovery replays, after that many recorded host calls replayed (one number per
+    recovery, in order)."""
+    if mode not in (CRASH, TRAP):
+        raise ValueError(f"crash mode must be {CRASH!r} or {TRAP!r}, got {mode!r}")
     rt.crash_in = after
+    rt.crash_mode = mode
+    rt.recovery_crashes = list(during_recovery)
 
 
 def crash_tick(rt: "WorkerRuntime") -> None:
@@ -410,11 +547,34 @@ def crash_tick(rt: "WorkerRuntime") -> None:
     n = rt.crash_in
     if n is None:
         return
+    if rt.crash_trace is not None:
+        rt.crash_trace.append(rt.oplog.current_index)
     n -= 1
     if n > 0:
         rt.crash_in = n
         return
     rt.crash_in = None
+    at = f"after a host call completed (oplog index {rt.oplog.current_index})"
+    if rt.crash_mode == TRAP:
+        rt.crash_mode = CRASH
+        raise Trap(f"golem.crash(mode='trap'): the worker trapped {at}")
+    lose_instance(rt, at)
+
+
+def crash_at_start(rt: "WorkerRuntime") -> None:
+    """``arm_crash(rt, 0)``: the invocation that starts now loses its instance (or traps)
+    before its code runs (called by the executor)."""
+    rt.crash_in = None
+    at = "when the invocation started, before any host call"
+    if rt.crash_mode == TRAP:
+        rt.crash_mode = CRASH
+        raise Trap(f"golem.crash(mode='trap'): the worker trapped {at}")
+    lose_instance(rt, at)
+
+
+def lose_instance(rt: "WorkerRuntime", at: str) -> None:
+    """Raise :class:`WorkerCrashed` in the running invocation: its instance is lost and
+    every later host call of it raises the same (the recovery decides its outcome)."""
     from golem_fakes.state.invocation import Invocation, current_invocation
     from golem_fakes.worker.instance import TrappedEnvironment
 
@@ -424,8 +584,7 @@ def crash_tick(rt: "WorkerRuntime") -> None:
         inv.crashed = True
         where = f" in invocation {inv.function_name}"
     rt.crashes += 1
-    e = WorkerCrashed(f"golem.crash: the instance of the worker was lost{where} after a "
-                      f"host call completed (oplog index {rt.oplog.current_index})")
+    e = WorkerCrashed(f"golem.crash: the instance of the worker was lost{where} {at}")
     golem = inv.golem if inv is not None else None
     current_environment.set(TrappedEnvironment(golem, e))
     raise e
@@ -473,6 +632,8 @@ def recover(golem: "Golem", worker: "Worker", current: "Invocation | None", *,
     rt.context = None
     rt.recoveries += 1
     replay = Replay(golem, worker, rt, real)
+    if rt.recovery_crashes and current is not None:
+        replay.crash_in = rt.recovery_crashes.pop(0)
     if replay.live:
         if on_live is not None:
             on_live()

@@ -88,7 +88,13 @@ class _Replayed:
 
     def __golem_replay__(self) -> Any:
         value = self.value
-        return OK_NONE if value is None else Ok(IncomingValueRep(bytearray(value)))
+        if value is None:
+            return OK_NONE
+        rep = _new(IncomingValueRep)  # as the live path builds it (no __init__ frame)
+        rep.buffer = bytearray(value)
+        ok = _new(Ok)
+        ok.value = rep
+        return ok
 
 
 def _get_durable(env: Any, kv: Any, bucket: BucketRep, key: str) -> Any:
@@ -118,7 +124,11 @@ def set_(env: Any, bucket: BucketRep, key: str, outgoing_value: OutgoingValueRep
         if type(inv) is not Invocation:
             inv = inv.resolve()
         rt = inv.runtime
-        if rt.idempotent and rt.replay is None:  # no begin/end-remote-write bracket (§0.1)
+        replay = rt.replay
+        if replay is not None and rt.persistence_level != "persist-nothing":
+            # replay (golem_fakes.worker.replay): the recorded result, nothing written
+            return replay.replayed(_SET, (bucket.name, key, len(value)), WRITE_REMOTE)
+        if rt.idempotent and replay is None:  # no begin/end-remote-write bracket (§0.1)
             kv.put(bucket.project, bucket.name, key, value)
             oplog = rt.oplog
             oplog.record_ok(_SET, (bucket.name, key, len(value)), None, WRITE_REMOTE, OK_NONE)
