@@ -164,3 +164,16 @@ def test_an_exit_is_not_retried() -> None:
         g.invoke(C, "w", worker_code)
     assert runs == [1] and g.runtime(C, "w").retries == 0
     assert g.worker(C, "w").status.name == "EXITED"
+
+
+def test_the_readme_durability_example_runs() -> None:
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    text = readme.split("\n## Testing durability\n", 1)[1].split("\n### Crash-point", 1)[0]
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    assert len(blocks) == 1
+    ns: dict[str, Any] = {"golem": golem_fakes.Golem()}
+    exec(compile(blocks[0], "README.md[Testing durability]", "exec"), ns)
+    assert ns["rt"].crashes == 2 and ns["rt"].recoveries == 2
