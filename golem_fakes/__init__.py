@@ -26,6 +26,11 @@ Public API (imported lazily, so ``import golem_fakes`` stays cheap):
   name (``golem.invoke(component, worker, "add-item", ...)``): arguments that do not fit,
   a name no export has, the handle of an exported resource, code componentize-py would
   not build, a worker that refuses invocations.
+* :class:`Divergence`, :class:`NotReplayable`, :class:`RetryPolicy` — durable execution
+  under test (``golem.crash``): a replay that made other host calls than recorded, a
+  worker whose oplog holds test code that cannot run again, the retry policy.
+* :class:`CrashPlan`, :class:`ExploreReport`, :class:`CrashExplorationFailed` —
+  ``golem.explore_crashes``: one crash point, the report, the failure listing points.
 """
 
 from __future__ import annotations
@@ -56,6 +61,12 @@ _LAZY: dict[str, str] = {
     "ExportedResource": "golem_fakes.bindings.exports",
     "ComponentBuildError": "golem_fakes.worker.code",
     "InvocationRejected": "golem_fakes.state.invocation",
+    "RetryPolicy": "golem_fakes.state.invocation",
+    "Divergence": "golem_fakes.worker.replay",
+    "NotReplayable": "golem_fakes.worker.replay",
+    "CrashPlan": "golem_fakes.worker.explore",
+    "ExploreReport": "golem_fakes.worker.explore",
+    "CrashExplorationFailed": "golem_fakes.worker.explore",
 }
 
 __all__ = ["__version__", *_LAZY]
@@ -71,9 +82,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from golem_fakes.state.golem import Golem
     from golem_fakes.state.process_exit import ProcessExited
     from golem_fakes.state.promises import Deadlock
-    from golem_fakes.state.invocation import InvocationRejected
+    from golem_fakes.state.invocation import InvocationRejected, RetryPolicy
     from golem_fakes.wit.model import WitError
     from golem_fakes.worker.code import ComponentBuildError
+    from golem_fakes.worker.explore import CrashExplorationFailed, CrashPlan, ExploreReport
+    from golem_fakes.worker.replay import Divergence, NotReplayable
 
 
 def __getattr__(name: str) -> Any:

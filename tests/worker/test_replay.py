@@ -19,7 +19,8 @@ import pytest
 
 import golem_fakes
 from golem_fakes.bindings.runtime import Trap
-from golem_fakes.worker.replay import NON_IDEMPOTENT_WRITE, Divergence, NotReplayable
+from golem_fakes import Divergence, NotReplayable
+from golem_fakes.worker.replay import NON_IDEMPOTENT_WRITE
 
 install_mod = importlib.import_module("golem_fakes.bindings.install")
 

@@ -12,9 +12,8 @@ from typing import Any
 import pytest
 
 import golem_fakes
-from golem_fakes import InvocationRejected, Trap
+from golem_fakes import InvocationRejected, RetryPolicy, Trap
 from golem_fakes.bindings.result import Err
-from golem_fakes.state.invocation import RetryPolicy
 
 golem_fakes.install()
 from wit_world.imports import eventual, host, random  # noqa: E402
