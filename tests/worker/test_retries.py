@@ -176,3 +176,23 @@ def test_the_readme_durability_example_runs() -> None:
     ns: dict[str, Any] = {"golem": golem_fakes.Golem()}
     exec(compile(blocks[0], "README.md[Testing durability]", "exec"), ns)
     assert ns["rt"].crashes == 2 and ns["rt"].recoveries == 2
+
+
+def test_retry_count_in_metadata_stays_zero() -> None:
+    """§6.4: the WIT conversion hard-codes ``retry-count`` 0 (``v1x.rs``, both tags)."""
+    g = golem_fakes.Golem()
+    g.retry_policy = NO_JITTER
+    counts: list[int] = []
+
+    def worker_code() -> int:
+        counts.append(host.get_self_metadata().retry_count)  # not recorded: live each time
+        if len(counts) < 3:
+            raise RuntimeError("transient")
+        counts.append(host.get_self_metadata().retry_count)  # after two retries
+        return len(counts)
+
+    assert g.invoke(C, "w", worker_code) == 4
+    assert counts == [0, 0, 0, 0] and g.runtime(C, "w").retries == 2
+    # get-self-metadata is not durable in Golem (``v1x.rs``: observe_function_call only),
+    # so every read above was live
+    assert "imported-function-invoked" not in g.oplog(C, "w").kinds()
