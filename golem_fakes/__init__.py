@@ -26,6 +26,9 @@ Public API (imported lazily, so ``import golem_fakes`` stays cheap):
   name (``golem.invoke(component, worker, "add-item", ...)``): arguments that do not fit,
   a name no export has, the handle of an exported resource, code componentize-py would
   not build, a worker that refuses invocations.
+* :class:`WorkerInterrupted`, :class:`WorkerNotFound`, :class:`LifecycleWarning` —
+  ``golem.interrupt`` / ``resume`` / ``restart``: an invocation cut by an interrupt, a
+  worker that does not exist, an interrupt Golem ignores.
 """
 
 from __future__ import annotations
@@ -56,6 +59,9 @@ _LAZY: dict[str, str] = {
     "ExportedResource": "golem_fakes.bindings.exports",
     "ComponentBuildError": "golem_fakes.worker.code",
     "InvocationRejected": "golem_fakes.state.invocation",
+    "WorkerInterrupted": "golem_fakes.worker.lifecycle",
+    "WorkerNotFound": "golem_fakes.worker.lifecycle",
+    "LifecycleWarning": "golem_fakes.worker.lifecycle",
 }
 
 __all__ = ["__version__", *_LAZY]
@@ -74,6 +80,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from golem_fakes.state.invocation import InvocationRejected
     from golem_fakes.wit.model import WitError
     from golem_fakes.worker.code import ComponentBuildError
+    from golem_fakes.worker.lifecycle import LifecycleWarning, WorkerInterrupted, WorkerNotFound
 
 
 def __getattr__(name: str) -> Any:
