@@ -1066,6 +1066,7 @@ class Golem(Environment):
         :class:`~golem_fakes.WorkerInterrupted` (``Interrupted via the Golem API``).
         :meth:`resume` or the worker's next invocation replays the oplog and runs the
         cut invocation on to its end. ``recover_immediately=True`` is :meth:`restart`.
+        Arming replaces a crash armed with ``crash(after=...)`` (one armed point per worker).
 
         ``after=0`` acts on the worker as it is now: a running worker (called from a
         thread or from worker code) is stopped at its next host call; a suspended or

@@ -312,6 +312,8 @@ def activate(g: "Golem", w: "Worker", *, always: bool = False) -> None:
                None)
     outcome = settle(g, w, cut, recover(g, w, cut, truncate=False))
     if outcome is None:
+        if w.status is WorkerStatus.INTERRUPTED and not _running(rt):
+            w.status = WorkerStatus.IDLE  # nothing was cut (e.g. made with that status)
         return
     kind, value = outcome
     if kind == "raise":

@@ -455,3 +455,10 @@ def test_resume_of_a_running_worker_needs_force(g: golem_fakes.Golem) -> None:
 
     assert g.invoke(C, "w", code) == 1
     assert seen == ["ok"]
+
+
+def test_resume_of_a_worker_made_interrupted_loads_it_idle(g: golem_fakes.Golem) -> None:
+    g.add_worker(C, "w", status="interrupted")
+    g.resume(C, "w")
+    assert status(g) is WorkerStatus.IDLE
+    assert g.invoke(C, "w", "incr", "k") == 1
