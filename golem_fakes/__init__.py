@@ -31,6 +31,9 @@ Public API (imported lazily, so ``import golem_fakes`` stays cheap):
   worker whose oplog holds test code that cannot run again, the retry policy.
 * :class:`CrashPlan`, :class:`ExploreReport`, :class:`CrashExplorationFailed` —
   ``golem.explore_crashes``: one crash point, the report, the failure listing points.
+* :class:`WorkerInterrupted`, :class:`WorkerNotFound`, :class:`LifecycleWarning` —
+  ``golem.interrupt`` / ``resume`` / ``restart``: an invocation cut by an interrupt, a
+  worker that does not exist, an interrupt Golem ignores.
 """
 
 from __future__ import annotations
@@ -67,6 +70,9 @@ _LAZY: dict[str, str] = {
     "CrashPlan": "golem_fakes.worker.explore",
     "ExploreReport": "golem_fakes.worker.explore",
     "CrashExplorationFailed": "golem_fakes.worker.explore",
+    "WorkerInterrupted": "golem_fakes.worker.lifecycle",
+    "WorkerNotFound": "golem_fakes.worker.lifecycle",
+    "LifecycleWarning": "golem_fakes.worker.lifecycle",
 }
 
 __all__ = ["__version__", *_LAZY]
@@ -87,6 +93,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from golem_fakes.worker.code import ComponentBuildError
     from golem_fakes.worker.explore import CrashExplorationFailed, CrashPlan, ExploreReport
     from golem_fakes.worker.replay import Divergence, NotReplayable
+    from golem_fakes.worker.lifecycle import LifecycleWarning, WorkerInterrupted, WorkerNotFound
 
 
 def __getattr__(name: str) -> Any:

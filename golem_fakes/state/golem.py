@@ -1055,6 +1055,55 @@ class Golem(Environment):
         if outcome is not None and outcome[0] in ("error", "raise"):
             raise outcome[1]
 
+    def interrupt(self, component: str | Component, name: str, *, after: int = 0,
+                  recover_immediately: bool = False) -> None:
+        """Interrupt worker ``component/name`` as Golem's interrupt API does
+        (``interrupt_worker_internal``, :mod:`golem_fakes.worker.lifecycle`).
+
+        ``after=N``: right after the worker's N-th recorded host call from now completes,
+        the running invocation is stopped: an ``interrupted`` entry (a hint), status
+        ``interrupted``, the instance dropped, no retry, and its ``invoke`` raises
+        :class:`~golem_fakes.WorkerInterrupted` (``Interrupted via the Golem API``).
+        :meth:`resume` or the worker's next invocation replays the oplog and runs the
+        cut invocation on to its end. ``recover_immediately=True`` is :meth:`restart`.
+        Arming replaces a crash armed with ``crash(after=...)`` (one armed point per worker).
+
+        ``after=0`` acts on the worker as it is now: a running worker (called from a
+        thread or from worker code) is stopped at its next host call; a suspended or
+        retrying worker is dropped from memory (no entry, status unchanged, as Golem);
+        an idle, failed, exited or interrupted worker is left alone with a
+        :class:`~golem_fakes.LifecycleWarning` (Golem logs a warning). An unknown worker
+        raises :class:`~golem_fakes.WorkerNotFound`."""
+        from golem_fakes.worker.lifecycle import interrupt
+
+        interrupt(self, component, name, after=after, recover_immediately=recover_immediately)
+
+    def restart(self, component: str | Component, name: str, *, after: int = 0) -> None:
+        """``interrupt(..., recover_immediately=True)``: Golem's ``InterruptKind::Restart``.
+        The running invocation's instance is stopped (``after=N``: right after its N-th
+        recorded host call from now), no entry is written, a new instance replays the
+        oplog at once (no entry lost) and the invocation goes on live: ``invoke``
+        returns its result. ``after=0`` on a worker that is not running does what
+        Golem does (``recover_immediately`` counts only for a running worker): a
+        suspended or retrying worker is dropped from memory, an idle one is left alone
+        with a warning."""
+        from golem_fakes.worker.lifecycle import interrupt
+
+        interrupt(self, component, name, after=after, recover_immediately=True)
+
+    def resume(self, component: str | Component, name: str, *, force: bool = False) -> None:
+        """Resume worker ``component/name`` as Golem's resume API does
+        (``resume_worker_internal``, :mod:`golem_fakes.worker.lifecycle`): a suspended,
+        interrupted or idle worker (any with ``force=True``) is loaded — a new instance
+        replays the oplog and the invocation that was cut goes on live to its end; its
+        result is kept for its idempotency key. A failed or exited worker, or one whose
+        oplog ends with an error, is refused
+        (:class:`~golem_fakes.InvocationRejected`, ``Previous invocation failed``); an
+        unknown worker raises :class:`~golem_fakes.WorkerNotFound`."""
+        from golem_fakes.worker.lifecycle import resume
+
+        resume(self, component, name, force=force)
+
     def copy(self) -> "Golem":
         """A new Golem with this one's data state, sharing nothing mutable with it
         (:mod:`golem_fakes.state.snapshot`): registry and worker metadata, oplogs and

@@ -180,6 +180,13 @@ class WorkerRuntime:
     #: Set by ``revert-worker``: the instance is gone and the worker's next activation
     #: rebuilds it by replaying the oplog without the deleted region (§8.3).
     stale: bool = False
+    #: ``golem.interrupt`` (:mod:`golem_fakes.worker.lifecycle`): the interrupt that is
+    #: stopping the instance now (``"interrupt"`` / ``"restart"``), read by the executor.
+    interrupting: str | None = None
+    #: Set when an interrupt dropped the worker from memory: its next activation
+    #: (``golem.resume``, a new invocation) rebuilds it by replay and the cut invocation
+    #: goes on first (Golem's ``get_or_create_running``).
+    reload: bool = False
 
 
 class PendingInvocation:

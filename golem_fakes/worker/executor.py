@@ -131,6 +131,14 @@ class InvocationHandle:
 
         g, rt = self.golem, self.runtime
         key = self.idempotency_key
+        if rt.reload:  # an interrupt dropped the worker: load it first (worker/lifecycle.py)
+            from golem_fakes.worker.lifecycle import activate as load
+
+            try:
+                load(g, self.worker)
+            except Exception as e:  # Divergence / NotReplayable: it cannot be rebuilt
+                self._finish(error=e)
+                return
         if key is not None and key in rt.results:
             ok, value = rt.results[key]  # §7.2: the completed invocation's result
             self._finish(value if ok else None, None if ok else value)
@@ -244,6 +252,11 @@ def settle(g: "Golem", worker: "Worker", inv: "Invocation | None",
     rt = g.runtime(worker)
     while outcome is not None:
         if outcome[0] == "crash":
+            if rt.interrupting is not None:  # golem.interrupt / restart (worker/lifecycle.py)
+                from golem_fakes.worker.lifecycle import after_interrupt
+
+                outcome = after_interrupt(g, worker, inv)
+                continue
             outcome = recover(g, worker, inv, truncate=not isinstance(outcome[1], OplogJump))
             continue
         retrying = next((i for i in reversed(rt.invocations) if i.outcome == "retrying"),

@@ -77,7 +77,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["Divergence", "WorkerCrashed", "OplogJump", "InstanceLost", "NotReplayable",
            "Replay", "ReplayingOplog", "recover", "arm_crash", "crash_tick",
-           "crash_at_start", "lose_instance", "NON_IDEMPOTENT_WRITE", "CRASH", "TRAP"]
+           "crash_at_start", "lose_instance", "NON_IDEMPOTENT_WRITE", "CRASH", "TRAP",
+           "INTERRUPT", "RESTART"]
 
 _IFI = "imported-function-invoked"
 _INVOKED = "exported-function-invoked"
@@ -521,6 +522,10 @@ class ReplayingOplog:
 #: ``WorkerRuntime.crash_mode``: what happens at the armed point.
 CRASH = "crash"
 TRAP = "trap"
+#: ``golem.interrupt`` / ``golem.restart`` (:mod:`golem_fakes.worker.lifecycle`): the
+#: instance is stopped as Golem's ``InterruptKind::Interrupt`` / ``Restart`` stops it.
+INTERRUPT = "interrupt"
+RESTART = "restart"
 
 
 def arm_crash(rt: "WorkerRuntime", after: int, *, mode: str = CRASH,
@@ -535,8 +540,9 @@ def arm_crash(rt: "WorkerRuntime", after: int, *, mode: str = CRASH,
     the worker failing) runs. ``during_recovery``: the instance is lost again while the
     recovery replays, after that many recorded host calls replayed (one number per
     recovery, in order)."""
-    if mode not in (CRASH, TRAP):
-        raise ValueError(f"crash mode must be {CRASH!r} or {TRAP!r}, got {mode!r}")
+    if mode not in (CRASH, TRAP, INTERRUPT, RESTART):
+        raise ValueError(f"crash mode must be {CRASH!r}, {TRAP!r}, {INTERRUPT!r} or "
+                         f"{RESTART!r}, got {mode!r}")
     rt.crash_in = after
     rt.crash_mode = mode
     rt.recovery_crashes = list(during_recovery)
@@ -558,6 +564,11 @@ def crash_tick(rt: "WorkerRuntime") -> None:
     if rt.crash_mode == TRAP:
         rt.crash_mode = CRASH
         raise Trap(f"golem.crash(mode='trap'): the worker trapped {at}")
+    if rt.crash_mode != CRASH:  # interrupt / restart (golem_fakes.worker.lifecycle)
+        from golem_fakes.worker.lifecycle import fire
+
+        mode, rt.crash_mode = rt.crash_mode, CRASH
+        fire(rt, mode, at)
     lose_instance(rt, at)
 
 

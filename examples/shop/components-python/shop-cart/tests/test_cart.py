@@ -110,3 +110,19 @@ def test_property_items_add_up(golem):
             assert uuid.UUID(api.checkout())
 
     items_add_up()
+
+
+def test_an_interrupted_checkout_finishes_once_resumed(golem):
+    """README "Interrupt, resume and restart": the example, as it is there."""
+    from golem_fakes import WorkerInterrupted
+
+    golem.invoke("shop:cart", "alice", "add-item", "apple", 2)
+    golem.interrupt("shop:cart", "alice", after=1)      # right after its next host call
+    with pytest.raises(WorkerInterrupted, match="Interrupted via the Golem API"):
+        golem.invoke("shop:cart", "alice", "checkout", idempotency_key="order-1")
+    assert golem.worker("shop:cart", "alice").status.wit_name == "interrupted"
+    golem.resume("shop:cart", "alice")                  # replays, then runs on live
+    order = golem.invoke("shop:cart", "alice", "checkout", idempotency_key="order-1")  # kept
+    assert golem.instance("shop:cart", "alice").module("component").cart == {}
+    assert uuid.UUID(order)
+    assert golem.oplog("shop:cart", "alice").kinds().count("interrupted") == 1
