@@ -99,6 +99,7 @@ Using strategies with the ``golem`` fixture
 from __future__ import annotations
 
 import importlib
+import sys
 import threading
 import typing
 from dataclasses import dataclass, field
@@ -208,6 +209,16 @@ class WitStrategies:
         self._cache: dict[int, tuple[Type, SearchStrategy[Any] | None]] = {}
         self._named: dict[str, Any] = {}
         self._by_class_name: dict[tuple[str, str], tuple[TypeDef, Case | None]] | None = None
+        #: the generated modules classes were taken from (name -> module object)
+        self._modules: dict[str, Any] = {}
+
+    def stale(self) -> bool:
+        """Whether a generated module this object took classes from is no longer the
+        one in ``sys.modules`` (imported again: e.g. pytester's in-process runs drop the
+        modules they imported first, and the next import makes new classes). A stale
+        object would draw instances of the old classes; :func:`current` rebuilds it."""
+        mods = sys.modules
+        return any(mods.get(n) is not m for n, m in list(self._modules.items()))
 
     # --- model lookups ------------------------------------------------------------
 
@@ -281,6 +292,7 @@ class WitStrategies:
         if case is not None:
             name = f"{name}_{escape(upper_camel(case.name))}"
         module = importlib.import_module(self.module_name(d))
+        self._modules.setdefault(module.__name__, module)
         try:
             return getattr(module, name)
         except AttributeError:
@@ -544,10 +556,10 @@ def current() -> WitStrategies:
             "draw: call golem_fakes.install() first (e.g. in conftest.py), or set golem_wit "
             "in the pytest ini options")
     cur = _CURRENT
-    if cur is not None and cur[0] is inst:
+    if cur is not None and cur[0] is inst and not cur[1].stale():
         return cur[1]
     with _CURRENT_LOCK:
-        if _CURRENT is not None and _CURRENT[0] is inst:
+        if _CURRENT is not None and _CURRENT[0] is inst and not _CURRENT[1].stale():
             return _CURRENT[1]
         from golem_fakes.wit import load, select_world
 

@@ -572,3 +572,24 @@ def test_the_suite_runs_hypothesis_deterministically(request: pytest.FixtureRequ
     s = settings.get_profile("golem-fakes")
     assert s.derandomize and s.database is None and s.deadline is None
     assert HealthCheck.too_slow in s.suppress_health_check
+
+
+def test_strategies_follow_generated_modules_imported_again(ws: gs.WitStrategies) -> None:
+    """pytester's in-process runs drop the modules they imported first; the next import
+    makes new classes, and the strategies must draw those (not the dropped ones)."""
+    from wit_world.imports import host as old_host
+
+    before = gs.current()
+    assert type(find(gs.worker_any_filters(), lambda f: True)) is old_host.WorkerAnyFilter
+    name = old_host.__name__
+    parent = sys.modules[name.rsplit(".", 1)[0]]
+    try:
+        del sys.modules[name]
+        new_host = importlib.import_module(name)
+        assert new_host is not old_host and new_host.WorkerAnyFilter is not old_host.WorkerAnyFilter
+        assert gs.current() is not before and not gs.current().stale()
+        assert type(find(gs.worker_any_filters(), lambda f: True)) is new_host.WorkerAnyFilter
+    finally:
+        sys.modules[name] = old_host          # leave the suite's modules as they were
+        setattr(parent, name.rsplit(".", 1)[1], old_host)
+    assert type(find(gs.worker_any_filters(), lambda f: True)) is old_host.WorkerAnyFilter

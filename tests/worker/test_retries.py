@@ -170,7 +170,7 @@ def test_the_readme_durability_example_runs() -> None:
     from pathlib import Path
 
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
-    text = readme.split("\n## Testing durability\n", 1)[1].split("\n### Crash-point", 1)[0]
+    text = readme.split("\n## Testing durability\n", 1)[1].split("\n### Crashing a worker", 1)[0]
     blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
     assert len(blocks) == 1
     ns: dict[str, Any] = {"golem": golem_fakes.Golem()}
