@@ -8,7 +8,6 @@ world per process: the fixture puts the previous installation back at the end)."
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 import textwrap
@@ -22,8 +21,8 @@ from golem_fakes.bindings.exports import ExportedResource, InvalidArgument, Unkn
 from golem_fakes.bindings.result import Err
 from golem_fakes.bindings.runtime import Trap
 from golem_fakes.worker.code import ComponentBuildError
+from worker_world import component_sources
 
-install_mod = importlib.import_module("golem_fakes.bindings.install")
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "exports"
 API = "golem-fakes:exports/api@1.0.0"
@@ -151,40 +150,13 @@ class Session:
 '''
 
 
-def _kwargs(options: tuple[tuple[str, Any], ...]) -> dict[str, Any]:
-    o = dict(options)
-    return {
-        "wit": o["wit"], "world": o["world"], "package": o["package"], "layout": o["layout"],
-        "version": o["version"], "interface_names": dict(o["interface_names"]),
-        "export_interface_names": dict(o["export_interface_names"]),
-        "features": o["features"], "all_features": o["all_features"],
-        "full_names": o["full_names"],
-    }
-
 
 @pytest.fixture(scope="module")
 def src(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The component's source directory, with the exports world installed."""
-    previous = install_mod.installed()
-    old_cache = os.environ.get("GOLEM_FAKES_CACHE")
-    os.environ["GOLEM_FAKES_CACHE"] = str(tmp_path_factory.mktemp("cache"))
-    install_mod._uninstall()
-    golem_fakes.install(wit=DATA, world="exports-world", version="0.19.3")
-    d = tmp_path_factory.mktemp("src")
-    (d / "shopapp.py").write_text(COMPONENT)
-    (d / "api.py").write_text(RESOURCES)
-    try:
+    with component_sources(tmp_path_factory, DATA, "exports-world",
+                           {"shopapp": COMPONENT, "api": RESOURCES}) as d:
         yield d
-    finally:
-        for name in ("shopapp", "api"):
-            sys.modules.pop(name, None)
-        install_mod._uninstall()
-        if old_cache is None:
-            os.environ.pop("GOLEM_FAKES_CACHE", None)
-        else:
-            os.environ["GOLEM_FAKES_CACHE"] = old_cache
-        if previous is not None:
-            golem_fakes.install(**_kwargs(previous.options))
 
 
 @pytest.fixture

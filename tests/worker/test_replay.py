@@ -8,8 +8,6 @@ by export name: its module state (``calls``) is what replay must rebuild."""
 
 from __future__ import annotations
 
-import importlib
-import os
 import random as pyrandom
 import sys
 from pathlib import Path
@@ -21,8 +19,8 @@ import golem_fakes
 from golem_fakes.bindings.runtime import Trap
 from golem_fakes import Divergence, NotReplayable
 from golem_fakes.worker.replay import NON_IDEMPOTENT_WRITE
+from worker_world import component_sources
 
-install_mod = importlib.import_module("golem_fakes.bindings.install")
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "durable"
 C = "test:durable"
@@ -115,34 +113,12 @@ class Api(exports.Api):
 '''
 
 
-def _kwargs(options: tuple[tuple[str, Any], ...]) -> dict[str, Any]:
-    o = dict(options)
-    return {k: (dict(o[k]) if k in ("interface_names", "export_interface_names") else o[k])
-            for k in ("wit", "world", "package", "layout", "version", "interface_names",
-                      "export_interface_names", "features", "all_features", "full_names")}
-
 
 @pytest.fixture(scope="module")
 def src(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The component's source directory, with the durable world installed."""
-    previous = install_mod.installed()
-    old_cache = os.environ.get("GOLEM_FAKES_CACHE")
-    os.environ["GOLEM_FAKES_CACHE"] = str(tmp_path_factory.mktemp("cache"))
-    install_mod._uninstall()
-    golem_fakes.install(wit=DATA, world="durable-world", version="0.19.3")
-    d = tmp_path_factory.mktemp("src")
-    (d / "durableapp.py").write_text(COMPONENT)
-    try:
+    with component_sources(tmp_path_factory, DATA, "durable-world", {"durableapp": COMPONENT}) as d:
         yield d
-    finally:
-        sys.modules.pop("durableapp", None)
-        install_mod._uninstall()
-        if old_cache is None:
-            os.environ.pop("GOLEM_FAKES_CACHE", None)
-        else:
-            os.environ["GOLEM_FAKES_CACHE"] = old_cache
-        if previous is not None:
-            golem_fakes.install(**_kwargs(previous.options))
 
 
 @pytest.fixture

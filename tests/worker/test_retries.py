@@ -27,6 +27,21 @@ def elapsed_ms(g: golem_fakes.Golem, start: int) -> float:
     return (g.clock.monotonic_ns() - start) / 1e6
 
 
+def attempt_marks(g: golem_fakes.Golem) -> list[float]:
+    """Invoke worker code that always fails; the virtual time (ms from the start) at
+    which each attempt began."""
+    marks: list[float] = []
+    start = g.clock.monotonic_ns()
+
+    def worker_code() -> None:
+        marks.append(elapsed_ms(g, start))
+        raise RuntimeError("always")
+
+    with pytest.raises(RuntimeError):
+        g.invoke(C, "w", worker_code)
+    return marks
+
+
 def flaky(fail_times: int, seen: list[Any]) -> Any:
     """Worker code that writes a key-value entry and draws a random number, then fails
     its first ``fail_times`` attempts (test-side state: ``seen`` survives retries)."""
@@ -87,15 +102,7 @@ def test_delays_grow_by_the_truncated_multiplier_and_stop_at_max_delay() -> None
     g.retry_policy = RetryPolicy(max_attempts=4, min_delay=400_000_000,
                                  max_delay=1_000_000_000, multiplier=2.9,
                                  max_jitter_factor=None)
-    marks: list[float] = []
-    start = g.clock.monotonic_ns()
-
-    def worker_code() -> None:
-        marks.append(elapsed_ms(g, start))
-        raise RuntimeError("always")
-
-    with pytest.raises(RuntimeError):
-        g.invoke(C, "w", worker_code)
+    marks = attempt_marks(g)
     # trunc(2.9) = 2: 400, 400 * 2**0, 400 * 2**1, 400 * 2**2 = 1600 -> max-delay 1000
     assert marks == [0, 400, 800, 1600, 2600]
 
@@ -128,16 +135,7 @@ def test_zero_attempts_fail_at_once() -> None:
 
 
 def _delays(seed: int) -> list[float]:
-    g = golem_fakes.Golem(seed=seed)
-    marks: list[float] = []
-    start = g.clock.monotonic_ns()
-
-    def worker_code() -> None:
-        marks.append(elapsed_ms(g, start))
-        raise RuntimeError("always")
-
-    with pytest.raises(RuntimeError):
-        g.invoke(C, "w", worker_code)
+    marks = attempt_marks(golem_fakes.Golem(seed=seed))
     return [b - a for a, b in zip(marks, marks[1:])]
 
 
