@@ -6,9 +6,61 @@ from __future__ import annotations
 import gc
 import statistics
 import time
-from typing import Callable
+from dataclasses import dataclass
+from typing import Any, Callable
 
-__all__ = ["per_call_ns", "Entry", "Handle", "now_ms", "header", "report_row", "verdict"]
+__all__ = ["per_call_ns", "Entry", "Handle", "now_ms", "header", "report_row", "verdict",
+           "Case", "run_cases"]
+
+Batch = Callable[[], None]
+
+
+@dataclass
+class Case:
+    """One host call of a benchmark and its two baselines, each as a maker of a batch
+    of ``number`` calls: ``via(golem, number)`` is called inside ``with golem:`` (it
+    sets up what the call needs there — buckets, files — and returns the batch through
+    the bindings); ``same(number)`` and ``op(number)`` return the batches of the
+    same-work baseline and the bare op; ``reset()`` clears what the baselines
+    recorded. ``bench_instructions.py`` counts the instructions of the same batches."""
+
+    name: str
+    via: Callable[[Any, int], Batch]
+    same: Callable[[int], Batch]
+    op: Callable[[int], Batch]
+    reset: Callable[[], None] = lambda: None
+
+
+def loop(fn: Callable[[], Any], number: int) -> Batch:
+    """A batch calling ``fn()`` ``number`` times."""
+    rng = range(number)
+
+    def run() -> None:
+        for _ in rng:
+            fn()
+    return run
+
+
+def run_cases(cases: list[Case], number: int, repeat: int, width: int,
+              goal: float) -> dict[str, float]:
+    """Time every case, interleaved: per repeat a fresh ``Golem(seed=1)`` for the batch
+    through the bindings (so the oplog does not grow without bound), then the two
+    baselines; print the rows and the verdict; return the ratios."""
+    import golem_fakes
+
+    ratios: dict[str, float] = {}
+    header(width)
+    for case in cases:
+        vs, ss, os_ = [], [], []
+        for _ in range(repeat):
+            with golem_fakes.Golem(seed=1) as g:
+                vs.append(per_call_ns(case.via(g, number), number))
+            ss.append(per_call_ns(case.same(number), number))
+            os_.append(per_call_ns(case.op(number), number))
+            case.reset()
+        report_row(case.name, vs, ss, os_, ratios, width)
+    verdict(ratios, goal)
+    return ratios
 
 
 def per_call_ns(fn: Callable[[], None], number: int) -> float:

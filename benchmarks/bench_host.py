@@ -19,17 +19,15 @@ import uuid
 from typing import Any
 
 import golem_fakes
-from _bench import Entry, header, now_ms, per_call_ns, report_row, verdict
+from _bench import Case, Entry, loop, now_ms, run_cases
 
 GOAL_RATIO = 3.0
 
 
-def main(number: int = 2_000, repeat: int = 15) -> dict[str, float]:
+def cases() -> list[Case]:
+    """``get-oplog-index`` and ``generate-idempotency-key`` with their baselines."""
     golem_fakes.install()
     from wit_world.imports import host
-
-    rng = range(number)
-    ratios: dict[str, float] = {}
 
     log: list[Any] = []
     ns = uuid.uuid4()
@@ -52,36 +50,16 @@ def main(number: int = 2_000, repeat: int = 15) -> dict[str, float]:
         log.append(("golem api::generate_idempotency_key", None, value, now_ms()))
         return value
 
-    cases = [
-        ("get_oplog_index()", host.get_oplog_index, same_oplog_index, op_oplog_index),
-        ("generate_idempotency_key()", host.generate_idempotency_key, same_key, op_key),
-    ]
-    header(30)
-    for name, via, same, op in cases:
-        def run_via() -> None:
-            for _ in rng:
-                via()
+    def case(name: str, via: Any, same: Any, op: Any) -> Case:
+        return Case(name, lambda g, n: loop(via, n), lambda n: loop(same, n),
+                    lambda n: loop(op, n), log.clear)
 
-        def run_same() -> None:
-            for _ in rng:
-                same()
+    return [case("get_oplog_index()", host.get_oplog_index, same_oplog_index, op_oplog_index),
+            case("generate_idempotency_key()", host.generate_idempotency_key, same_key, op_key)]
 
-        def run_op() -> None:
-            for _ in rng:
-                op()
 
-        vs, ss, os_ = [], [], []
-        for _ in range(repeat):
-            # a fresh environment per batch keeps the oplog from growing without bound
-            with golem_fakes.Golem(seed=1):
-                vs.append(per_call_ns(run_via, number))
-            log.clear()
-            ss.append(per_call_ns(run_same, number))
-            log.clear()
-            os_.append(per_call_ns(run_op, number))
-        report_row(name, vs, ss, os_, ratios, 30)
-    verdict(ratios, GOAL_RATIO)
-    return ratios
+def main(number: int = 2_000, repeat: int = 15) -> dict[str, float]:
+    return run_cases(cases(), number, repeat, 30, GOAL_RATIO)
 
 
 if __name__ == "__main__":

@@ -24,20 +24,25 @@ from __future__ import annotations
 from typing import Any, Callable
 
 import golem_fakes
-from _bench import Handle, header, now_ms, per_call_ns, report_row, verdict
+from _bench import Case, Handle, now_ms, run_cases
 
 GOAL_RATIO = 3.0
 
 
-def main(number: int = 2_000, repeat: int = 15) -> dict[str, float]:
+def cases() -> list[Case]:
+    """``eventual.set`` and ``eventual.get`` with their baselines (:class:`_bench.Case`)."""
     golem_fakes.install()
     from wit_world.imports import eventual, wasi_keyvalue_types as types
 
     value = b"v" * 64
-    keys = [f"key-{i % 100}" for i in range(number)]
-    data: dict[tuple[str, str], dict[str, bytes]] = {("p", "b"): {k: value for k in keys}}
+    data: dict[tuple[str, str], dict[str, bytes]] = {}
     log: list[Any] = []
     buffer = bytearray(value)
+
+    def keys_of(number: int) -> list[str]:
+        keys = [f"key-{i % 100}" for i in range(number)]
+        data[("p", "b")] = {k: value for k in keys}
+        return keys
 
     def op_set(key: str) -> None:
         data.setdefault(("p", "b"), {})[key] = bytes(buffer)
@@ -55,40 +60,48 @@ def main(number: int = 2_000, repeat: int = 15) -> dict[str, float]:
         log.append(("golem keyvalue::eventual::get", ("b", key), v, now_ms()))
         return None if v is None else Handle(bytearray(v))
 
-    def batch(fn: Callable[[str], Any]) -> Callable[[], None]:
+    def batch(fn: Callable[[str], Any]) -> Callable[[int], Callable[[], None]]:
+        """The baseline's batch maker: ``fn(key)`` for each of ``number`` keys."""
+        def make(number: int) -> Callable[[], None]:
+            keys = keys_of(number)
+
+            def run() -> None:
+                for k in keys:
+                    fn(k)
+            return run
+        return make
+
+    def setup(g: Any, number: int) -> tuple[list[str], Any, Any]:
+        keys = keys_of(number)
+        for k in keys[:100]:
+            g.keyvalue["b"][k] = value
+        bucket = types.Bucket.open_bucket("b")
+        out = types.OutgoingValue.new_outgoing_value()
+        out.outgoing_value_write_body_sync(value)
+        return keys, bucket, out
+
+    def via_set(g: Any, number: int) -> Any:
+        keys, bucket, out = setup(g, number)
+
         def run() -> None:
             for k in keys:
-                fn(k)
+                eventual.set(bucket, k, out)
         return run
 
-    ratios: dict[str, float] = {}
-    header(14)
-    for name in ("eventual.set", "eventual.get"):
-        vs, ss, os_ = [], [], []
-        for _ in range(repeat):
-            # a fresh environment per batch keeps the oplog from growing without bound
-            with golem_fakes.Golem(seed=1) as g:
-                for k in keys[:100]:
-                    g.keyvalue["b"][k] = value
-                bucket = types.Bucket.open_bucket("b")
-                out = types.OutgoingValue.new_outgoing_value()
-                out.outgoing_value_write_body_sync(value)
-                if name == "eventual.set":
-                    def via() -> None:
-                        for k in keys:
-                            eventual.set(bucket, k, out)
-                else:
-                    def via() -> None:
-                        for k in keys:
-                            eventual.get(bucket, k)
-                vs.append(per_call_ns(via, number))
-            same, op = (same_set, op_set) if name == "eventual.set" else (same_get, op_get)
-            ss.append(per_call_ns(batch(same), number))
-            os_.append(per_call_ns(batch(op), number))
-            log.clear()
-        report_row(name, vs, ss, os_, ratios, 14)
-    verdict(ratios, GOAL_RATIO)
-    return ratios
+    def via_get(g: Any, number: int) -> Any:
+        keys, bucket, _ = setup(g, number)
+
+        def run() -> None:
+            for k in keys:
+                eventual.get(bucket, k)
+        return run
+
+    return [Case("eventual.set", via_set, batch(same_set), batch(op_set), log.clear),
+            Case("eventual.get", via_get, batch(same_get), batch(op_get), log.clear)]
+
+
+def main(number: int = 2_000, repeat: int = 15) -> dict[str, float]:
+    return run_cases(cases(), number, repeat, 14, GOAL_RATIO)
 
 
 if __name__ == "__main__":

@@ -32,21 +32,21 @@ import time
 from typing import Any, Callable
 
 import golem_fakes
-from _bench import header, now_ms, per_call_ns, report_row, verdict
+from _bench import Case, loop, now_ms, run_cases
 
 GOAL_RATIO = 3.0
 
 
 
 
-def main(number: int = 2_000, repeat: int = 15) -> dict[str, float]:
+def cases() -> list[Case]:
+    """The clocks, a file read and a log line, with their baselines."""
     golem_fakes.install()
     from golem_fakes.state.filesystem import normalize_initial_files
     from wit_world.imports import logging as wit_logging
     from wit_world.imports import monotonic_clock, preopens, wall_clock
     from wit_world.imports import wasi_filesystem_types as t
 
-    rng = range(number)
     log: list[Any] = []
     console: list[Any] = []
     data = {"/data.bin": bytes(range(256)) * 64}
@@ -105,58 +105,49 @@ def main(number: int = 2_000, repeat: int = 15) -> dict[str, float]:
         log.append(("log", "info", "ctx", "hello", now_ms()))
         bare_logger.info("hello")
 
-    ratios: dict[str, float] = {}
-    header(26)
-    for name in ("wall_clock.now()", "monotonic_clock.now()", "descriptor.read(4096)",
-                 "logging.log(info)"):
-        vs, ss, os_ = [], [], []
-        for _ in range(repeat):
-            # a fresh environment per batch keeps the oplog from growing without bound
-            with golem_fakes.Golem(seed=1) as g:
-                g.default_worker.component.files = normalize_initial_files(data)
-                lg = g.console().logger
+    def via_of(name: str) -> Any:
+        def make(g: Any, number: int) -> Any:
+            g.default_worker.component.files = normalize_initial_files(data)
+            lg = g.console().logger
+            if name == "wall_clock.now()":
+                via: Callable[[], Any] = wall_clock.now
+            elif name == "monotonic_clock.now()":
+                via = monotonic_clock.now
+            elif name == "descriptor.read(4096)":
+                root = preopens.get_directories()[0][0]
+                f = root.open_at(t.PathFlags(0), "data.bin", t.OpenFlags(0),
+                                 t.DescriptorFlags.READ)
+
+                def via() -> Any:
+                    return f.read(4096, 0)
+            else:
+                def via() -> Any:
+                    return wit_logging.log(info, "ctx", "hello")
+            inner = loop(via, number)
+
+            def run() -> None:
                 lg.propagate = False  # like the bare logger: no handlers
-                if name == "wall_clock.now()":
-                    via: Callable[[], Any] = wall_clock.now
-                elif name == "monotonic_clock.now()":
-                    via = monotonic_clock.now
-                elif name == "descriptor.read(4096)":
-                    root = preopens.get_directories()[0][0]
-                    f = root.open_at(t.PathFlags(0), "data.bin", t.OpenFlags(0),
-                                     t.DescriptorFlags.READ)
+                try:
+                    inner()
+                finally:
+                    lg.propagate = True
+            return run
+        return make
 
-                    def via() -> Any:
-                        return f.read(4096, 0)
-                else:
-                    def via() -> Any:
-                        return wit_logging.log(info, "ctx", "hello")
+    def reset() -> None:
+        log.clear()
+        console.clear()
 
-                def run_via() -> None:
-                    for _ in rng:
-                        via()
+    return [Case(name, via_of(name), lambda n, f=same: loop(f, n), lambda n, f=op: loop(f, n),
+                 reset)
+            for name, same, op in (("wall_clock.now()", same_wall, op_wall),
+                                   ("monotonic_clock.now()", same_monotonic, op_monotonic),
+                                   ("descriptor.read(4096)", same_read, op_read),
+                                   ("logging.log(info)", same_log, op_log))]
 
-                vs.append(per_call_ns(run_via, number))
-                lg.propagate = True
-            same, op = {"wall_clock.now()": (same_wall, op_wall),
-                        "monotonic_clock.now()": (same_monotonic, op_monotonic),
-                        "descriptor.read(4096)": (same_read, op_read),
-                        "logging.log(info)": (same_log, op_log)}[name]
 
-            def run_same() -> None:
-                for _ in rng:
-                    same()
-
-            def run_op() -> None:
-                for _ in rng:
-                    op()
-
-            ss.append(per_call_ns(run_same, number))
-            os_.append(per_call_ns(run_op, number))
-            log.clear()
-            console.clear()
-        report_row(name, vs, ss, os_, ratios, 26)
-    verdict(ratios, GOAL_RATIO)
-    return ratios
+def main(number: int = 2_000, repeat: int = 15) -> dict[str, float]:
+    return run_cases(cases(), number, repeat, 26, GOAL_RATIO)
 
 
 if __name__ == "__main__":

@@ -34,3 +34,22 @@ def test_benchmark_prints_both_baselines(script: str, calls: list[str],
         row = next(line for line in out.splitlines() if line.startswith(call))
         assert len(row.split()) == 8, row  # name, 3 medians, 2 ratios, 2 best-batch ratios
     assert "worst ratio to the same-work baseline" in out
+
+
+def test_instruction_counter_runs_every_case_in_its_child(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``bench_instructions.py`` counts the same batches the timed benchmarks time: its
+    child runs each case's three batches (valgrind itself is not run here)."""
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    spec = importlib.util.spec_from_file_location("_golem_bench_instructions",
+                                                  BENCHMARKS / "bench_instructions.py")
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    names = list(mod._cases())
+    assert {"eventual.get", "eventual.set", "wall_clock.now()", "monotonic_clock.now()",
+            "descriptor.read(4096)", "get_oplog_index()"} <= set(names)
+    for name in names:
+        for variant in mod.VARIANTS:
+            mod.child(name, variant, 3)
+    m = mod._COLLECTED.search("==1== Collected : 123456\n")
+    assert m is not None and m.group(1) == "123456"
