@@ -33,7 +33,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
-__all__ = ["OplogEntry", "Oplog", "HINT_KINDS", "now_ms", "SAME", "NO_GUEST"]
+__all__ = ["OplogEntry", "Oplog", "HINT_KINDS", "now_ms", "SAME", "NO_GUEST", "FromResponse",
+           "Rebuild"]
 
 #: :meth:`Oplog.commit` folds its commit points into one after this many.
 _FOLD_AT = 256
@@ -91,6 +92,38 @@ SAME: Any = type("SameAsRecorded", (), {"__repr__": lambda self: "SAME"})()
 #: The guest value of an entry recorded without one (replay cannot return it again).
 NO_GUEST: Any = type("NoGuestValue", (), {"__repr__": lambda self: "NO_GUEST"})()
 
+class FromResponse:
+    """``record_ok(..., guest=FromResponse(make))``: the guest got ``make(value)`` for
+    the recorded ``value`` — a new object (a resource rep) that replay must make afresh
+    for the new instance, as ``make(value)`` again. One object per host function,
+    shared by all its records (nothing is allocated per call); the entry, once
+    materialised, holds a :class:`Rebuild` of it."""
+
+    __slots__ = ("make",)
+
+    def __init__(self, make: Callable[[Any], Any]) -> None:
+        self.make = make
+
+    def __repr__(self) -> str:
+        return f"FromResponse({getattr(self.make, '__qualname__', self.make)})"
+
+
+class Rebuild:
+    """The guest value of a materialised entry recorded with :class:`FromResponse`:
+    ``__golem_replay__`` (:func:`golem_fakes.worker.replay._rebuild`) makes it again."""
+
+    __slots__ = ("make", "value")
+
+    def __init__(self, make: Callable[[Any], Any], value: Any) -> None:
+        self.make, self.value = make, value
+
+    def __golem_replay__(self) -> Any:
+        return self.make(self.value)
+
+    def __repr__(self) -> str:
+        return f"Rebuild({getattr(self.make, '__qualname__', self.make)}, {self.value!r})"
+
+
 #: Tags of the raw records :meth:`Oplog.record` appends (materialised on read).
 _IFI = "imported-function-invoked"
 _RAW_OK = 1   # the response is recorded as Ok(value)
@@ -111,6 +144,8 @@ def _materialise(index: int, raw: tuple[Any, ...]) -> "OplogEntry":
 
         if guest is SAME:
             guest = response
+        elif type(guest) is FromResponse:
+            guest = Rebuild(guest.make, response)
         response = Ok(response)
     return OplogEntry(index, _IFI, ts, {"function_name": function_name, "request": request,
                                         "response": response, "durable_function_type": dtype},

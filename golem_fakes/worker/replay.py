@@ -65,6 +65,7 @@ from golem_fakes.state.oplog import (
     HINT_KINDS,
     NO_GUEST,
     SAME,
+    FromResponse,
     Oplog,
     OplogEntry,
     _materialise,
@@ -369,8 +370,18 @@ class Replay:
                     same = False
                 if same:
                     g = item[6]
-                    if g is SAME and item[0] == _RAW_OK:
-                        g = item[4]
+                    if item[0] == _RAW_OK:
+                        if g is SAME:
+                            g = item[4]
+                        elif type(g) is FromResponse:
+                            g = g.make(item[4])  # a new rep for the new instance
+                            # _step, inlined
+                            self.last_index = self.indices[pos]
+                            self.pos = pos + 1
+                            if pos + 1 >= len(items):
+                                self.live_at = _IFI
+                                self.go_live()
+                            return g
                     # _step, inlined
                     self.last_index = self.indices[pos]
                     self.pos = pos + 1

@@ -32,6 +32,7 @@ from golem_fakes.interfaces.wasi_keyvalue import (
     store,
 )
 from golem_fakes.state.invocation import Invocation, current_invocation
+from golem_fakes.state.oplog import FromResponse
 
 EVENTUAL = "wasi:keyvalue/eventual@0.1.0"
 
@@ -62,7 +63,7 @@ def get(env: Any, bucket: BucketRep, key: str) -> Any:
         if rt.replay is not None and rt.persistence_level != "persist-nothing":
             return rt.replay.replayed(_GET, (bucket.name, key), READ_REMOTE)
         value = kv.get(bucket.project, bucket.name, key)
-        rt.oplog.record_ok(_GET, (bucket.name, key), value, READ_REMOTE, _Replayed(value))
+        rt.oplog.record_ok(_GET, (bucket.name, key), value, READ_REMOTE, _GET_GUEST)
         if rt.crash_in is not None:
             crash_tick(rt)
     else:
@@ -76,25 +77,21 @@ def get(env: Any, bucket: BucketRep, key: str) -> Any:
     return ok
 
 
-class _Replayed:
-    """The guest value of a recorded ``get`` (:mod:`golem_fakes.worker.replay`): replay
-    gives the new instance a fresh ``incoming-value`` of the recorded bytes (the first
-    one may have been drained since)."""
+def _incoming(value: bytes | None) -> Any:
+    """The guest value of a ``get`` of ``value``: ``Ok(None)`` or ``Ok`` of a fresh
+    ``incoming-value`` (replay makes it again for the new instance: the first one may
+    have been drained since)."""
+    if value is None:
+        return OK_NONE
+    rep = _new(IncomingValueRep)  # as the live path builds it (no __init__ frame)
+    rep.buffer = bytearray(value)
+    ok = _new(Ok)
+    ok.value = rep
+    return ok
 
-    __slots__ = ("value",)
 
-    def __init__(self, value: bytes | None) -> None:
-        self.value = value
-
-    def __golem_replay__(self) -> Any:
-        value = self.value
-        if value is None:
-            return OK_NONE
-        rep = _new(IncomingValueRep)  # as the live path builds it (no __init__ frame)
-        rep.buffer = bytearray(value)
-        ok = _new(Ok)
-        ok.value = rep
-        return ok
+#: ``get``'s records: the guest value is made from the recorded bytes (one shared object)
+_GET_GUEST = FromResponse(_incoming)
 
 
 def _get_durable(env: Any, kv: Any, bucket: BucketRep, key: str) -> Any:
