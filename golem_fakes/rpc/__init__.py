@@ -1,0 +1,1 @@
+"""Workers calling workers: ``golem:rpc/types@0.2.2`` (issue 16 §1)."""
