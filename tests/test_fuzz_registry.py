@@ -351,7 +351,30 @@ def _recipes(m: Any, g: golem_fakes.Golem) -> list[Callable[[], Any]]:
     def lazy_subscription() -> Any:
         return m.durability.LazyInitializedPollable().subscribe()
 
+    def sockets() -> Any:
+        # an open network, so every socket resource can be made (a connected TCP
+        # socket with its streams, a UDP socket with its datagram streams)
+        g.network.allow()
+        nt = m.net_types
+        n = m.inet.instance_network()
+        fam = nt.IpAddressFamily.IPV4
+        lo = nt.IpSocketAddress_Ipv4(nt.Ipv4SocketAddress(port=0, address=(127, 0, 0, 1)))
+        server = m.tcp_create.create_tcp_socket(fam)
+        server.start_bind(n, lo)
+        server.finish_bind()
+        server.start_listen()
+        server.finish_listen()
+        client = m.tcp_create.create_tcp_socket(fam)
+        client.start_connect(n, server.local_address())
+        client.subscribe().block()
+        u = m.udp_create.create_udp_socket(fam)
+        u.start_bind(n, lo)
+        u.finish_bind()
+        return [n, server, client, client.finish_connect(), server.accept(), u, u.stream(None),
+                m.lookup.resolve_addresses(n, "localhost")]
+
     return [
+        sockets,
         lambda: kv.Bucket.open_bucket("b"),
         lambda: kv.OutgoingValue.new_outgoing_value(),
         lambda: m.eventual.get(kv.Bucket.open_bucket("b"), "k"),
@@ -413,7 +436,12 @@ def binding_modules() -> Any:
         wasi_keyvalue_types,
     )
 
-    return SimpleNamespace(kv_types=wasi_keyvalue_types, bs_types=wasi_blobstore_types,
+    from wit_world.imports import (instance_network, ip_name_lookup, network,
+                                   tcp_create_socket, udp_create_socket)
+
+    return SimpleNamespace(inet=instance_network, lookup=ip_name_lookup, net_types=network,
+                           tcp_create=tcp_create_socket, udp_create=udp_create_socket,
+                           kv_types=wasi_keyvalue_types, bs_types=wasi_blobstore_types,
                            fs_types=wasi_filesystem_types, eventual=eventual,
                            blobstore=blobstore, preopens=preopens, stdin=stdin,
                            stdout=stdout, stderr=stderr, monotonic=monotonic_clock,

@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from golem_fakes.state.clock import VirtualClock
     from golem_fakes.state.console import Console
     from golem_fakes.state.filesystem import FileSystem
+    from golem_fakes.state.network import Network
     from golem_fakes.state.keyvalue import KeyValueStore
     from golem_fakes.state.randomness import Randomness
     from golem_fakes.worker.executor import InvocationHandle
@@ -403,6 +404,22 @@ class Golem(Environment):
                 if kv is None:
                     kv = self.__dict__["_keyvalue"] = KeyValueStore(self)
         return kv
+
+    @property
+    def network(self) -> "Network":
+        """The in-memory network ``wasi:sockets`` reaches, shared by all workers and the
+        test's peers: the name-lookup table ``network.hosts``, the address policy
+        (Golem denies every socket address: ``network.allow()`` opts in), peers
+        (``network.listen``/``connect``/``udp``); see :mod:`golem_fakes.state.network`."""
+        net = self.__dict__.get("_network")
+        if net is None:
+            from golem_fakes.state.network import Network
+
+            with _LAZY:
+                net = self.__dict__.get("_network")
+                if net is None:
+                    net = self.__dict__["_network"] = Network()
+        return net
 
     @property
     def blobstore(self) -> "BlobStore":

@@ -10,7 +10,8 @@ process of its own: ``golem_fakes.install(wit=<build dir>/wit, world="probe")``.
 The probes and ``probe_app.py`` are imported from the same copy the component was built
 from (``<build dir>/src``). Each probe runs in a fresh ``Golem`` (same seed) as one
 invocation of worker ``probe/w`` created with :mod:`probe_setup`'s args, env,
-config and read-write initial files.
+config and read-write initial files; ``sockets_net`` probes with
+``golem.network.allow()`` (wasmtime's side: ``inherit_network``).
 """
 
 from __future__ import annotations
@@ -67,6 +68,8 @@ def run_one(name: str) -> dict[str, Any]:
         result.update(stdout="", stderr="", logs=[])
         return result
     worker = g.worker(setup.COMPONENT, setup.WORKER)
+    if name.split(".", 1)[0] == "sockets_net":  # probe_wasmtime.network_allowed
+        g.network.allow()
     try:
         with g.run_as(setup.COMPONENT, setup.WORKER):
             text = run_probe(name)

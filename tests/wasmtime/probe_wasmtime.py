@@ -16,6 +16,7 @@ tuples) the way the fakes hand them over.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import tempfile
 import threading
@@ -96,6 +97,33 @@ class _Host:
         return setup.config_pairs()
 
 
+def network_allowed(name: str | None) -> bool:
+    """Probes of area ``sockets_net`` run with every socket address allowed (the fake:
+    ``golem.network.allow()``); every other probe with Golem's network configuration."""
+    return bool(name) and name.split(".", 1)[0] == "sockets_net"
+
+
+def _configure_network(wasi: wasmtime.WasiConfig, name: str | None) -> None:
+    """Golem's network configuration (``create_context`` in Golem v1.3.0-dev.25's
+    ``wasi_host/mod.rs``: ``allow_ip_name_lookup(true)`` and nothing else, so wasmtime's
+    default socket address check denies every address; golem-io-semantics.md §5.9);
+    for :func:`network_allowed` probes also ``inherit_network`` (every address allowed,
+    loopback only in the probes). wasmtime-py 50 has no Python method for either, so
+    the C API functions are called directly."""
+    from wasmtime import _ffi
+
+    allow = _ffi.dll.wasi_config_allow_ip_name_lookup
+    allow.restype = None
+    allow.argtypes = [ctypes.c_void_p, ctypes.c_bool]
+    ptr = ctypes.cast(wasi.ptr(), ctypes.c_void_p)
+    allow(ptr, True)
+    if network_allowed(name):
+        inherit = _ffi.dll.wasi_config_inherit_network
+        inherit.restype = None
+        inherit.argtypes = [ctypes.c_void_p]
+        inherit(ptr)
+
+
 def run(name: str | None) -> dict[str, Any]:
     """Run probe ``name`` (``None``: call ``names``) in a fresh instance.
 
@@ -117,6 +145,7 @@ def run(name: str | None) -> dict[str, Any]:
         out_path, err_path = Path(tmp) / "stdout", Path(tmp) / "stderr"
         wasi.stdout_file = str(out_path)
         wasi.stderr_file = str(err_path)
+        _configure_network(wasi, name)
         store = wasmtime.Store(engine)
         store.set_wasi(wasi)
         result: dict[str, Any] = {"outcome": "ok", "lines": [], "detail": ""}

@@ -527,9 +527,15 @@ def drop_stream(rep: Any, function: str) -> None:
     at all depends on the interpreter's collection order — e.g. which of a function's
     locals is released first when it returns, which differs between the component's
     CPython 3.14 and the test's — so a warning would mostly flag code that runs fine
-    in the component."""
+    in the component.
+
+    A rep with an ``on_drop()`` method is told once it is dropped (a TCP socket's
+    stream stops being a child of its socket, :mod:`golem_fakes.interfaces.wasi_sockets`)."""
     children = getattr(rep, "children", 0)
     if not children or dropped_by_collector():
+        released = getattr(rep, "on_drop", None)  # e.g. a TCP stream leaves its socket
+        if released is not None:
+            released()
         return
     raise Trap(f"resource has children: {getattr(rep, 'name', rep)} is dropped while "
                f"{children} pollable(s) made by its subscribe are alive; drop the "
