@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from golem_fakes.state.clock import VirtualClock
     from golem_fakes.state.console import Console
     from golem_fakes.state.filesystem import FileSystem
+    from golem_fakes.state.http import HttpStubs
     from golem_fakes.state.keyvalue import KeyValueStore
     from golem_fakes.state.randomness import Randomness
     from golem_fakes.worker.executor import InvocationHandle
@@ -417,6 +418,25 @@ class Golem(Environment):
                 if bs is None:
                     bs = self.__dict__["_blobstore"] = BlobStore(self)
         return bs
+
+    @property
+    def http(self) -> "HttpStubs":
+        """The stub router behind ``wasi:http`` (created on first use; see
+        :mod:`golem_fakes.state.http`): ``golem.http.get(url).respond(200, json=...)``,
+        ``route.calls``, ``golem.http.requests``. Strict by default: the pytest plugin
+        fails a test whose worker sent a request no route matched, or that registered a
+        route never called (``@pytest.mark.golem(http_strict=False,
+        http_assert_all_called=False)`` relaxes each)."""
+        h = self.__dict__.get("_http")
+        if h is None:
+            from golem_fakes.state.http import HttpStubs
+
+            with _LAZY:
+                h = self.__dict__.get("_http")
+                if h is None:
+                    h = self.__dict__["_http"] = HttpStubs(*self.__dict__.get(
+                        "_http_options", (True, True)))
+        return h
 
     @property
     def clock(self) -> "VirtualClock":
