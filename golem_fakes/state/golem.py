@@ -434,8 +434,9 @@ class Golem(Environment):
             with _LAZY:
                 h = self.__dict__.get("_http")
                 if h is None:
-                    h = self.__dict__["_http"] = HttpStubs(*self.__dict__.get(
-                        "_http_options", (True, True)))
+                    h = HttpStubs(*self.__dict__.get("_http_options", (True, True)))
+                    h._golem = self
+                    self.__dict__["_http"] = h
         return h
 
     @property

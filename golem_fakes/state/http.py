@@ -353,24 +353,48 @@ class Call:
     response: Response | ErrorCode
 
 
-class CallList(list):  # type: ignore[type-arg]
-    """A route's calls, oldest first, with mock-style helpers."""
+class CallList:
+    """A route's calls, oldest first (indexable, iterable), with mock-style helpers."""
+
+    def __init__(self) -> None:
+        self._calls: list[Call] = []
+
+    def append(self, call: Call) -> None:
+        self._calls.append(call)
+
+    def clear(self) -> None:
+        self._calls.clear()
+
+    def __getitem__(self, i: Any) -> Any:
+        return self._calls[i]
+
+    def __iter__(self) -> Iterator[Call]:
+        return iter(self._calls)
+
+    def __len__(self) -> int:
+        return len(self._calls)
+
+    def __bool__(self) -> bool:
+        return bool(self._calls)
+
+    def __repr__(self) -> str:
+        return f"CallList({self._calls!r})"
 
     @property
     def last(self) -> Call:
-        if not self:
+        if not self._calls:
             raise AssertionError("the route was never called")
-        return self[-1]
+        return self._calls[-1]
 
     def assert_called_once(self) -> None:
-        if len(self) != 1:
-            raise AssertionError(f"expected one call, got {len(self)}: "
-                                 f"{[c.request for c in self]}")
+        if len(self._calls) != 1:
+            raise AssertionError(f"expected one call, got {len(self._calls)}: "
+                                 f"{[c.request for c in self._calls]}")
 
     def assert_not_called(self) -> None:
-        if self:
-            raise AssertionError(f"expected no call, got {len(self)}: "
-                                 f"{[c.request for c in self]}")
+        if self._calls:
+            raise AssertionError(f"expected no call, got {len(self._calls)}: "
+                                 f"{[c.request for c in self._calls]}")
 
 
 # --- matching ----------------------------------------------------------------------------
@@ -634,6 +658,22 @@ class HttpStubs:
 
     def options(self, url: str | None = None, **kw: Any) -> Route:
         return self.route("OPTIONS", url, **kw)
+
+    def incoming(self, method: str = "GET", path: str = "/", **kw: Any) -> Any:
+        """Call the worker's exported ``wasi:http/incoming-handler`` with a request and
+        return what it answered (an
+        :class:`~golem_fakes.interfaces.wasi_http.incoming.IncomingResult`: ``status``,
+        ``headers``, ``body``, ``text``, ``json()``). Keywords: ``headers``, ``body``,
+        ``component`` / ``worker`` (default: the Golem's default worker), ``scheme``,
+        ``authority``, ``trailers``."""
+        from golem_fakes.interfaces.wasi_http.incoming import incoming
+
+        if self._golem is None:
+            raise RuntimeError("this HttpStubs belongs to no Golem; use golem.http.incoming")
+        return incoming(self._golem, method, path, **kw)
+
+    #: the Golem this router belongs to (set by ``Golem.http``)
+    _golem: Any = None
 
     def pass_through(self, authority: str) -> None:
         """Send requests for ``authority`` (``"127.0.0.1:8080"``) to the real server

@@ -91,11 +91,14 @@ class HttpCall:
     index, the ``SerializableHttpRequest`` payload, the span, which resource closes
     it (``owner``: ``"future"``, ``"response"``, ``"body"``, ``"stream"``)."""
 
-    __slots__ = ("rt", "begin", "request", "span_id", "owner", "ended", "ctx")
+    __slots__ = ("rt", "begin", "request", "span_id", "owner", "ended", "ctx", "instance")
 
     def __init__(self, rt: Any, begin: int, request: dict[str, Any], span_id: str | None,
-                 ctx: Any) -> None:
+                 ctx: Any, instance: Any = None) -> None:
         self.rt = rt
+        #: the worker instance that made the request: once it is lost (a crash, an
+        #: interrupt) its resources are dropped without anything being recorded
+        self.instance = instance
         self.begin = begin
         self.request = request
         self.span_id = span_id
@@ -116,6 +119,8 @@ class HttpCall:
         (read in replay) and the commit, then ``finish-span``."""
         if self.ended or self.owner != owner:
             return
+        if self.instance is not None and self.instance.dropped:
+            return  # the executor lost the instance: nothing is written
         self.ended = True
         rt = self.rt
         rt.oplog.append("end-remote-write", begin_index=self.begin)
@@ -129,11 +134,17 @@ class HttpCall:
         return rt.replay
 
     def record(self, name: str, response: Any, guest: Any) -> None:
-        """Append and commit one recorded call; count it for an armed crash."""
+        """Append and commit one recorded call (the caller then finishes the host call
+        and calls :meth:`tick`)."""
         rt = self.rt
         rt.oplog.record(name, self.request, response, self.dtype, guest)
         rt.oplog.commit()
-        if rt.crash_in is not None:
+
+    def tick(self) -> None:
+        """The recorded host call completed: count it for an armed crash
+        (``golem.crash(..., after=N)``)."""
+        rt = self.rt
+        if rt.crash_in is not None and rt.replay is None:
             from golem_fakes.interfaces import crash_tick
 
             crash_tick(rt)
@@ -155,6 +166,8 @@ def body_read(call: HttpCall, kind: str, compute: Any, persist_nothing: bool) ->
         call.record(name, result, result)
     if isinstance(result, Err) and result.value == "closed":
         call.close("stream")
+    if replay is None or persist_nothing:
+        call.tick()
     return result
 
 

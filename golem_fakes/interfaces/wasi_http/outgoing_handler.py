@@ -147,8 +147,10 @@ def handle(env: Any, request: Any, options: Any) -> Any:
         if "idempotency-key" not in request.headers:
             key = derived_idempotency_key(inv.idempotency_key, begin)
             request.headers.append("idempotency-key", str(key).encode())
+        w = inv.worker
+        instance = env.__dict__.get("_instances", {}).get((w.component.name, w.name))
         call = HttpCall(rt, begin, {"uri": uri, "method": method, "headers": serial_headers},
-                        span.span_id, ctx)
+                        span.span_id, ctx, instance)
     # wasmtime's handle: the request resource is deleted from the table
     if request.children:
         raise Trap(f"resource has children: {request.name} is consumed by handle while "

@@ -631,7 +631,8 @@ def future_incoming_response_get(env: Any, rep: Any) -> Any:
     if call is None:
         return _live_get(env, f)
     rt = call.rt
-    if rt.replay is not None:
+    replaying = rt.replay is not None
+    if replaying:
         if persist_nothing(rt):
             raise _trap("Runtime error: Trying to replay an http request in a PersistNothing "
                         "block", function)
@@ -645,6 +646,8 @@ def future_incoming_response_get(env: Any, rep: Any) -> Any:
         resp = result.value.value
         resp.call = call
         call.hand_over("response")
+    if not replaying:
+        call.tick()
     return result
 
 
