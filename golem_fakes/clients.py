@@ -58,13 +58,24 @@ def _modules() -> tuple[Any, Any, Any] | None:
     import importlib
 
     from golem_fakes import strategies
+    from golem_fakes.bindings.install import installed
 
+    inst = installed()
+    hit = _cache.get("modules")
+    if hit is not None and hit[0] is inst:
+        return hit[1]  # type: ignore[no-any-return]
     try:
         ws = strategies.current()
         names = [ws.module_name(ws.interface(i)) for i in (_HTTP_TYPES, _HANDLER, _STREAMS)]
+        mods: Any = tuple(importlib.import_module(n) for n in names)
     except Exception:  # no bindings, or the world has no wasi:http
-        return None
-    return tuple(importlib.import_module(n) for n in names)  # type: ignore[return-value]
+        mods = None
+    _cache["modules"] = (inst, mods)
+    return mods  # type: ignore[no-any-return]
+
+
+#: the generated modules per installation: ``{"modules": (installed bindings, modules)}``
+_cache: dict[str, Any] = {}
 
 
 def routed() -> bool:
