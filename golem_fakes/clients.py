@@ -57,25 +57,46 @@ def _modules() -> tuple[Any, Any, Any] | None:
     modules of the installed world (``None`` if it does not import them)."""
     import importlib
 
-    from golem_fakes import strategies
     from golem_fakes.bindings.install import installed
 
     inst = installed()
     hit = _cache.get("modules")
     if hit is not None and hit[0] is inst:
         return hit[1]  # type: ignore[no-any-return]
-    try:
-        ws = strategies.current()
-        names = [ws.module_name(ws.interface(i)) for i in (_HTTP_TYPES, _HANDLER, _STREAMS)]
-        mods: Any = tuple(importlib.import_module(n) for n in names)
-    except Exception:  # no bindings, or the world has no wasi:http
-        mods = None
+    mods: Any = None
+    if inst is not None:
+        found = _find_modules(inst, (_HTTP_TYPES, _HANDLER, _STREAMS))
+        if None not in found:
+            mods = tuple(importlib.import_module(n) for n in found)  # type: ignore[arg-type]
     _cache["modules"] = (inst, mods)
     return mods  # type: ignore[no-any-return]
 
 
+def _find_modules(inst: Any, interfaces: tuple[str, ...]) -> list[str | None]:
+    """The generated module of each interface: the one whose sites name it (a text
+    scan of the cached sources, so nothing is imported to find them)."""
+    key = ("find", id(inst), interfaces)
+    hit = _cache.get(key)  # type: ignore[call-overload]
+    if hit is not None and hit[0] is inst:
+        return list(hit[1])
+    out: list[str | None] = [None] * len(interfaces)
+    for name in inst.modules:
+        if ".imports." not in name:
+            continue
+        path = inst.cache_path.joinpath(*name.split(".")).with_suffix(".py")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError:
+            continue
+        for i, iface in enumerate(interfaces):
+            if out[i] is None and f"_golem_rt.Site({iface!r}" in text:
+                out[i] = name
+    _cache[key] = (inst, tuple(out))  # type: ignore[index]
+    return out
+
+
 #: the generated modules per installation: ``{"modules": (installed bindings, modules)}``
-_cache: dict[str, Any] = {}
+_cache: dict[Any, Any] = {}
 
 
 def routed() -> bool:

@@ -60,11 +60,19 @@ class IncomingResult:
 
 
 def _class(resource: str) -> type:
-    from golem_fakes import strategies
+    """The generated class of a ``wasi:http/types`` resource in the installed world."""
+    import importlib
 
-    ws = strategies.current()
-    iface = ws.interface(TYPES)
-    return ws.class_of(iface.types[resource])  # type: ignore[union-attr]
+    from golem_fakes.bindings.install import installed
+    from golem_fakes.bindings.naming import escape, upper_camel
+    from golem_fakes.clients import _find_modules
+
+    inst = installed()
+    module = _find_modules(inst, (TYPES,))[0] if inst is not None else None
+    if module is None:
+        raise LookupError(f"the installed world does not import {TYPES}: golem.http.incoming "
+                          f"needs it (a world exporting {HANDLER} imports it)")
+    return getattr(importlib.import_module(module), escape(upper_camel(resource)))  # type: ignore[no-any-return]
 
 
 def _method(method: str) -> Any:
