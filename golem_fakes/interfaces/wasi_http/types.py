@@ -12,10 +12,13 @@ Validation of the request's parts is the ``http`` crate's (1.x), as wasmtime use
 * ``set-authority(a)``: ``http::uri::Authority::from_str`` (no ``/ ? #``, no spaces or
   other bytes outside the URI set, balanced ``[...]``, at most one ``:`` outside
   brackets, no empty host after ``@``, no ``%``), and a ``:`` needs a port that is a
-  ``u16`` (wasmtime's own check);
+  ``u16`` (wasmtime's own check; Rust's ``u16::from_str`` also takes ``+80``);
 * ``set-path-with-query(p)``: ``http::uri::PathAndQuery::from_str`` (the path bytes
-  ``! $ - ; = @ - _ a - z | ~ " { }``, the query also ``?`` and ``>``-less ASCII, ``#``
-  starts a fragment that is ignored);
+  ``!``, ``$`` to ``;``, ``=``, ``@`` to ``_``, ``a`` to ``z``, ``|``, ``~``, ``"``,
+  ``{``, ``}`` and every byte from 0x7F (UTF-8); the query the visible ASCII but ``"``,
+  ``#``, ``<``, ``>``, and every byte from 0x7F; ``#`` starts a fragment that is not
+  checked). The ``http`` crate is Golem's: 1.3.1 in Golem v1.3.0-dev.25's
+  ``Cargo.lock`` (wasmtime 33's own lock has 1.0.0, which refused bytes from 0x7F);
 * ``outgoing-response.set-status-code(s)``: ``100 <= s <= 999``.
 """
 
@@ -66,9 +69,11 @@ _TOKEN = frozenset(b"!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyz"
 _SCHEME = frozenset(b"+-.0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _URI = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
                  b"-._~!$&'()*+,;=:/?#[]@")
+# http 1.3.1 (Golem's Cargo.lock; wasmtime 33's own lock has 1.0.0, which refused bytes
+# from 0x7F): the bytes of a valid UTF-8 string from 0x7F up are allowed in both parts
 _PATH = frozenset([0x21, *range(0x24, 0x3C), 0x3D, *range(0x40, 0x60), *range(0x61, 0x7B),
-                   0x7C, 0x7E, 0x22, 0x7B, 0x7D])
-_QUERY = frozenset([0x21, *range(0x24, 0x3C), 0x3D, *range(0x3F, 0x7F)])
+                   0x7C, 0x7E, 0x22, 0x7B, 0x7D, *range(0x7F, 0x100)])
+_QUERY = frozenset([0x21, *range(0x24, 0x3C), 0x3D, *range(0x3F, 0x7F), *range(0x7F, 0x100)])
 _STANDARD = {"get": "GET", "head": "HEAD", "post": "POST", "put": "PUT", "delete": "DELETE",
              "connect": "CONNECT", "options": "OPTIONS", "trace": "TRACE", "patch": "PATCH"}
 
@@ -157,15 +162,17 @@ def valid_authority(text: str) -> bool:
         if ":" not in tail:
             return False
         port = tail.rsplit(":", 1)[1]
-        if not port.isdigit() or not port.isascii() or int(port) > 65535:
+        digits = port[1:] if port.startswith("+") else port  # Rust's u16::from_str
+        if not digits or not digits.isdigit() or not digits.isascii() or int(digits) > 65535:
             return False
     return True
 
 
 def valid_path_with_query(text: str) -> bool:
     """``http::uri::PathAndQuery::from_str``."""
-    raw = text.encode("utf-8", "surrogatepass")
-    if len(raw) >= 65535:
+    try:
+        raw = text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: not UTF-8 (ByteStr::from_utf8 fails)
         return False
     i, n = 0, len(raw)
     while i < n:

@@ -56,7 +56,7 @@ def test_an_other_method_that_is_no_token_is_refused(http: SimpleNamespace, g: g
     ("[::1]:8080", True), ("127.0.0.1", True),
     ("example.com:", False), ("example.com:99999", False), ("example.com:abc", False),
     ("a b", False), ("host/path", False), ("", False), ("[::1", False), ("user@", False),
-    ("a%20b", False), ("x:1:2", False),
+    ("a%20b", False), ("x:1:2", False), ("host:+80", True), ("caf\u00e9.test", False),
 ])
 def test_set_authority_validation(http: SimpleNamespace, g: golem_fakes.Golem, authority: str,
                                   ok: bool) -> None:
@@ -72,8 +72,9 @@ def test_set_authority_validation(http: SimpleNamespace, g: golem_fakes.Golem, a
 
 @pytest.mark.parametrize("path,ok", [
     ("/", True), ("/a?b=c", True), ("relative", True), ("", True), ('/json/{"a":1}', True),
-    ("/x#frag ment", True), ("/a b", False), ("/<x>", False), ("/caf\u00e9", False),
-    ("/a?b c", False),
+    ("/x#frag ment", True), ("/a b", False), ("/<x>", False), ("/caf\u00e9", True),
+    ("/a?q=caf\u00e9", True), ("/a?b c", False), ("/a?<", False), ('/a?"', False),
+    ("/\x7f", True), ("/\x01", False),
 ])
 def test_set_path_with_query_validation(http: SimpleNamespace, g: golem_fakes.Golem, path: str,
                                         ok: bool) -> None:
