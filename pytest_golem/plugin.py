@@ -23,9 +23,11 @@ body runs inside an invocation of a fresh worker ``worker-1`` of the installed
 component: its ``golem.yaml`` name, else the world name), seeded per test from the
 global seed and the node id; torn down after. ``@pytest.mark.golem(seed=..., component=...,
 worker=..., args=..., env=..., config=..., idempotency_key=..., workers=[{...}],
-files={...})`` configures it and injects it (``files``: the initial files of the
-fixture's component, guest path → bytes (read-only) or ``InitialFile``); the closest marker (function, class, module ``pytestmark``)
-wins. A failing test that used it gets a "golem-fakes" report section with its seed and
+files={...}, http_strict=True, http_assert_all_called=True)`` configures it and injects it
+(``files``: the initial files of the fixture's component, guest path → bytes (read-only)
+or ``InitialFile``; ``http_strict=False``: a request no ``golem.http`` route matched does
+not fail the test at teardown; ``http_assert_all_called=False``: nor does a route never
+called); the closest marker (function, class, module ``pytestmark``) wins. A failing test that used it gets a "golem-fakes" report section with its seed and
 the command that reproduces it.
 """
 
@@ -41,7 +43,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 _INI = ("golem_wit", "golem_world", "golem_package", "golem_layout", "golem_interface_names")
 _MARKER_KEYS = ("seed", "component", "worker", "args", "env", "config", "idempotency_key",
-                "workers", "files")
+                "workers", "files", "http_strict", "http_assert_all_called")
 
 _installed_key = pytest.StashKey[Any]()
 _reason_key = pytest.StashKey[str]()
@@ -219,7 +221,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "golem(seed=None, component=None, worker=None, args=(), env=None, config=None, "
-        "idempotency_key=None, workers=(), files=None): configure the golem-fakes "
+        "idempotency_key=None, workers=(), files=None, http_strict=True, "
+        "http_assert_all_called=True): configure the golem-fakes "
         "environment of this "
         "test (and use the golem fixture without naming it)")
     if _installed_key not in config.stash and _reason_key not in config.stash:
@@ -227,6 +230,14 @@ def pytest_configure(config: pytest.Config) -> None:
     seed, origin = _global_seed(config)
     config.stash[_global_seed_key] = seed
     config.stash[_seed_origin_key] = origin
+    import importlib.util
+
+    if importlib.util.find_spec("urllib3") is not None:
+        # worker code's urllib3 / requests go through the fake wasi:http while an
+        # invocation runs, as Golem's urllib3 fork sends them (golem_fakes.clients)
+        from golem_fakes.clients import route_http_clients
+
+        route_http_clients()
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -389,10 +400,16 @@ def golem() -> Iterator["Golem"]:
     item.stash[_item_seed_key] = (seed, from_marker)
     # looked up per call (tests may patch golem_fakes.state.golem.Golem)
     files = None
-    if "files" in options:
+    http_options = None
+    if "files" in options or "http_strict" in options or "http_assert_all_called" in options:
         options = dict(options)
-        files = options.pop("files")
+        files = options.pop("files", None)
+        if "http_strict" in options or "http_assert_all_called" in options:
+            http_options = (bool(options.pop("http_strict", True)),
+                            bool(options.pop("http_assert_all_called", True)))
     g = (_golem_module or _import_golem_module()).Golem(seed, **options)
+    if http_options is not None:
+        g.__dict__["_http_options"] = http_options
     if files:
         # the component's initial files (Golem's component metadata `files`)
         g.add_component(options["component"], files=files)
@@ -400,6 +417,15 @@ def golem() -> Iterator["Golem"]:
         _add_workers(g, workers, item.nodeid)
     with g:
         yield g
+    http = g.__dict__.get("_http")
+    if http is not None:
+        # strict HTTP stubbing (as pytest-httpx): unmatched requests and routes never
+        # called fail the test here, at teardown (golem_fakes.state.http)
+        problems = http.problems()
+        if problems:
+            pytest.fail("golem.http: " + "\n".join(problems) + "\n(relax with "
+                        "@pytest.mark.golem(http_strict=False) / http_assert_all_called=False)",
+                        pytrace=False)
 
 
 _golem_module: Any = None

@@ -373,8 +373,67 @@ def _recipes(m: Any, g: golem_fakes.Golem) -> list[Callable[[], Any]]:
         return [n, server, client, client.finish_connect(), server.accept(), u, u.stream(None),
                 m.lookup.resolve_addresses(n, "localhost")]
 
+    ht = m.http_types
+
+    def http_request(with_headers: bool = False) -> Any:
+        req = ht.OutgoingRequest(ht.Fields.from_list([("a", b"1")]))
+        req.set_authority("fuzz.test")
+        req.set_path_with_query("/r")
+        return req
+
+    def http_response() -> Any:
+        g.http.assert_all_called = g.http.strict = False
+        if not g.http.routes:
+            g.http.get("https://fuzz.test/r").respond(200, body=b"abcdef",
+                                                      trailers={"x-t": "1"})
+        fut = m.outgoing_handler.handle(http_request(), None)
+        return [fut.subscribe(), fut, fut.get()]
+
+    def http_body() -> Any:
+        resp = http_response()[2].value.value
+        body = resp.consume()
+        return [resp, resp.headers(), body, body.stream()]
+
+    def http_trailers() -> Any:
+        resp = http_response()[2].value.value
+        ft = ht.IncomingBody.finish(resp.consume())
+        return [ft, ft.subscribe()]
+
+    def http_body_error() -> Any:
+        req = ht.OutgoingRequest(ht.Fields.from_list([("content-length", b"1")]))
+        out = req.body()
+        s = out.write()
+        return [out, s, _quiet(lambda: s.write(b"xy"))]
+
+    def http_incoming() -> Any:
+        from golem_fakes.bindings.runtime import current_environment
+        from golem_fakes.interfaces.wasi_http.incoming import (new_incoming_request,
+                                                               new_response_outparam)
+
+        env = current_environment.get()
+        req = new_incoming_request(env, "POST", "/in", authority="fuzz.test", headers=[("x", "1")],
+                                   body=b"body")
+        return [req, req.headers(), req.consume(), new_response_outparam(env)[0]]
+
+    def http_outgoing_response() -> Any:
+        resp = ht.OutgoingResponse(ht.Fields())
+        return [resp, resp.headers(), resp.body()]
+
     return [
         sockets,
+        lambda: ht.Fields(),
+        lambda: ht.Fields.from_list([("a", b"1"), ("b", b"2")]),
+        lambda: http_request(),
+        lambda: http_request().headers(),
+        lambda: ht.RequestOptions(),
+        lambda: http_request().body(),
+        lambda: http_request().body().write(),
+        http_response,
+        http_body,
+        http_trailers,
+        http_body_error,
+        http_incoming,
+        http_outgoing_response,
         lambda: kv.Bucket.open_bucket("b"),
         lambda: kv.OutgoingValue.new_outgoing_value(),
         lambda: m.eventual.get(kv.Bucket.open_bucket("b"), "k"),
@@ -431,8 +490,10 @@ def binding_modules() -> Any:
         stderr,
         stdin,
         stdout,
+        outgoing_handler,
         wasi_blobstore_types,
         wasi_filesystem_types,
+        wasi_http_types,
         wasi_keyvalue_types,
     )
 
@@ -446,6 +507,7 @@ def binding_modules() -> Any:
                            blobstore=blobstore, preopens=preopens, stdin=stdin,
                            stdout=stdout, stderr=stderr, monotonic=monotonic_clock,
                            host=host, cache=cache, context=context, oplog=oplog,
+                           http_types=wasi_http_types, outgoing_handler=outgoing_handler,
                            durability=durability)
 
 

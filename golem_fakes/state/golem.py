@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from golem_fakes.state.clock import VirtualClock
     from golem_fakes.state.console import Console
     from golem_fakes.state.filesystem import FileSystem
+    from golem_fakes.state.http import HttpStubs
     from golem_fakes.state.network import Network
     from golem_fakes.state.keyvalue import KeyValueStore
     from golem_fakes.state.randomness import Randomness
@@ -434,6 +435,26 @@ class Golem(Environment):
                 if bs is None:
                     bs = self.__dict__["_blobstore"] = BlobStore(self)
         return bs
+
+    @property
+    def http(self) -> "HttpStubs":
+        """The stub router behind ``wasi:http`` (created on first use; see
+        :mod:`golem_fakes.state.http`): ``golem.http.get(url).respond(200, json=...)``,
+        ``route.calls``, ``golem.http.requests``. Strict by default: the pytest plugin
+        fails a test whose worker sent a request no route matched, or that registered a
+        route never called (``@pytest.mark.golem(http_strict=False,
+        http_assert_all_called=False)`` relaxes each)."""
+        h = self.__dict__.get("_http")
+        if h is None:
+            from golem_fakes.state.http import HttpStubs
+
+            with _LAZY:
+                h = self.__dict__.get("_http")
+                if h is None:
+                    h = HttpStubs(*self.__dict__.get("_http_options", (True, True)))
+                    h._golem = self
+                    self.__dict__["_http"] = h
+        return h
 
     @property
     def clock(self) -> "VirtualClock":

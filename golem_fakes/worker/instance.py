@@ -193,7 +193,9 @@ class WorkerInstance:
         env = self.env
         for handle, entry in self._entries():
             entry.env = None  # the object's own finalizer no longer drops it
-            _drop_handle(env, handle)
+            # no trap of a drop behaviour can reach the lost instance's code (e.g.
+            # ``resource has children``, whose order here is the table's)
+            _drop_handle(env, handle, collected=True)
         self.golem._forget_instance(self)
 
     def __repr__(self) -> str:

@@ -53,7 +53,9 @@ def skip_time(env: Any, pollables: Sequence[Any]) -> Skip | None:
     clock: VirtualClock = clocks[0].clock
     target = min(p.deadline_ns for p in clocks if p.clock is clock)
     now = clock.monotonic_ns()
-    suspend = target - now >= clock.suspend_after_ns
+    # a deadline that is no sleep (a wasi:http response due then) never suspends
+    suspend = target - now >= clock.suspend_after_ns and any(
+        getattr(p, "suspends", True) for p in clocks if p.deadline_ns == target)
     inv = _invocation(env)
     worker = None
     if inv is not None:

@@ -69,8 +69,12 @@ _ZEROES = memoryview(bytes(65536))
 CLOSED = "closed"
 
 
-def _failed(message: str) -> Err:
-    return Err(("last-operation-failed", StreamErrorRep(message)))
+def _failed(message: Any) -> Err:
+    """``last-operation-failed`` with an ``error`` resource: ``message`` is its debug
+    string, or already the error rep (e.g. a ``wasi:http`` body error carrying an
+    ``error-code``, :class:`~golem_fakes.state.http_resources.HttpStreamError`)."""
+    rep = message if isinstance(message, StreamErrorRep) else StreamErrorRep(message)
+    return Err(("last-operation-failed", rep))
 
 
 def _input_error(rep: InputStreamRep, function: str) -> Err | None:
@@ -192,31 +196,54 @@ def blocking_read_input(rep: InputStreamRep, n: int, function: str, *,
 # ---------------------------------------------------------------- input-stream
 
 
+def _intercepted(rep: Any, kind: str, compute: Any) -> Any:
+    """A read or skip of a stream whose reads Golem records (a ``wasi:http`` response
+    body stream, :mod:`golem_fakes.interfaces.wasi_http`): ``rep.intercept`` runs
+    ``compute`` live and records it, or answers from the oplog in replay."""
+    hook = getattr(rep, "intercept", None)
+    if hook is None:
+        return compute()
+    return hook(rep, kind, compute)
+
+
 @implements(STREAMS, "[method]input-stream.read")
 def input_stream_read(env: Any, rep: InputStreamRep, n: int) -> Any:
     """Up to ``n`` available bytes, ``[]`` if none yet, ``closed`` after the end."""
-    return read_input(rep, n, "[method]input-stream.read")
+    if getattr(rep, "intercept", None) is None:
+        return read_input(rep, n, "[method]input-stream.read")
+    return _intercepted(rep, "read", lambda: read_input(rep, n, "[method]input-stream.read"))
 
 
 @implements(STREAMS, "[method]input-stream.blocking-read")
 def input_stream_blocking_read(env: Any, rep: InputStreamRep, n: int) -> Any:
     """Like ``read`` but waits for at least one byte (or the end)."""
-    return blocking_read_input(rep, n, "[method]input-stream.blocking-read")
+    if getattr(rep, "intercept", None) is None:
+        return blocking_read_input(rep, n, "[method]input-stream.blocking-read")
+    return _intercepted(rep, "blocking-read", lambda: blocking_read_input(
+        rep, n, "[method]input-stream.blocking-read"))
+
+
+def _skip(rep: InputStreamRep, n: int) -> Any:
+    r = read_input(rep, n, "[method]input-stream.skip", lowered=False)
+    return Ok(len(r.value)) if isinstance(r, Ok) else r
+
+
+def _blocking_skip(rep: InputStreamRep, n: int) -> Any:
+    r = blocking_read_input(rep, n, "[method]input-stream.blocking-skip", lowered=False)
+    return Ok(len(r.value)) if isinstance(r, Ok) else r
 
 
 @implements(STREAMS, "[method]input-stream.skip")
 def input_stream_skip(env: Any, rep: InputStreamRep, n: int) -> Any:
     """Read and discard up to ``n`` bytes; returns how many (wasmtime's default
     ``InputStream::skip`` is ``read(n).len()``)."""
-    r = read_input(rep, n, "[method]input-stream.skip", lowered=False)
-    return Ok(len(r.value)) if isinstance(r, Ok) else r
+    return _intercepted(rep, "skip", lambda: _skip(rep, n))
 
 
 @implements(STREAMS, "[method]input-stream.blocking-skip")
 def input_stream_blocking_skip(env: Any, rep: InputStreamRep, n: int) -> Any:
     """Like ``skip`` but waits for at least one byte (or the end)."""
-    r = blocking_read_input(rep, n, "[method]input-stream.blocking-skip", lowered=False)
-    return Ok(len(r.value)) if isinstance(r, Ok) else r
+    return _intercepted(rep, "blocking-skip", lambda: _blocking_skip(rep, n))
 
 
 @implements(STREAMS, "[method]input-stream.subscribe")
@@ -262,6 +289,10 @@ def write_output(rep: OutputStreamRep, contents: Any, function: str,
         rep.emit_raw(view)
     else:
         rep.emit(view)
+    if rep.failure is not None and getattr(rep, "fails_on_write", False):
+        # the sink rejected this very write (wasmtime's BodyWriteStream: a body longer
+        # than its content-length fails the write that exceeded it)
+        return _output_error(rep, function)
     return Ok(None)
 
 
@@ -533,9 +564,9 @@ def drop_stream(rep: Any, function: str) -> None:
     stream stops being a child of its socket, :mod:`golem_fakes.interfaces.wasi_sockets`)."""
     children = getattr(rep, "children", 0)
     if not children or dropped_by_collector():
-        released = getattr(rep, "on_drop", None)  # e.g. a TCP stream leaves its socket
-        if released is not None:
-            released()
+        hook = getattr(rep, "on_drop", None)
+        if hook is not None:  # a TCP stream leaves its socket; an http body stream its body
+            hook()
         return
     raise Trap(f"resource has children: {getattr(rep, 'name', rep)} is dropped while "
                f"{children} pollable(s) made by its subscribe are alive; drop the "
