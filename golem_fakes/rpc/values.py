@@ -306,9 +306,24 @@ def _variant_case(v: Any, td: TypeDef, path: str) -> tuple[int, Any]:
         payload = getattr(v, "value", None)
     name = name.replace("_", "-")
     if name not in names:
-        raise ValueMismatch(path, td.name, _describe(v),
-                            f"no case {name!r}; cases: {', '.join(names)}")
+        i = _case_insensitive(name, names)
+        if i is None:
+            raise ValueMismatch(path, td.name, _describe(v),
+                                f"no case {name!r}; cases: {', '.join(names)}")
+        return i, payload
     return names.index(name), payload
+
+
+def _case_insensitive(name: str, names: list[str]) -> int | None:
+    """The index of the case ``name`` spells in another letter case: the generated
+    classes and enum members lose a WIT name's upper-case words (``HTTP`` is
+    ``Scheme_Http``, ``destination-IP-unroutable`` is ``DESTINATION_IP_UNROUTABLE``);
+    WIT names are unique regardless of case, so the match is unambiguous."""
+    low = name.lower()
+    for i, n in enumerate(names):
+        if n.lower() == low:
+            return i
+    return None
 
 
 def _enum_index(v: Any, td: TypeDef, path: str) -> int:
@@ -320,8 +335,11 @@ def _enum_index(v: Any, td: TypeDef, path: str) -> int:
     else:
         raise ValueMismatch(path, td.name, _describe(v), "an enum member or case name")
     if name not in names:
-        raise ValueMismatch(path, td.name, _describe(v),
-                            f"no case {name!r}; cases: {', '.join(names)}")
+        i = _case_insensitive(name, names)
+        if i is None:
+            raise ValueMismatch(path, td.name, _describe(v),
+                                f"no case {name!r}; cases: {', '.join(names)}")
+        return i
     return names.index(name)
 
 
@@ -335,10 +353,10 @@ def _flag_bits(v: Any, td: TypeDef, path: str) -> list[bool]:
         return [bool(bits >> j & 1) for j in range(len(names))]
     if isinstance(v, (list, tuple, set, frozenset)):
         given = {str(x).lower().replace("_", "-") for x in v}
-        unknown = given - set(names)
+        unknown = given - {n.lower() for n in names}  # WIT names are unique in any case
         if unknown:
             raise ValueMismatch(path, td.name, _describe(v), f"unknown flags {sorted(unknown)}")
-        return [name in given for name in names]
+        return [name.lower() in given for name in names]
     raise ValueMismatch(path, td.name, _describe(v), "a flags value or names")
 
 
