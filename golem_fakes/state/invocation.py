@@ -166,6 +166,11 @@ class WorkerRuntime:
     #: While a crash is armed and this is a list: the oplog index after each counted
     #: host call (crash exploration maps its crash points to oplog indices with it).
     crash_trace: list[int] | None = field(default=None, repr=False)
+    #: Crash exploration's reference run (:mod:`golem_fakes.worker.explore`): called
+    #: with the number of host calls counted so far when the invocation starts (``0``)
+    #: and after each counted host call (while :attr:`crash_trace` is a list), at the
+    #: moment an armed crash would lose the instance there, to copy the environment.
+    crash_hook: Callable[[int], None] | None = field(default=None, repr=False)
     #: How many times the instance was lost (crash) and recovered (replay).
     crashes: int = 0
     recoveries: int = 0

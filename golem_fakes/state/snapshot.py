@@ -286,8 +286,9 @@ def _special_classes() -> dict[type, Callable[[_Cloner, Any], Any]]:
         y = object.__new__(WorkerRuntime)
         c.memo[id(x)] = y
         c.keep.append(x)
-        c.fill(x, y, skip=frozenset({"queue"}))
+        c.fill(x, y, skip=frozenset({"queue", "crash_hook"}))
         y.queue = None  # made on the first enqueue of the copy
+        y.crash_hook = None  # the original's explorer's, never the copy's
         return y
 
     def randomness(c: _Cloner, x: Randomness) -> Randomness:
@@ -306,22 +307,50 @@ def _special_classes() -> dict[type, Callable[[_Cloner, Any], Any]]:
 _SPECIAL: dict[type, Callable[[_Cloner, Any], Any]] = {}
 
 
-def copy_golem(g: "Golem") -> "Golem":
+def copy_golem(g: "Golem", *, running: Any = None) -> "Golem":
     """A copy of ``g``: see the module docstring. :class:`SnapshotError` while an
-    invocation of ``g`` is running or queued."""
+    invocation of ``g`` is running or queued.
+
+    ``running`` (a :class:`~golem_fakes.state.registry.Worker` of ``g``): the copy is
+    taken *inside* that worker's running invocation, by code running in it (crash
+    exploration's reference run, :mod:`golem_fakes.worker.explore`, from a host call of
+    the invocation), or from such a copy — the environment as it is when an executor
+    crash loses the worker's instance at that moment. Then that one invocation may be
+    running (if the calling context runs an invocation of ``g``, it must be that one;
+    not replaying, nothing queued):
+    its :class:`~golem_fakes.state.invocation.Invocation` record is copied with the
+    rest (outcome still ``None``); the copy's current invocation and environment are
+    not touched (context variables are the caller's, not state). The worker's instance
+    is not copied (its Python module state cannot be); what the crash does to it is
+    kept so that it can happen in the copy: a stand-in instance without code holds the
+    handles the instance holds now (their reps copied), which the recovery drops as it
+    drops a lost instance's handles (their ``[resource-drop]`` behaviours run, e.g. a
+    span's ``finish-span``). The worker is not rebuilt on first use: the caller ends
+    the running invocation in the copy (:func:`golem_fakes.worker.executor.conclude_lost`).
+    Call counts (``call_count``) go on from the original's: the calls made so far are
+    the copy's retired counts. The copy's armed crash and crash trace are cleared."""
     from golem_fakes.state.invocation import Invocation
 
     if not _SPECIAL:
         _SPECIAL.update(_special_classes())
-    for rt in list(g.__dict__.get("_runtimes", {}).values()):
-        running = [i for i in rt.invocations if i.outcome is None]
-        if running:
-            raise SnapshotError(
-                f"cannot copy {g!r} while worker {running[-1].worker} runs "
-                f"{running[-1].function_name}: golem.copy() takes the environment between "
-                f"invocations")
+    running_rt = g.runtime(running) if running is not None else None
     cur = g.current_invocation if g.__dict__.get("_registry") is not None else None
-    if type(cur) is Invocation:
+    for rt in list(g.__dict__.get("_runtimes", {}).values()):
+        busy = [i for i in rt.invocations if i.outcome is None]
+        if rt is running_rt and len(busy) == 1 and cur in (None, busy[0]):
+            continue
+        if busy:
+            raise SnapshotError(
+                f"cannot copy {g!r} while worker {busy[-1].worker} runs "
+                f"{busy[-1].function_name}: golem.copy() takes the environment between "
+                f"invocations")
+    if running is not None:
+        if cur is not None and (type(cur) is not Invocation or cur.worker is not running):
+            raise SnapshotError(f"copy_golem(running={running}): the copy is taken inside "
+                                f"that worker's running invocation, and the current "
+                                f"invocation is {cur!r}")
+        _check_lost_handles(g, running)
+    elif type(cur) is Invocation:
         raise SnapshotError(f"cannot copy {g!r} from inside its invocation "
                             f"{cur.function_name}: copy it from the test, between invocations")
     t = type(g)
@@ -340,7 +369,72 @@ def copy_golem(g: "Golem") -> "Golem":
         if rt.invocations:
             pending.add((w.component.name, w.name))
     nd["_recover_on_use"] = pending
+    if running is not None:
+        key = (running.component.name, running.name)
+        pending.discard(key)
+        rt = c.clone(running_rt)
+        rt.crash_in = rt.crash_trace = None
+        counts = dict(g.__dict__.get("_retired_counts", {}))
+        for site, b in list(g.__dict__.get("bindings", {}).items()):
+            k2 = (site.interface, site.function)
+            counts[k2] = counts.get(k2, 0) + b.count
+        nd["_retired_counts"] = counts
+        inst = g.__dict__.get("_instances", {}).get(key)
+        if inst is not None and not inst.dropped:
+            nd["_instances"][key] = _lost_instance(c, g, new, inst)
     return new
+
+
+def _check_lost_handles(g: "Golem", running: Any) -> None:
+    """:class:`SnapshotError` if the running worker's instance holds a handle whose
+    ``[resource-drop]`` behaviour does something (a span's drop writes ``finish-span``,
+    a stream's checks its pollables): where the crashed instance's code would drop it
+    — while unwinding from the crash, a ``with`` block's exit running the behaviour
+    before the recovery truncates the oplog, or with the instance afterwards — depends
+    on code a copy does not run, so a copy cannot stand for the crash there."""
+    from golem_fakes.bindings.runtime import no_drop
+
+    inst = g.__dict__.get("_instances", {}).get((running.component.name, running.name))
+    if inst is None or inst.dropped:
+        return
+    for handle, entry in list(inst.env.handles.items()):
+        if entry.env is None:
+            continue
+        b = g.bindings[entry.rsite]
+        if b.behaviour is not no_drop:
+            raise SnapshotError(
+                f"copy_golem(running={running}): the instance holds handle {handle} of "
+                f"{entry.rsite.interface} {entry.rsite.function}, whose drop behaviour "
+                f"runs where the crashed code drops it; a copy cannot reproduce that")
+
+
+class _LostHandle:
+    """A row of a stand-in instance's handle table (:func:`_lost_instance`): what
+    :func:`golem_fakes.bindings.runtime._drop_handle` reads of a
+    :class:`~golem_fakes.bindings.runtime.ResourceFinalizer`, without the resource
+    object (that belongs to the lost instance's Python state)."""
+
+    __slots__ = ("rep", "rsite", "env", "handle")
+
+    def __init__(self, rep: Any, rsite: Any, env: Any, handle: int) -> None:
+        self.rep, self.rsite, self.env, self.handle = rep, rsite, env, handle
+
+
+def _lost_instance(c: _Cloner, g: "Golem", new: "Golem", inst: Any) -> Any:
+    """A stand-in for ``inst`` (of ``g``) in the copy ``new``: no code, the handles
+    ``inst`` holds now (reps copied by ``c``), so that dropping it drops them in the
+    copy. The default worker's handles are the Golem's own table (``inst.env is g``),
+    as they are the copy's."""
+    from golem_fakes.worker.instance import WorkerInstance
+
+    own = inst.env is not g
+    y = WorkerInstance(new, inst.component, inst.name, own_table=own)
+    table = y.env.handles
+    for handle, entry in list(inst.env.handles.items()):
+        if entry.env is None:
+            continue  # detached: being dropped
+        table[handle] = _LostHandle(c.clone(entry.rep), entry.rsite, y.env, handle)
+    return y
 
 
 def recover_copied(g: "Golem", key: tuple[str, str]) -> Any:

@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from golem_fakes.state.registry import Worker
     from golem_fakes.worker.instance import WorkerInstance
 
-__all__ = ["InvocationHandle", "enqueue", "execute", "required_classes", "export_table_or_error"]
+__all__ = ["InvocationHandle", "enqueue", "execute", "settle", "conclude_lost", "required_classes", "export_table_or_error"]
 
 
 def required_classes() -> list[tuple[str | None, str, str]]:
@@ -159,8 +159,15 @@ class InvocationHandle:
             return
         self.invocation = inv  # type: ignore[assignment]
         inv.call = (self.export, self.fn, self.args, self.kwargs)  # type: ignore[union-attr]
-        outcome: Any = settle(g, self.worker, inv,  # type: ignore[arg-type]
-                              execute(g, act, inv))  # type: ignore[arg-type]
+        self._conclude(inv, execute(g, act, inv))  # type: ignore[arg-type]
+
+    def _conclude(self, inv: "Invocation", outcome: Any) -> None:
+        """Drive the outcome of the invocation's attempt to its end (:func:`settle`:
+        recovery after a lost instance, retries) and keep the result as the caller
+        sees it (the ok value unwrapped, an ``Err`` raised, the idempotency key's
+        result stored)."""
+        g, rt = self.golem, self.runtime
+        outcome = settle(g, self.worker, inv, outcome)
         if outcome is None:  # a jump back deleted this invocation's start
             from golem_fakes.bindings.runtime import Trap
 
@@ -199,10 +206,13 @@ def execute(g: "Golem", act: Any, inv: "Invocation") -> tuple[str, Any]:
     process = None
     try:
         inst = g._instance_for(w.component.name, w.name)
-        if inv.runtime.crash_in == 0:  # armed at the invocation's start (arm_crash)
+        rt = inv.runtime
+        if rt.crash_in == 0:  # armed at the invocation's start (arm_crash)
             from golem_fakes.worker.replay import crash_at_start
 
-            crash_at_start(inv.runtime)
+            crash_at_start(rt)
+        elif rt.crash_hook is not None and rt.replay is None:
+            rt.crash_hook(0)  # crash exploration's reference run: crash point 0
         if inst.loaded is not None:  # component code runs: its os.environ, sys.argv
             process = (inst, inst.enter_process())
         if export is not None:
@@ -277,6 +287,36 @@ def settle(g: "Golem", worker: "Worker", inv: "Invocation | None",
         rt.retries += 1
         outcome = recover(g, worker, inv, truncate=False)
     return outcome
+
+
+def conclude_lost(g: "Golem", worker: "Worker", inv: "Invocation",
+                  outcome: tuple[str, Any]) -> InvocationHandle:
+    """The caller's side of invocation ``inv`` of ``worker`` whose attempt ended with
+    ``outcome`` without this Golem having run it: ``g`` is a copy taken while ``inv``
+    was running (:func:`golem_fakes.state.snapshot.copy_golem` ``running=``), and crash
+    exploration ends the attempt there (``("crash", exc)``: the instance was lost;
+    ``("error", trap)``: it trapped). The outcome is driven to its end as
+    :meth:`InvocationHandle._run` drives it (:func:`settle`: recovery, retries; then a
+    waiting update), under the worker's lock; the returned handle's :meth:`~InvocationHandle.result`
+    is what ``invoke`` returns or raises. An outcome ``"raise"`` propagates."""
+    from golem_fakes.state.golem import _LAZY
+
+    rt = g.runtime(worker)
+    if rt.queue is None:
+        with _LAZY:
+            if rt.queue is None:
+                rt.queue = _Queue()
+    export, fn, args, kwargs = inv.call
+    h = InvocationHandle(g, worker, rt, fn, export, tuple(args), dict(kwargs),
+                         inv.idempotency_key)
+    h.invocation = inv
+    with rt.queue.lock:
+        h._conclude(inv, outcome)
+        if rt.pending_updates:  # an update waited for this invocation to end
+            from golem_fakes.worker.admin import after_invocation
+
+            after_invocation(g, worker)
+    return h
 
 
 def _ends_invocation(e: BaseException) -> bool:

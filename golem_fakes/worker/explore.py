@@ -420,14 +420,21 @@ def explore_crashes(golem: "Golem", component: "str | Component", worker: str, e
                     *args: Any, check: Callable[["Golem", Any], Any] | None = None,
                     points: Iterable[Any] | None = None, during_recovery: bool = False,
                     traps: bool = False, idempotency_key: str | None = None,
-                    raise_on_failure: bool = True) -> ExploreReport:
-    """``Golem.explore_crashes``: see the module docstring and the Golem method."""
+                    raise_on_failure: bool = True, _strategy: str = "snapshot") -> ExploreReport:
+    """``Golem.explore_crashes``: see the module docstring and the Golem method.
+    ``_strategy="rerun"`` (internal, for the tests that compare the two): every plan
+    re-runs the whole invocation from a copy taken before it (the way points were run
+    before snapshots, and the fallback for the plans snapshots cannot serve)."""
+    if _strategy not in ("snapshot", "rerun"):
+        raise ValueError(f"explore_crashes(_strategy=...) is 'snapshot' or 'rerun', "
+                         f"got {_strategy!r}")
     start = time.perf_counter()
     cname = getattr(component, "name", component)
     _check_target(golem, component, worker)
     target = f"{cname}/{worker} {getattr(export, '__qualname__', export)}" \
              f"({', '.join(repr(a) for a in args)})"
-    # 1. the reference run, counting the recorded host calls
+    # 1. the reference run, counting the recorded host calls (and, with snapshots,
+    # copying the environment at every crash point a plan needs)
     ref = golem.copy()
     w = ref.registry.find_or_add(component, worker)
     pending = ref.__dict__.get("_recover_on_use")
@@ -435,10 +442,17 @@ def explore_crashes(golem: "Golem", component: "str | Component", worker: str, e
         ref._instance_for(w.component.name, w.name)
     rt = ref.runtime(w)
     prior = sum(1 for e in rt.oplog.replayable() if e.kind == _IFI)
+    crashes0 = rt.crashes
     rt.crash_in = _COUNTING
     rt.crash_trace = trace = []
+    snaps = _Snapshots(ref, w, _needed(points))
+    if _strategy == "snapshot" and (snaps.wanted is None or snaps.wanted):
+        rt.crash_hook = snaps.take
     before = len(rt.invocations)
-    reference = _run(ref, component, worker, export, args, idempotency_key)
+    try:
+        reference = _run(ref, component, worker, export, args, idempotency_key)
+    finally:
+        rt.crash_hook = None
     n = _COUNTING - rt.crash_in if rt.crash_in is not None else 0
     rt.crash_in = rt.crash_trace = None
     ref_effects = effects_of(ref, reference)
@@ -448,13 +462,25 @@ def explore_crashes(golem: "Golem", component: "str | Component", worker: str, e
     if len(rt.invocations) > before:
         call_index = [rt.invocations[before].start_index] + trace
     report = ExploreReport(target, n, reference, [])
-    # 2. every crash plan on a fresh copy
-    for plan in _plans(n, points, during_recovery, traps, prior):
-        g = golem.copy()
-        plan.arm(g, component, worker)
-        grt = g.runtime(g.worker(component, worker))
-        crashes0 = grt.crashes
-        result = _run(g, component, worker, export, args, idempotency_key)
+    plans = _plans(n, points, during_recovery, traps, prior)
+    uses: dict[int, int] = {}
+    for plan in plans:
+        uses[plan.after] = uses.get(plan.after, 0) + 1
+    # 2. every crash plan: on the snapshot of its point, or on a fresh copy
+    for plan in plans:
+        uses[plan.after] -= 1
+        snap = snaps.get(plan.after, last=uses[plan.after] == 0)
+        if snap is not None:
+            g, result = _from_snapshot(snap, (w.component.name, w.name), plan, trace)
+            grt = g.runtime(g.worker(component, worker))
+            crashes = grt.crashes - crashes0
+        else:
+            g = golem.copy()
+            plan.arm(g, component, worker)
+            grt = g.runtime(g.worker(component, worker))
+            before_crashes = grt.crashes
+            result = _run(g, component, worker, export, args, idempotency_key)
+            crashes = grt.crashes - before_crashes
         grt.crash_in = None
         grt.recovery_crashes = []
         div = _divergence_of(result)
@@ -472,8 +498,8 @@ def explore_crashes(golem: "Golem", component: "str | Component", worker: str, e
                 error = e
         failed = error is not None or div is not None or (check is None and durable_diff is not None)
         index = call_index[plan.after] if plan.after < len(call_index) else None
-        cp = CrashPoint(plan, result, failed, error, div, diff, index,
-                        grt.crashes - crashes0, golem=g if failed else None)
+        cp = CrashPoint(plan, result, failed, error, div, diff, index, crashes,
+                        golem=g if failed else None)
         if failed:
             cp.oplog = _oplog_around(g, g.worker(component, worker), index)
         report.points.append(cp)
@@ -481,3 +507,104 @@ def explore_crashes(golem: "Golem", component: "str | Component", worker: str, e
     if raise_on_failure:
         report.raise_for_failures()
     return report
+
+
+def _needed(points: Iterable[Any] | None) -> set[int] | None:
+    """The crash points the plans start from (``None``: every point, not known before
+    the reference run counted them)."""
+    if points is None:
+        return None
+    out: set[int] = set()
+    for p in points:
+        after = p.after if isinstance(p, CrashPlan) else p
+        if type(after) is int and after >= 0:
+            out.add(after)
+    return out
+
+
+class _Snapshots:
+    """The environment at each crash point of the reference run, copied while the
+    invocation runs (:func:`~golem_fakes.state.snapshot.copy_golem` ``running=``):
+    ``take(k)`` is the reference runtime's ``crash_hook`` (called when the invocation
+    starts, ``k = 0``, and after the ``k``-th counted host call — where an armed crash
+    would fire). A point whose copy is refused (a worker replays there, another
+    worker's invocation is queued) has none: its plans re-run."""
+
+    __slots__ = ("ref", "worker", "wanted", "taken")
+
+    def __init__(self, ref: "Golem", worker: Any, wanted: set[int] | None) -> None:
+        self.ref = ref
+        self.worker = worker
+        self.wanted = wanted
+        self.taken: dict[int, Any] = {}
+
+    def take(self, k: int) -> None:
+        if k in self.taken or (self.wanted is not None and k not in self.wanted):
+            return
+        from golem_fakes.state.snapshot import SnapshotError, copy_golem
+
+        try:
+            self.taken[k] = copy_golem(self.ref, running=self.worker)
+        except SnapshotError:
+            self.taken[k] = None
+
+    def get(self, k: int, last: bool) -> "Golem | None":
+        """The environment at point ``k`` for one plan (``None``: no snapshot): a copy
+        of the snapshot, or for its ``last`` plan the snapshot itself (then freed)."""
+        from golem_fakes.state.snapshot import copy_golem
+
+        snap = self.taken.get(k)
+        if snap is None:
+            return None
+        if last:
+            del self.taken[k]
+            return snap
+        w = snap.registry.get(self.worker.component.name, self.worker.name)
+        return copy_golem(snap, running=w)
+
+
+def _from_snapshot(g: "Golem", key: tuple[str, str], plan: CrashPlan,
+                   trace: list[int]) -> tuple["Golem", Any]:
+    """Run ``plan`` on ``g``, the environment at point ``plan.after`` of the reference
+    run: the worker's instance is lost there as an armed crash loses it
+    (:func:`~golem_fakes.worker.replay.lose_instance`: the invocation marked crashed,
+    ``crashes`` counted), or the invocation traps there as an armed trap makes it
+    (:func:`~golem_fakes.worker.replay.crash_tick` ``mode="trap"``, then the executor
+    ends the invocation with that trap, ``Golem._end_invocation``); then the executor
+    drives the outcome as ``invoke`` does (:func:`~golem_fakes.worker.executor.conclude_lost`:
+    recovery — truncation to the committed index, the lost instance's handles dropped,
+    replay, live — and retries). Returns ``g`` and the result as the caller sees it."""
+    from golem_fakes.bindings.runtime import Trap
+    from golem_fakes.worker.executor import conclude_lost
+    from golem_fakes.worker.replay import WorkerCrashed
+
+    w = g.registry.get(*key)
+    rt = g.runtime(w)
+    inv = next(i for i in reversed(rt.invocations) if i.outcome is None)
+    lost = g.__dict__["_instances"].get(key)
+    rt.recovery_crashes = list(plan.during_recovery)
+    at = ("when the invocation started, before any host call" if plan.after == 0 else
+          f"after a host call completed (oplog index {trace[plan.after - 1]})")
+    outcome: tuple[str, Any]
+    if plan.mode == TRAP:
+        trap = Trap(f"golem.crash(mode='trap'): the worker trapped {at}")
+        inv.trap = trap
+        g._end_invocation(inv, trap)
+        outcome = ("error", trap)
+    else:
+        inv.crashed = True
+        rt.crashes += 1
+        outcome = ("crash", WorkerCrashed(f"golem.crash: the instance of the worker was lost "
+                                          f"in invocation {inv.function_name} {at}"))
+    try:
+        result = conclude_lost(g, w, inv, outcome).result()
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as e:  # noqa: BLE001 - the invocation's outcome, as the caller sees it
+        result = e
+    if lost is not None and g.__dict__["_instances"].get(key) is lost:
+        # not recovered (a trap that is not retried): the trapped instance would stay;
+        # the stand-in has no code, so the worker is rebuilt by replay on first use
+        g._forget_instance(lost)
+        g.__dict__["_recover_on_use"].add(key)
+    return g, result

@@ -550,7 +550,9 @@ def arm_crash(rt: "WorkerRuntime", after: int, *, mode: str = CRASH,
     guest trap would, so the executor's handling of a trap (retry per retry policy, or
     the worker failing) runs. ``during_recovery``: the instance is lost again while the
     recovery replays, after that many recorded host calls replayed (one number per
-    recovery, in order)."""
+    recovery, in order: the recovery from the armed crash, then the one from each of
+    these crashes; a recovery the invocation makes before the armed crash fires — a
+    ``set-oplog-index`` jump, a retry — is not crashed)."""
     if mode not in (CRASH, TRAP, INTERRUPT, RESTART):
         raise ValueError(f"crash mode must be {CRASH!r}, {TRAP!r}, {INTERRUPT!r} or "
                          f"{RESTART!r}, got {mode!r}")
@@ -564,11 +566,14 @@ def crash_tick(rt: "WorkerRuntime") -> None:
     n = rt.crash_in
     if n is None:
         return
-    if rt.crash_trace is not None:
-        rt.crash_trace.append(rt.oplog.current_index)
+    trace = rt.crash_trace
+    if trace is not None:
+        trace.append(rt.oplog.current_index)
     n -= 1
     if n > 0:
         rt.crash_in = n
+        if trace is not None and rt.crash_hook is not None:
+            rt.crash_hook(len(trace))  # crash exploration's reference run: a crash point
         return
     rt.crash_in = None
     at = f"after a host call completed (oplog index {rt.oplog.current_index})"
@@ -654,7 +659,9 @@ def recover(golem: "Golem", worker: "Worker", current: "Invocation | None", *,
     rt.context = None
     rt.recoveries += 1
     replay = Replay(golem, worker, rt, real)
-    if rt.recovery_crashes and current is not None:
+    if rt.recovery_crashes and current is not None and rt.crash_in is None:
+        # a crash during the recovery of the armed crash (and of each later one); a
+        # recovery before the armed crash fired (a jump, a retry) does not use them
         replay.crash_in = rt.recovery_crashes.pop(0)
     if replay.live:
         if on_live is not None:

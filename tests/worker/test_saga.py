@@ -67,3 +67,16 @@ def test_the_infallible_saga_retries_by_jumping_and_repeats_an_interrupted_regio
     assert doubled == [n - 1, n]                  # after the charge write, before the end
     assert all(p["state"]["charges"] == "retry-o3=70;retry-o3=70;" for p in points
                if p["after"] in doubled)
+
+
+@pytest.mark.parametrize("case", ["fallible-ok", "fallible-declined", "infallible-retry"])
+def test_explore_crashes_from_snapshots_equals_re_running_every_prefix(
+        report: dict[str, Any], case: str) -> None:
+    """``golem.explore_crashes`` (every point, and a second crash during each recovery)
+    gives the same report and leaves the same environment at every point whether the
+    points start from snapshots of the reference run or re-run the whole invocation."""
+    got = report["strategies"][case]
+    snap, rerun = got["snapshot"], got["rerun"]
+    assert len(snap["points"]) > len(report[case]["points"])
+    assert snap["points"] == rerun["points"]
+    assert snap["environments"] == rerun["environments"]

@@ -54,6 +54,33 @@ def explore(fn: str, args: list[Any]) -> dict[str, Any]:
     return {"reference": reference, "points": points}
 
 
+def strategies(fn: str, args: list[Any]) -> dict[str, Any]:
+    """``golem.explore_crashes`` from snapshots of the reference run and re-running every
+    prefix (``_strategy="rerun"``), every point and a second crash during each
+    recovery: each point's report and environment (key-value state, the worker's oplog,
+    crash and recovery counts), as text, per strategy."""
+    from golem_fakes.worker.explore import explore_crashes
+
+    out: dict[str, Any] = {}
+    for strategy in ("snapshot", "rerun"):
+        envs: list[Any] = []
+
+        def check(g: golem_fakes.Golem, result: Any, envs: list[Any] = envs) -> None:
+            rt = g.runtime(C, "w")
+            envs.append([repr(result), state(g), rt.crashes, rt.recoveries,
+                         [(e.index, e.kind, repr(e.payload)) for e in g.oplog(C, "w").entries]])
+
+        report = explore_crashes(fresh(), C, "w", fn, *args, check=check,
+                                 during_recovery=True, raise_on_failure=False,
+                                 _strategy=strategy)
+        out[strategy] = {"points": [[str(p.plan), p.failed, repr(p.result), p.difference,
+                                     p.crash_index, p.crashes, p.oplog] for p in report.points],
+                         "environments": envs}
+    return out
+
+
 cases = {"fallible-ok": ("fallible", ["o1", 50]), "fallible-declined": ("fallible", ["o2", 500]),
          "infallible-retry": ("infallible", ["retry-o3", 70])}
-json.dump({name: explore(fn, args) for name, (fn, args) in cases.items()}, sys.stdout)
+out = {name: explore(fn, args) for name, (fn, args) in cases.items()}
+out["strategies"] = {name: strategies(fn, args) for name, (fn, args) in cases.items()}
+json.dump(out, sys.stdout)
