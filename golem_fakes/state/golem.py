@@ -1162,9 +1162,10 @@ class Golem(Environment):
                         raise_on_failure: bool = True) -> Any:
         """Run the invocation ``invoke(component, name, fn, *args)`` crashed at every
         point (:mod:`golem_fakes.worker.explore`): once uncrashed on a copy to count its
-        recorded host calls ``N``, then for each point ``k`` in ``0..N`` on a fresh copy
-        (:meth:`copy`) of this Golem as it is now, crashed after ``k`` host calls and
-        recovered, calling ``check(golem_copy, result)`` (``result``: the value the
+        recorded host calls ``N`` (snapshotting the environment at each crash point),
+        then for each point ``k`` in ``0..N`` from the snapshot at ``k`` (the
+        environment of a run from this Golem as it is now, up to ``k`` host calls), the
+        instance lost there and recovered, calling ``check(golem_copy, result)`` (``result``: the value the
         invocation returned, or the exception it raised). This Golem is not changed.
 
         Returns an :class:`~golem_fakes.worker.explore.ExploreReport` (``.points``,

@@ -171,6 +171,12 @@ class WorkerRuntime:
     #: and after each counted host call (while :attr:`crash_trace` is a list), at the
     #: moment an armed crash would lose the instance there, to copy the environment.
     crash_hook: Callable[[int], None] | None = field(default=None, repr=False)
+    #: The oplog's length when the worker's instance was lost (a crash, an interrupt, a
+    #: jump; :func:`golem_fakes.worker.replay.mark_lost`): what the dead instance's code
+    #: writes while it unwinds, and the drops of its handles, are cut back to it
+    #: (:func:`golem_fakes.worker.replay.forget_lost_instance`), as a real executor's
+    #: dead instance writes nothing. ``None`` while no loss is pending.
+    lost_at: int | None = None
     #: How many times the instance was lost (crash) and recovered (replay).
     crashes: int = 0
     recoveries: int = 0

@@ -36,8 +36,12 @@ The default worker of a Golem with default code adopts the modules the test impo
 (:meth:`Golem.instance`): its copy adopts the same modules, so replaying it in the copy
 re-initialises the test's modules in place — explore a named worker instead.
 
-A copy can only be made between invocations (no invocation running, none queued, no
-replay in progress): it is the environment "as it was before".
+``Golem.copy()`` can only be made between invocations (no invocation running, none
+queued, no replay in progress): it is the environment "as it was before". Crash
+exploration also copies *during* an invocation: ``copy_golem(g, running=worker)``, from
+a host call of that worker's running invocation, is the environment at that moment, with
+the invocation record copied and a stand-in for the instance that holds its handles
+(see :func:`copy_golem`), so that the copy can lose the instance there as a crash does.
 
 Cost: one pass over the state objects (a few microseconds per object; an oplog of ``n``
 entries costs one list copy of ``n`` references). See ``benchmarks/bench_explore.py``.

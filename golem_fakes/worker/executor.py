@@ -227,6 +227,9 @@ def execute(g: "Golem", act: Any, inv: "Invocation") -> tuple[str, Any]:
         except BaseException as e2:  # the exit failed (a divergence at the invocation's end)
             return ("error", e2)
         if inv.crashed:
+            from golem_fakes.worker.replay import forget_lost_instance
+
+            forget_lost_instance(g, w, inv.runtime)
             return ("crash", e)
         trap = inv.trap
         if not isinstance(e, Exception) and trap is None and not _ends_invocation(e):
@@ -239,8 +242,9 @@ def execute(g: "Golem", act: Any, inv: "Invocation") -> tuple[str, Any]:
     except BaseException as e2:
         return ("error", e2)
     if inv.crashed:  # the code swallowed the crash and returned: the instance is gone
-        from golem_fakes.worker.replay import WorkerCrashed
+        from golem_fakes.worker.replay import WorkerCrashed, forget_lost_instance
 
+        forget_lost_instance(g, w, inv.runtime)
         return ("crash", WorkerCrashed("the instance was lost (the code swallowed it)"))
     trap = inv.trap
     if trap is not None:

@@ -12,12 +12,24 @@ and runs outside Golem's protection, breaks that — at some crash points only.
 1. a **reference run**: on a copy of the environment (:meth:`Golem.copy`, as it is
    before the invocation; the test's Golem itself never runs it), the invocation runs
    once uncrashed; its recorded host calls are counted (``N``: what ``Golem.crash``'s
-   ``after=`` counts, :func:`~golem_fakes.worker.replay.crash_tick`);
-2. for every **crash plan** (by default: the points ``k`` in ``0..N``), on a fresh copy
-   of the environment, the worker's instance is lost after ``k`` recorded host calls
-   (``k = 0``: when the invocation starts, before any), the executor recovers it
-   (new instance, replay, live), and the invocation's result as the caller sees it
-   (its value, or the exception it raised) is handed to ``check(golem_copy, result)``;
+   ``after=`` counts, :func:`~golem_fakes.worker.replay.crash_tick`), and at each crash
+   point a plan needs (where an armed crash would fire: the invocation's start and
+   after each counted call) the environment is **snapshotted**
+   (:func:`~golem_fakes.state.snapshot.copy_golem` ``running=``: the state at that
+   moment, the running invocation's record, a stand-in holding the instance's handles);
+2. for every **crash plan** (by default: the points ``k`` in ``0..N``), on the snapshot
+   of its point ``k`` (a copy of it when several plans start there), the worker's
+   instance is lost right there, as an armed crash loses it, the executor recovers it
+   (:func:`~golem_fakes.worker.executor.conclude_lost`: truncation to the committed
+   index, the lost instance's handles dropped, a new instance replaying the ``k``
+   calls, then live), and the invocation's result as the caller sees it (its value,
+   or the exception it raised) is handed to ``check(golem_copy, result)``. So a point
+   costs one recovery, not a run up to the point and a recovery: the whole exploration
+   costs about ``N + 1`` runs (``benchmarks/README.md``). A point the snapshot cannot
+   serve (another worker's invocation queued, a replay in progress at that moment)
+   runs the old way: on a fresh copy from before the invocation, with the crash armed;
+   the results are the same (``tests/worker/test_explore_snapshots.py`` compares both
+   ways point by point);
 3. a point **fails** if ``check`` raises (an ``AssertionError`` or any exception) or
    the recovery diverged (:class:`~golem_fakes.worker.replay.Divergence`: the replayed
    code made other host calls than the recorded ones). Without ``check``, a point
@@ -48,7 +60,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from golem_fakes.worker.replay import CRASH, TRAP, Divergence, _describe, arm_crash
+from golem_fakes.worker.replay import CRASH, TRAP, Divergence, _describe, arm_crash, mark_lost
 
 if TYPE_CHECKING:  # pragma: no cover
     from golem_fakes.state.golem import Golem
@@ -594,6 +606,7 @@ def _from_snapshot(g: "Golem", key: tuple[str, str], plan: CrashPlan,
     else:
         inv.crashed = True
         rt.crashes += 1
+        mark_lost(rt)
         outcome = ("crash", WorkerCrashed(f"golem.crash: the instance of the worker was lost "
                                           f"in invocation {inv.function_name} {at}"))
     try:

@@ -57,7 +57,7 @@ from typing import TYPE_CHECKING, Any
 from golem_fakes.bindings.runtime import current_environment
 from golem_fakes.state.invocation import InvocationRejected
 from golem_fakes.state.registry import WorkerStatus
-from golem_fakes.worker.replay import INTERRUPT, RESTART, InstanceLost, arm_crash
+from golem_fakes.worker.replay import INTERRUPT, RESTART, InstanceLost, arm_crash, mark_lost
 
 if TYPE_CHECKING:  # pragma: no cover
     from golem_fakes.state.golem import Golem
@@ -208,6 +208,7 @@ def fire(rt: "WorkerRuntime", mode: str, at: str) -> None:
         where = f" in invocation {inv.function_name}"
     restart = mode == RESTART
     rt.interrupting = mode
+    mark_lost(rt)
     text = RESTARTED_MESSAGE if restart else INTERRUPTED_MESSAGE
     e = Interrupting(f"{text}: golem.{'restart' if restart else 'interrupt'} stopped the "
                      f"instance of the worker{where} {at}", restart=restart)

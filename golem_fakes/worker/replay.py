@@ -78,7 +78,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["Divergence", "WorkerCrashed", "OplogJump", "InstanceLost", "NotReplayable",
            "Replay", "ReplayingOplog", "recover", "arm_crash", "crash_tick",
-           "crash_at_start", "lose_instance", "NON_IDEMPOTENT_WRITE", "CRASH", "TRAP",
+           "crash_at_start", "lose_instance", "mark_lost", "forget_lost_instance", "NON_IDEMPOTENT_WRITE", "CRASH", "TRAP",
            "INTERRUPT", "RESTART"]
 
 _IFI = "imported-function-invoked"
@@ -599,6 +599,42 @@ def crash_at_start(rt: "WorkerRuntime") -> None:
     lose_instance(rt, at)
 
 
+def mark_lost(rt: "WorkerRuntime") -> None:
+    """The worker's instance is lost now: remember the oplog's length, so that nothing
+    the dead instance does after this (its ``with`` blocks' exits while the loss
+    unwinds its stack — a span's drop writes ``finish-span``, an HTTP body's drop
+    ``end-remote-write`` —, the drops of the handles it still holds) stays in the oplog:
+    in Golem the instance's store is simply gone (wasmtime drops its resource table
+    without calling the guest-facing ``drop`` host functions that write those entries),
+    and the recovery replays the oplog as it was at the loss."""
+    real = rt.oplog.real if isinstance(rt.oplog, ReplayingOplog) else rt.oplog
+    if rt.lost_at is None:
+        rt.lost_at = len(real)
+    rep = rt.replay
+    if rep is not None:
+        # lost while replaying: the dead instance reads no more recorded entries (its
+        # drops would take them as its next calls); the recovery starts over
+        rep.live = True
+        rt.replay = None
+        rt.oplog = real
+        rt.live = True
+
+
+def forget_lost_instance(golem: "Golem", worker: "Worker", rt: "WorkerRuntime") -> None:
+    """After a loss (:func:`mark_lost`) has unwound: drop the lost instance (its handles'
+    ``[resource-drop]`` behaviours release their state) and cut the oplog back to its
+    length at the loss, so the dead instance wrote nothing after it."""
+    inst = golem.__dict__.get("_instances", {}).get((worker.component.name, worker.name))
+    if inst is not None:
+        inst.drop()
+    at = rt.lost_at
+    if at is not None:
+        rt.lost_at = None
+        real = rt.oplog.real if isinstance(rt.oplog, ReplayingOplog) else rt.oplog
+        if len(real) > at:
+            real.truncate(at)
+
+
 def lose_instance(rt: "WorkerRuntime", at: str) -> None:
     """Raise :class:`WorkerCrashed` in the running invocation: its instance is lost and
     every later host call of it raises the same (the recovery decides its outcome)."""
@@ -611,6 +647,7 @@ def lose_instance(rt: "WorkerRuntime", at: str) -> None:
         inv.crashed = True
         where = f" in invocation {inv.function_name}"
     rt.crashes += 1
+    mark_lost(rt)
     e = WorkerCrashed(f"golem.crash: the instance of the worker was lost{where} {at}")
     golem = inv.golem if inv is not None else None
     current_environment.set(TrappedEnvironment(golem, e))
@@ -647,11 +684,9 @@ def recover(golem: "Golem", worker: "Worker", current: "Invocation | None", *,
         rt.replay.live = True
         rt.replay = None
     rt.oplog = real
+    forget_lost_instance(golem, worker, rt)  # the lost instance writes nothing more
     if truncate:
         real.truncate(real.committed_index)
-    inst = golem.__dict__.get("_instances", {}).get((worker.component.name, worker.name))
-    if inst is not None:
-        inst.drop()
     rt.persistence_level = "smart"
     rt.idempotent = True
     rt.atomic_regions = []

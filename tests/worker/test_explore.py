@@ -505,3 +505,4 @@ def test_the_benchmark_runs_and_prints_the_ratio(monkeypatch: pytest.MonkeyPatch
     assert out["host_calls"] == 20 and out["ratio"] > 0
     assert "21 crash points, 0 failing" in text
     assert "explore_crashes / ((N+1) x live run)" in text and "goal <= 1.5" in text
+    assert out["peak_bytes"] > 0 and "KB per crash point" in text

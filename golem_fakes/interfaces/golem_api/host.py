@@ -310,7 +310,7 @@ def set_oplog_index(env: Golem, oplog_idx: int) -> None:
     oplog.append("jump", start=target, end=source)
     oplog.commit()
     oplog.delete_region(target, source)
-    from golem_fakes.worker.replay import NotReplayable, OplogJump
+    from golem_fakes.worker.replay import NotReplayable, OplogJump, mark_lost
     from golem_fakes.worker.instance import TrappedEnvironment
     from golem_fakes.bindings.runtime import current_environment
 
@@ -323,6 +323,7 @@ def set_oplog_index(env: Golem, oplog_idx: int) -> None:
             f"but a `with golem:` / run_as block is test code and cannot be run again: invoke "
             f"the worker's code with golem.invoke(...) to see the jump replayed.")
     inv.crashed = True
+    mark_lost(rt)
     e = OplogJump(f"set-oplog-index({oplog_idx}): worker {who} restarts and replays its oplog "
                   f"up to index {oplog_idx}")
     current_environment.set(TrappedEnvironment(env, e))
