@@ -18,6 +18,8 @@ from golem_fakes.state import keyvalue as kv_state
 README = Path(__file__).parents[1] / "README.md"
 STORES = "## Key-value and blob stores"
 WASI = "## Files, clocks and randomness"
+HTTP = "## Stubbing HTTP"
+SOCKETS = "## Sockets"
 
 
 def section(title: str) -> str:
@@ -55,3 +57,17 @@ def test_readme_tables_cover_every_flavour(flavour: str) -> None:
 def test_readme_wasi_examples_run() -> None:
     ns = run_blocks(WASI, 7)
     assert ns["golem"].clock.skips, "the clock example no longer sleeps"
+
+
+def test_readme_http_examples_run() -> None:
+    ns = run_blocks(HTTP, 6)
+    golem = ns["golem"]
+    assert golem.http["item"].call_count == 1
+    assert golem.clock.skips, "the timeout example no longer waits on the virtual clock"
+
+
+def test_readme_sockets_example_runs() -> None:
+    ns = run_blocks(SOCKETS, 1)
+    with golem_fakes.Golem(seed=0) as golem:
+        ns["test_worker_queries_the_database"](golem)
+        assert golem.network.hosts["db.local"] == ["10.0.0.5"]
