@@ -57,7 +57,7 @@ def main(number: int = 200, repeat: int = 7) -> dict[str, float]:
     from golem_fakes.clients import route_http_clients
 
     golem_fakes.install()
-    if not route_http_clients():
+    if "urllib3" not in route_http_clients():
         print("urllib3 is not installed: pip install requests")
         return {}
     _golem_batch(5)
