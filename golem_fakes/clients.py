@@ -1,4 +1,5 @@
-"""``urllib3`` (and so ``requests``) from worker code, routed onto the fake ``wasi:http``.
+"""The HTTP clients worker code uses — ``urllib3`` (and so ``requests``), ``httpx`` (sync
+and async) and ``urllib.request`` — routed onto the fake ``wasi:http``.
 
 Inside a component CPython has no sockets to the network: Golem's Python templates use
 Golem's urllib3 fork, whose WASI backend (``urllib3.contrib.wasi.enable_wasi_backend``,
@@ -13,25 +14,49 @@ through the generated bindings (so ``golem.http``'s stubs answer it and Golem's
 durability records and replays it, :mod:`golem_fakes.interfaces.wasi_http`); otherwise
 (test code outside any invocation) it is urllib3's own connection.
 
-What the WASI backend does with a request:
+What the WASI backend does with a request (:func:`exchange`, shared by every client):
 
 * the method, scheme, authority and path go to the ``outgoing-request``; headers that
-  ``wasi:http`` forbids (``host``, ``connection`` — which ``requests`` sets —,
-  ``keep-alive``, ``transfer-encoding``, ...) are left out, as the host sets them;
+  ``wasi:http`` forbids (``host``, ``connection`` — which ``requests`` and httpx set,
+  ``urllib.request`` too —, ``keep-alive``, ``transfer-encoding``, ...) are left out, as
+  the host sets them;
 * the body (bytes, text, an iterable or a file) is written whole to the request body
   after ``handle``, then finished;
-* urllib3's connect timeout becomes the request's ``connect-timeout``, its read timeout
-  the ``first-byte-timeout`` and ``between-bytes-timeout`` (both on the Golem's virtual
-  clock);
-* the response is read whole (``blocking-read`` to the end) and handed to urllib3 as an
-  ``HTTPResponse``; ``error-code`` results become urllib3's exceptions:
-  ``connection-refused`` / ``DNS-error`` → ``NewConnectionError`` /
-  ``NameResolutionError`` (``requests.ConnectionError``), ``connection-timeout`` →
-  ``ConnectTimeoutError``, ``connection-read-timeout`` → a socket timeout
-  (``ReadTimeoutError``, ``requests.ReadTimeout``), any other → ``ProtocolError``.
+* the client's connect timeout becomes the request's ``connect-timeout``, its read
+  timeout the ``first-byte-timeout`` and ``between-bytes-timeout`` (both on the Golem's
+  virtual clock);
+* the response is read whole (``blocking-read`` to the end) and handed to the client as
+  its own response object; ``error-code`` results become the client's exceptions.
 
-``urllib.request`` is not routed: it opens sockets itself; :func:`route_http_clients`
-leaves it alone (worker code using it inside a component fails at the socket).
+urllib3: ``connection-refused`` / ``DNS-error`` → ``NewConnectionError`` /
+``NameResolutionError`` (``requests.ConnectionError``), ``connection-timeout`` →
+``ConnectTimeoutError``, ``connection-read-timeout`` → a socket timeout
+(``ReadTimeoutError``, ``requests.ReadTimeout``), any other → ``ProtocolError``.
+
+httpx: httpx has no WASI backend of its own (httpcore opens sockets), so worker code
+that uses it in a real component needs a transport over ``wasi:http``; under the fake,
+:func:`route_http_clients` wraps ``httpx.HTTPTransport.handle_request``
+and ``httpx.AsyncHTTPTransport.handle_async_request`` (the methods pytest-httpx patches),
+so every client's default transport — made before or during the invocation, with or
+without ``proxy=`` (the host has no proxy) — sends through ``wasi:http`` while an
+invocation runs. A transport of the worker's own (``transport=``, ``MockTransport``) is
+not touched. ``httpx.Timeout``'s ``connect`` and ``read`` become the request options
+(``write`` and ``pool`` have no ``wasi:http`` counterpart). ``error-code``s as httpcore's
+errors reach httpx (:func:`_httpx_error`): ``connection-refused``, ``DNS-error``,
+``destination-*``, ``TLS-*`` → ``ConnectError``; ``connection-timeout``,
+``DNS-timeout`` → ``ConnectTimeout``; ``connection-read-timeout`` → ``ReadTimeout``;
+``connection-terminated`` and ``HTTP-response-*`` → ``RemoteProtocolError``;
+``HTTP-request-*`` → ``LocalProtocolError``. The async transport awaits the response's
+pollable (:func:`wait_pollable`: componentize-py's ``PollLoop`` wakers, or a poller
+per asyncio loop over ``wasi:io/poll.poll``), so gathered requests wait together and
+the virtual clock jumps instead of the loop sleeping.
+
+``urllib.request``: ``HTTPHandler.http_open`` and ``HTTPSHandler.https_open`` are
+wrapped (every ``OpenerDirector``, ``urlopen``'s included, uses them) to send through
+``wasi:http`` while an invocation runs (:func:`_urllib_open`); its errors are those
+``AbstractHTTPHandler.do_open`` raises. It can be routed faithfully because its handler
+gets the whole request (method, URL, headers, body, timeout) and may return any
+response object with ``status``/``reason``/``headers``/``read``.
 """
 
 from __future__ import annotations
@@ -334,12 +359,18 @@ class _LoopPoller:
             self.loop.call_soon(self._step)     # them first (PollLoop runs its handles)
             return
         pollables = [p for p, _ in self.waiting]
-        poll = _poll_function()
-        if poll is None:  # the world has no wasi:io/poll module: the first one
-            pollables[0].block()
-            ready = {0}
-        else:
-            ready = set(poll(pollables))
+        try:
+            poll = _poll_function()
+            if poll is None:  # the world has no wasi:io/poll module: the first one
+                pollables[0].block()
+                ready = {0}
+            else:
+                ready = set(poll(pollables))
+        except BaseException as e:  # a trap or Deadlock: every waiting task raises it
+            waiting, self.waiting, self.scheduled = self.waiting, [], False
+            for _p, f in waiting:
+                f.set_exception(e)
+            return
         rest = []
         for i, (p, f) in enumerate(self.waiting):
             if i in ready:
@@ -454,7 +485,7 @@ def _make_classes() -> None:
                         connect_timeout: Any, name_resolution: Any,
                         protocol: Any) -> BaseException:
             case = failure.case
-            text = f"{failure} for {url}"
+            text = str(failure)
             if case == "connection-refused":
                 return new_conn(self, f"Failed to establish a new connection: {text}")
             if case in ("DNS-error", "DNS-timeout"):
@@ -693,7 +724,8 @@ def _urllib_open(handler: Any, req: Any, https: bool) -> Any:
     timeout = req.timeout if isinstance(req.timeout, (int, float)) else None
     method = req.get_method()
     try:
-        status, entries, data = exchange("urllib.request", method, https, parts.netloc, path,
+        status, entries, data = exchange("urllib.request", method, https,
+                                         parts.netloc.rpartition("@")[2], path,
                                          pairs, _body_bytes(req.data), _seconds(timeout),
                                          _seconds(timeout))
     except WasiHttpFailure as e:

@@ -289,7 +289,7 @@ def test_overlapping_async_requests_are_sent_again_after_a_crash(g: golem_fakes.
     assert any(e.kind == "jump" for e in g.oplog(C, "w"))
 
 
-def test_async_client_in_the_test_body_under_a_golem_invocation() -> None:
+def test_async_client_in_the_test_body_under_a_golem_invocation(src: Path) -> None:
     async def main() -> list[str]:
         async with httpx.AsyncClient() as c:
             rs = await asyncio.gather(c.get("https://x.test/1"), c.get("https://x.test/2"))
@@ -402,3 +402,41 @@ def test_unroute_puts_the_transports_back() -> None:
         assert route_http_clients() == ("urllib3", "httpx", "urllib.request")
     assert getattr(urllib.request.HTTPSHandler.https_open, "golem_fakes_routed", False)
 
+
+
+# -- the async wait itself ---------------------------------------------------------------
+
+def test_wait_pollable_in_a_plain_asyncio_loop_jumps_the_virtual_clock(src: Path) -> None:
+    from wit_world.imports import outgoing_handler, wasi_http_types as t
+
+    from golem_fakes.clients import wait_pollable
+
+    async def main() -> list[str]:
+        order: list[str] = []
+
+        async def get(host: str) -> None:
+            req = t.OutgoingRequest(t.Fields())
+            req.set_authority(host)
+            future = outgoing_handler.handle(req, None)
+            while future.get() is None:
+                await wait_pollable(future.subscribe())
+            order.append(host)
+
+        await asyncio.gather(get("long.test"), get("short.test"))
+        return order
+
+    with golem_fakes.Golem(seed=2) as golem:
+        golem.http.get("https://long.test/").respond(200, delay=7)
+        golem.http.get("https://short.test/").respond(200, delay=2)
+        before = golem.clock.monotonic_ns()
+        assert asyncio.run(main()) == ["short.test", "long.test"]
+        assert golem.clock.monotonic_ns() - before == 7_000_000_000   # 7 s, not 9
+
+
+def test_wait_pollable_errors_reach_the_waiting_task(src: Path) -> None:
+    from golem_fakes.bindings.runtime import Trap
+    from golem_fakes.clients import wait_pollable
+
+    with golem_fakes.Golem(seed=2):
+        with pytest.raises(Trap, match=r"wasi:io/poll@0.2.3#poll"):
+            asyncio.run(wait_pollable(object()))   # not a pollable: poll traps, no hang
