@@ -230,14 +230,12 @@ def pytest_configure(config: pytest.Config) -> None:
     seed, origin = _global_seed(config)
     config.stash[_global_seed_key] = seed
     config.stash[_seed_origin_key] = origin
-    import importlib.util
+    # worker code's urllib3 / requests, httpx (sync and async) and urllib.request go
+    # through the fake wasi:http while an invocation runs, as Golem's urllib3 fork sends
+    # them (golem_fakes.clients); each client only if it is installed
+    from golem_fakes.clients import route_http_clients
 
-    if importlib.util.find_spec("urllib3") is not None:
-        # worker code's urllib3 / requests go through the fake wasi:http while an
-        # invocation runs, as Golem's urllib3 fork sends them (golem_fakes.clients)
-        from golem_fakes.clients import route_http_clients
-
-        route_http_clients()
+    route_http_clients()
 
 
 @pytest.hookimpl(optionalhook=True)
