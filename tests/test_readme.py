@@ -60,7 +60,7 @@ def test_readme_wasi_examples_run() -> None:
 
 
 def test_readme_http_examples_run() -> None:
-    ns = run_blocks(HTTP, 6)
+    ns = run_blocks(HTTP, 7)
     golem = ns["golem"]
     assert golem.http["item"].call_count == 1
     assert golem.clock.skips, "the timeout example no longer waits on the virtual clock"
