@@ -223,9 +223,14 @@ class WorkerContext:
             raise SpanNotFound(f"Span {span_id} not found")
         return span
 
-    def start_span(self, attributes: dict[str, str]) -> Span:
+    def start_span(self, attributes: dict[str, str], activate: bool = True) -> Span:
         """``InvocationContextManagement::start_span`` (live): a child of the current span,
-        made current; appends and commits ``start-span`` (``span_id``, ``parent`` = the
+        made current (``activate``; v1.3.1 starts the spans of outgoing HTTP requests and
+        RPC connections with ``activate = false``, so that concurrent requests ending in
+        any order never leave a finished span current — dev.25 activated them all and
+        its next span then trapped ``Span not found``:
+        ``durable_host/http/outgoing_http.rs``, ``wasm_rpc/mod.rs``
+        ``create_rpc_connection_span``); appends and commits ``start-span`` (``span_id``, ``parent`` = the
         current span, ``linked_context`` None, ``attributes``) timestamped with the span's
         start (v1.3.1 ``add_and_commit_oplog``; dev.25 only buffers it, ``oplog.add``). A
         current span that was removed traps ``Runtime error: Span <id> not found``
@@ -243,7 +248,8 @@ class WorkerContext:
                              linked_context=None, attributes=dict(attributes))
         entry.timestamp = start
         oplog.commit()
-        self.current = span_id
+        if activate:
+            self.current = span_id
         return span
 
     def set_attribute(self, span_id: str, key: str, value: str) -> None:

@@ -136,7 +136,7 @@ def handle(env: Any, request: Any, options: Any) -> Any:
 
         ctx = _context(env, "start-span")
         span = ctx.start_span({"name": "outgoing-http-request", "request.uri": uri,
-                               "request.method": method})
+                               "request.method": method}, activate=False)  # v1.3.1
         serial_headers: dict[str, str] = {}
         for n, v in request.headers.entries():
             serial_headers[n] = v.decode("utf-8", "replace")

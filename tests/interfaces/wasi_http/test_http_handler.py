@@ -6,6 +6,7 @@ Golem's ``durable_host/http/``)."""
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -254,3 +255,30 @@ def test_no_route_is_connection_refused_and_listed(http: SimpleNamespace,
     g.http.strict = False
     g.http.assert_all_called = False
     assert g.http.problems() == []
+
+
+def test_concurrent_requests_ending_in_order_leave_the_current_span_alone(
+        http: Any, g: golem_fakes.Golem) -> None:
+    """v1.3.1 starts an outgoing request's span without making it current
+    (``durable_host/http/outgoing_http.rs``: ``start_span(..., false)``): two requests in
+    flight that end in the order they started leave the invocation's span current, and
+    a third request starts (dev.25 made each current, so the second's end made the
+    first's finished span current and the next span trapped ``Span not found``)."""
+    t, oh = http.t, http.oh
+    for host in ("a.test", "b.test", "c.test"):
+        g.http.get(f"https://{host}/").respond(200)
+
+    def start(host: str) -> Any:
+        r = t.OutgoingRequest(t.Fields())
+        r.set_authority(host)
+        return oh.handle(r, None)
+
+    fa, fb = start("a.test"), start("b.test")
+    ra, rb = fa.get().value.value, fb.get().value.value
+    del fa, fb
+    del ra
+    del rb
+    fc = start("c.test")
+    assert fc.get().value.value.status() == 200
+    starts = [e for e in g.oplog() if e.kind == "start-span"]
+    assert len({e["parent"] for e in starts}) == 1, starts  # all children of one span
