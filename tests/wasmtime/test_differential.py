@@ -362,6 +362,21 @@ HTTP_DIFFERENCES: dict[str, dict[str, Any]] = {
                "info_code Some(0)); the fake answers with a stub (probe_fake.py "
                "DNS_FAILURE_AUTHORITY, golem_fakes.state.http.DnsError), no lookup",
     },
+    "http.response_dropped_with_live_headers_traps": {
+        "wasmtime33": {"outcome": "trap", "lines": []},
+        "wasmtime50": {"outcome": "ok", "lines": ["before", "not reached <Fields>"]},
+        "why": "wasmtime 33 crates/wasi-http/src/types_impl.rs incoming-response.headers "
+               "pushes a HostFields::Ref as a child of the response (push_child): dropping the "
+               "response first is ResourceTableError::HasChildren, a trap; wasmtime-py 50 "
+               "hands out an independent copy (#12754, after 33)",
+    },
+    "http.request_handled_with_live_headers_traps": {
+        "wasmtime33": {"outcome": "trap", "lines": []},
+        "wasmtime50": {"outcome": "ok", "lines": ["before", "handled ok(status 200) headers []"]},
+        "why": "wasmtime 33 outgoing-request.headers is a child of the request (types_impl.rs "
+               "push_child) and outgoing-handler.handle deletes the request (http_impl.rs "
+               "table().delete): HasChildren, a trap; wasmtime-py 50's headers are a copy",
+    },
 }
 VERSION_DIFFERENCES.update(HTTP_DIFFERENCES)
 

@@ -466,3 +466,46 @@ def probe_dns_error(out: list[str]) -> None:
     # RFC 2606: .invalid never resolves
     v = _send(_request("/", authority="no-such-host.invalid:80"))
     out.append(f"unknown host: {_show_get(v)}")
+
+
+def probe_head_request(out: list[str]) -> None:
+    resp = _send(_request("/echo", method=t.Method_Head())).value.value
+    h = resp.headers()
+    out.append(f"status {resp.status()} x-method {render(h.get('x-method'))} "
+               f"content-length {render(h.get('content-length'))}")
+    _drop(h)
+    _read_body(resp, out)
+
+
+def probe_finish_with_live_stream_traps(out: list[str]) -> None:
+    req = t.OutgoingRequest(t.Fields())
+    b = req.body()
+    s = b.write()
+    out.append("before")
+    t.OutgoingBody.finish(b, None)  # the stream is a child of the body: trap
+    out.append(f"not reached {render(s)}")
+
+
+def probe_response_dropped_with_live_headers_traps(out: list[str]) -> None:
+    resp = _send(_request("/echo")).value.value
+    h = resp.headers()
+    out.append("before")
+    _drop(resp)  # the headers are a child of the response: trap
+    out.append(f"not reached {render(h)}")
+
+
+def probe_incoming_body_finish_with_live_stream_traps(out: list[str]) -> None:
+    resp = _send(_request("/echo")).value.value
+    body = resp.consume()
+    s = body.stream()
+    out.append("before")
+    t.IncomingBody.finish(body)  # the stream is a child of the body: trap
+    out.append(f"not reached {render(s)}")
+
+
+def probe_request_handled_with_live_headers_traps(out: list[str]) -> None:
+    req = _request("/echo")
+    h = req.headers()
+    out.append("before")
+    fut = outgoing_handler.handle(req, None)  # consumes the request: its headers are a child
+    out.append(f"handled {_show_get(_wait(fut))} headers {render(h.entries())}")
