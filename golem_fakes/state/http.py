@@ -751,30 +751,90 @@ class HttpStubs:
 
 
 def _send_real(req: HttpRequest) -> Response | ErrorCode:
-    """Pass-through: send ``req`` with ``http.client`` and read the whole response."""
+    """Pass-through: send ``req`` with ``http.client`` and read the whole response, as
+    wasmtime 33's ``default_send_request_handler`` (``crates/wasi-http/src/types.rs``,
+    v33.0.0) does with hyper's HTTP/1.1 client:
+
+    * the connection within ``connect-timeout`` (default 600 s) → else
+      ``connection-timeout``; a refused connection → ``connection-refused``; a failed
+      lookup → ``DNS-error`` (:func:`error_code_of`);
+    * the body as the guest framed it: with its own ``content-length``, else
+      ``transfer-encoding: chunked`` when it wrote a body (hyper's framing of a body of
+      unknown length), else none. Request trailers are not sent (hyper's HTTP/1.1
+      client drops them; observed with wasmtime-py 50);
+    * the response head within ``first-byte-timeout`` (default 600 s) → else
+      ``connection-read-timeout``;
+    * a chunked response body keeps its chunks (one body frame each) and its trailers
+      (``future-trailers``), which ``http.client`` would discard.
+    """
     host, _, port = req.authority.rpartition(":") if ":" in req.authority else (req.authority, "", "")
     if not host:
         host = req.authority
-    secs = (req.connect_timeout_ns or DEFAULT_TIMEOUT_NS) / 1e9
+    connect_s = (req.connect_timeout_ns or DEFAULT_TIMEOUT_NS) / 1e9
+    first_byte_s = (req.first_byte_timeout_ns or DEFAULT_TIMEOUT_NS) / 1e9
     conn_cls = http.client.HTTPSConnection if req.scheme == "https" else http.client.HTTPConnection
     try:
-        conn = conn_cls(host, int(port) if port else None, timeout=secs)
+        conn = conn_cls(host, int(port) if port else None, timeout=connect_s)
+        try:
+            conn.connect()
+        except TimeoutError:
+            return ErrorCode("connection-timeout")
         try:
             conn.putrequest(req.method, req.path_with_query or "/", skip_host=True,
                             skip_accept_encoding=True)
             conn.putheader("host", req.authority)
+            names = set()
             for n, v in req.headers.raw:
                 conn.putheader(n, v)
-            if req.body or req.method in ("POST", "PUT", "PATCH"):
-                conn.putheader("content-length", str(len(req.body)))
-            conn.endheaders(req.body or None)
-            resp = conn.getresponse()
-            data = resp.read()
+                names.add(n.lower())
+            chunked = bool(req.body) and "content-length" not in names
+            if chunked:
+                conn.putheader("transfer-encoding", "chunked")
+                conn.endheaders()
+                conn.send(b"%x\r\n%s\r\n0\r\n\r\n" % (len(req.body), req.body))
+            else:
+                if "content-length" not in names and req.method in ("POST", "PUT", "PATCH"):
+                    conn.putheader("content-length", str(len(req.body)))
+                conn.endheaders(req.body or None)
+            if conn.sock is not None:
+                conn.sock.settimeout(first_byte_s)
+            try:
+                resp = conn.getresponse()
+            except TimeoutError:
+                return ErrorCode("connection-read-timeout")
+            if conn.sock is not None:
+                conn.sock.settimeout(connect_s)
             headers = [(n.lower(), v.encode("latin-1")) for n, v in resp.getheaders()]
             headers = [(n, v) for n, v in headers if n != "transfer-encoding"]
+            if resp.chunked:
+                chunks, trailers = _read_chunked(resp)
+                return Response(resp.status, headers, chunks=chunks, trailers=trailers or None)
+            data = resp.read()
             return Response(resp.status, headers, body=data)
         finally:
             conn.close()
     except OSError as e:
         code = error_code_of(e)
         return code if code is not None else ErrorCode("internal-error", str(e))
+
+
+def _read_chunked(resp: http.client.HTTPResponse) -> tuple[list[bytes], list[tuple[str, bytes]]]:
+    """The chunks and trailers of a chunked response, read from the raw connection."""
+    fp = resp.fp
+    assert fp is not None
+    chunks: list[bytes] = []
+    trailers: list[tuple[str, bytes]] = []
+    while True:
+        size = int(fp.readline().split(b";", 1)[0].strip() or b"0", 16)
+        if size == 0:
+            break
+        chunks.append(fp.read(size))
+        fp.readline()
+    while True:
+        line = fp.readline()
+        if line in (b"\r\n", b"\n", b""):
+            break
+        name, _, value = line.partition(b":")
+        trailers.append((name.strip().decode("latin-1").lower(), value.strip()))
+    resp.close()
+    return chunks, trailers

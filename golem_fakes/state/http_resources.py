@@ -13,7 +13,9 @@ They follow wasmtime 33's host objects (``crates/wasi-http/src/types.rs``, ``bod
   once the request is sent), so only 2 writes fit before it; afterwards the fake's
   server reads every chunk at once. With a ``content-length`` header, writing more
   fails the write with ``last-operation-failed`` carrying
-  ``HTTP-request-body-size(written)``, and ``finish`` with another count fails with it.
+  ``HTTP-request-body-size(written)`` (the bytes count; the stream stays open while
+  nothing reads the channel, so every later write fails the same way, and is closed
+  once the request was sent) and ``finish`` with another count fails with it.
 * :class:`FutureResponseRep` — ``HostFutureIncomingResponse``: pending until the body
   is finished (the fake's server needs the whole request) and the stub's delay has
   passed on the virtual clock; then ready once, consumed afterwards; ``deferred`` for a
@@ -129,9 +131,21 @@ class BodyOutputStreamRep(OutputStreamRep):
     #: a write that exceeds the content-length fails at once (``write`` returns the error)
     fails_on_write = True
 
+    @property  # type: ignore[override]
+    def closes_on_failure(self) -> bool:
+        """wasmtime 33's ``BodyWriteStream::write`` (``crates/wasi-http/src/body.rs``,
+        v33.0.0) keeps no error state: it sends the bytes, adds them to ``written`` and
+        fails while the total exceeds the content-length. While nothing reads the body
+        channel (a response body, a request not yet sent) the stream stays open and every
+        later write fails anew; once hyper reads it (the request was sent, the response
+        was set in its response-outparam), hyper rejects the oversized body and drops the
+        channel, so later writes report ``closed``."""
+        return self.body.sent
+
     def __init__(self, body: "OutgoingBodyRep") -> None:
         super().__init__(self._sink, budget=CHUNK_SIZE, name=f"body of {body.owner_name}")
         self.body = body
+        self.closed = body.receiver_gone
 
     @property  # type: ignore[override]
     def permit(self) -> int:
@@ -175,6 +189,12 @@ class OutgoingBodyRep(_Parent):
         self.queued = 0
         #: the request was handed to outgoing-handler.handle: the server reads the body
         self.reading = False
+        #: its request was sent (``outgoing-handler.handle``) or its response set in a
+        #: ``response-outparam``: in wasmtime, hyper now reads it from the channel
+        self.sent = False
+        #: the request or response was dropped before it was sent: wasmtime dropped the
+        #: hyper body (the channel's receiver) with it, so the stream reports ``closed``
+        self.receiver_gone = False
         self.stream: BodyOutputStreamRep | None = None
         self.stream_taken = False
         #: ``None`` while writing; ``"finished"`` or ``"aborted"``
@@ -202,6 +222,20 @@ class OutgoingBodyRep(_Parent):
             code = ErrorCode("HTTP-request-body-size" if self.context == "request"
                              else "HTTP-response-body-size", self.written)
             stream.failure = HttpStreamError(code)  # type: ignore[assignment]
+
+    def owner_dropped(self) -> None:
+        """Its outgoing-request / outgoing-response was dropped unsent: in wasmtime 33
+        the ``HostOutgoingRequest``/``HostOutgoingResponse`` holds the receiving end of
+        the body channel (``HostOutgoingBody::new`` → ``req.body = Some(hyper_body)``,
+        ``crates/wasi-http/src/types_impl.rs``), dropped with it, so
+        ``BodyWriteStream`` reports ``closed`` from then on (``check-write``, ``write``,
+        ``flush``; ``crates/wasi-http/src/body.rs``); nothing more is counted, so
+        ``finish`` with a content-length reports the bytes written before."""
+        if self.sent:
+            return
+        self.receiver_gone = True
+        if self.stream is not None:
+            self.stream.closed = True
 
     def start_reading(self) -> None:
         self.reading = True

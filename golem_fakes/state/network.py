@@ -369,7 +369,8 @@ class Network:
         """Reserve ``addr`` (port 0: an ephemeral one) for ``holder``; returns the
         bound address. ``address-not-bindable`` for a worker binding an address that is
         not local, ``address-in-use`` when taken."""
-        if worker and not addr.ip.is_unspecified and not self.is_local(addr.ip):
+        if worker and not addr.ip.is_unspecified and not self.is_local(addr.ip) \
+                and not (proto == "udp" and _udp_group_bindable(addr)):
             raise SocketError("address-not-bindable",
                               f"{addr.ip} is not an address of the worker's host (loopback, or "
                               f"golem.network.interfaces = {self.interfaces!r})")
@@ -485,6 +486,26 @@ class Network:
             return False
         target.enqueue(data, sender)
         return True
+
+
+def _udp_group_bindable(addr: SockAddr) -> bool:
+    """Linux lets a UDP socket bind a multicast or broadcast address (``inet_bind``:
+    ``RTN_MULTICAST`` / ``RTN_BROADCAST`` are valid bind addresses; ``inet6_bind``
+    skips the local-address check for multicast), and wasmtime 33's UDP ``start-bind``
+    has no unicast check (``crates/wasi/src/p2/host/udp.rs``, unlike TCP's
+    ``validate_unicast``). An IPv6 multicast group of interface- or link-local scope
+    needs a scope id (Linux: ``EINVAL`` → ``invalid-argument``)."""
+    ip = addr.ip
+    if isinstance(ip, ipaddress.IPv4Address):
+        return ip.is_multicast or ip == ipaddress.IPv4Address("255.255.255.255")
+    if not ip.is_multicast:
+        return False
+    scope = (int(ip) >> 112) & 0xF
+    if scope in (1, 2) and addr.scope_id == 0:
+        raise SocketError("invalid-argument",
+                          f"binding the {'interface' if scope == 1 else 'link'}-local multicast "
+                          f"group {ip} needs a scope id (the interface index)")
+    return True
 
 
 class _Placeholder:

@@ -440,6 +440,12 @@ class OutputStreamRep:
         if self._flush is not None:
             self._flush()
 
+    #: Whether a reported ``failure`` closes the stream (wasmtime's streams that keep
+    #: an error state). ``False`` for wasmtime 33's http ``BodyWriteStream``, which keeps
+    #: no state: every write past the content-length fails anew while the body channel
+    #: is open (``crates/wasi-http/src/body.rs`` ``BodyWriteStream::write``, v33.0.0).
+    closes_on_failure = True
+
     #: A write is in flight: the stream accepts no write until the guest waits
     #: (only :class:`FileOutputStreamRep` ever sets it).
     busy = False

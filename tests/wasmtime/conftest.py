@@ -36,7 +36,10 @@ def probe_build() -> Path:
 def fake_results(probe_build: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Every probe run natively on golem-fakes, in one subprocess (the probe world's
     bindings cannot be installed in this process, which holds all-imports)."""
+    import http_server
+
     env = dict(os.environ)
+    env.update(http_server.environment())  # one server for both hosts (probes/http.py)
     out = tmp_path_factory.mktemp("probe-fake") / "results.json"
     proc = subprocess.run([sys.executable, str(HERE / "probe_fake.py"), "-o", str(out),
                            str(probe_build)],

@@ -30,8 +30,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 DEPS_SRC = REPO / "golem_fakes" / "data" / "wit" / "deps"
-#: the WIT packages the probe world needs (wasi:cli includes sockets)
-DEPS = ("cli", "clocks", "config", "filesystem", "io", "logging", "random", "sockets")
+#: the WIT packages the probe world needs (wasi:cli includes sockets; wasi:http)
+DEPS = ("cli", "clocks", "config", "filesystem", "http", "io", "logging", "random", "sockets")
 WORLD = "probe"
 
 

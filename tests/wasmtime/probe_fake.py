@@ -11,7 +11,9 @@ The probes and ``probe_app.py`` are imported from the same copy the component wa
 from (``<build dir>/src``). Each probe runs in a fresh ``Golem`` (same seed) as one
 invocation of worker ``probe/w`` created with :mod:`probe_setup`'s args, env,
 config and read-write initial files; ``sockets_net`` probes with
-``golem.network.allow()`` (wasmtime's side: ``inherit_network``).
+``golem.network.allow()`` (wasmtime's side: ``inherit_network``); ``http`` probes with
+the loopback server's addresses in the environment and ``golem.http.pass_through`` for
+both (wasmtime's side: real requests to the same server).
 """
 
 from __future__ import annotations
@@ -61,8 +63,9 @@ def run_one(name: str) -> dict[str, Any]:
     from probe_app import run_probe
 
     result: dict[str, Any] = {"outcome": "ok", "lines": [], "detail": ""}
+    extra_env = _http_env() if name.split(".", 1)[0] == "http" else []
     try:
-        g = setup.make_golem()
+        g = setup.make_golem(extra_env)
     except BaseException as e:  # noqa: BLE001 - reported per probe
         result.update(outcome="setup-error", detail=f"{type(e).__name__}: {e}")
         result.update(stdout="", stderr="", logs=[])
@@ -70,6 +73,16 @@ def run_one(name: str) -> dict[str, Any]:
     worker = g.worker(setup.COMPONENT, setup.WORKER)
     if name.split(".", 1)[0] == "sockets_net":  # probe_wasmtime.network_allowed
         g.network.allow()
+    for var, authority in extra_env:  # the http probes' loopback server (and closed port)
+        g.http.pass_through(authority)
+    if extra_env:
+        # probe http.dns_error: wasmtime resolves the name for real and fails; the fake
+        # makes no lookup: a stub answers what wasmtime 33 maps a failed lookup to
+        # (crates/wasi-http/src/types.rs default_send_request_handler: dns_error(
+        # "address not available", 0))
+        from golem_fakes.state.http import DnsError
+
+        g.http.route(authority=DNS_FAILURE_AUTHORITY, optional=True).mock(DnsError())
     try:
         with g.run_as(setup.COMPONENT, setup.WORKER):
             text = run_probe(name)
@@ -91,6 +104,26 @@ def run_one(name: str) -> dict[str, Any]:
     except BaseException as e:  # noqa: BLE001
         result.update(stdout="", stderr="", logs=[], console_error=f"{type(e).__name__}: {e}")
     return result
+
+
+#: the authority of probe ``http.dns_error`` (RFC 2606: ``.invalid`` never resolves)
+DNS_FAILURE_AUTHORITY = "no-such-host.invalid:80"
+
+
+def _http_env() -> list[tuple[str, str]]:
+    """The ``http`` probes' server addresses: those of the test session's server
+    (``PROBE_HTTP_AUTHORITY`` / ``PROBE_HTTP_CLOSED`` in this process's environment,
+    set by ``conftest.fake_results``), else a server of this process
+    (:func:`http_server.environment`), so both hosts talk to the same server in a test
+    run and a manual run still works."""
+    import os
+
+    names = ("PROBE_HTTP_AUTHORITY", "PROBE_HTTP_CLOSED")
+    if all(os.environ.get(n) for n in names):
+        return [(n, os.environ[n]) for n in names]
+    import http_server
+
+    return http_server.environment()
 
 
 def _is_trap(e: BaseException) -> bool:

@@ -56,13 +56,15 @@ CONFIG: dict[str, str] = {
 }
 
 
-def make_golem() -> Any:
-    """A fresh fake Golem with the probe component and worker (no bindings needed)."""
+def make_golem(extra_env: list[tuple[str, str]] = ()) -> Any:
+    """A fresh fake Golem with the probe component and worker (no bindings needed);
+    ``extra_env`` is appended to the worker's environment (the ``http`` probes' server
+    addresses, :func:`probe_wasmtime.http_env`)."""
     from golem_fakes import Golem
 
     g = Golem(seed=SEED)
     g.add_component(COMPONENT, files=initial_files())
-    g.add_worker(COMPONENT, WORKER, args=ARGS, env=WORKER_ENV, config=CONFIG)
+    g.add_worker(COMPONENT, WORKER, args=ARGS, env=WORKER_ENV + list(extra_env), config=CONFIG)
     return g
 
 

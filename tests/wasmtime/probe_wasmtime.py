@@ -5,6 +5,10 @@ Every probe gets a fresh store and instance, a fresh temporary directory seeded 
 environment of :mod:`probe_setup`, an empty stdin (wasmtime's default: reads report
 ``closed``), and stdout/stderr captured to files.
 
+``wasi:http`` is wasmtime's (``Linker.add_wasi_http()``, ``Store.set_wasi_http()``):
+the ``http`` probes send real requests to the loopback server of :mod:`http_server`,
+whose address they find in the environment (:func:`http_env`).
+
 ``wasi:logging/logging`` and ``wasi:config/store@0.2.0-draft`` are not provided by
 wasmtime; they are defined here on the linker **with Golem's semantics** (golem-io-
 semantics.md §3: every call captured, never fails; §4: ``get`` exact key match,
@@ -79,6 +83,7 @@ class _Host:
     def linker(self, engine: wasmtime.Engine) -> wc.Linker:
         linker = wc.Linker(engine)
         linker.add_wasip2()
+        linker.add_wasi_http()  # wasi:http/types + outgoing-handler (wasmtime-wasi-http)
         with linker.root() as root:
             with root.add_instance("wasi:logging/logging") as inst:
                 inst.add_func("log", self._log)
@@ -124,6 +129,21 @@ def _configure_network(wasi: wasmtime.WasiConfig, name: str | None) -> None:
         inherit(ptr)
 
 
+def is_http(name: str | None) -> bool:
+    """Probes of area ``http`` talk to the loopback server of :mod:`http_server`."""
+    return bool(name) and name.split(".", 1)[0] == "http"
+
+
+def http_env(name: str | None) -> list[tuple[str, str]]:
+    """The extra environment of probe ``name``: the server's addresses for ``http``
+    probes (the probes look them up by name), else none."""
+    if not is_http(name):
+        return []
+    import http_server
+
+    return http_server.environment()
+
+
 def run(name: str | None) -> dict[str, Any]:
     """Run probe ``name`` (``None``: call ``names``) in a fresh instance.
 
@@ -139,7 +159,7 @@ def run(name: str | None) -> dict[str, Any]:
         _seed(root)
         wasi = wasmtime.WasiConfig()
         wasi.argv = setup.ARGS
-        wasi.env = setup.environment()
+        wasi.env = setup.environment() + http_env(name)
         wasi.preopen_dir(str(root), "/")
         wasi.preopen_dir(str(root), ".")
         out_path, err_path = Path(tmp) / "stdout", Path(tmp) / "stderr"
@@ -148,6 +168,7 @@ def run(name: str | None) -> dict[str, Any]:
         _configure_network(wasi, name)
         store = wasmtime.Store(engine)
         store.set_wasi(wasi)
+        store.set_wasi_http()  # wasmtime's default WasiHttpCtx: real outgoing requests
         result: dict[str, Any] = {"outcome": "ok", "lines": [], "detail": ""}
         try:
             instance = linker.instantiate(store, comp)

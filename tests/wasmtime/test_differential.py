@@ -33,6 +33,11 @@ failure message):
   43, the budget trap of a file write, ``read-via-stream`` on a directory, ``get-flags``
   after ``truncate``, the first ``ready()`` of a zero wait, the 64 MiB random limit), the fake must show 33's answer and the real run must
   still show the known 50 answer, so a change on either side is noticed.
+* wasi:http (``probes/http.py``): wasmtime-py's ``Linker.add_wasi_http()`` sends the
+  requests for real to a loopback ``http.server`` the session starts
+  (``http_server.py``, 127.0.0.1, port 0); the fake passes them through to the same
+  server (``golem.http.pass_through``), except one unresolvable name a stub answers.
+  :data:`HTTP_DIFFERENCES` lists where wasmtime 33's wasi-http answers differently.
 * ``Golem v1.3.0-dev.25 override`` — :data:`EXPECTED_OVERRIDES`: where Golem itself
   differs from wasmtime (stdin, its own ``blocking-write-and-flush``, stdio bytes that
   go to the executor's stdout), citing Golem's sources and docs.
@@ -160,6 +165,8 @@ AREA_SOURCES: dict[str, str] = {
     "fs_rw": "crates/wasi/src/p2/host/filesystem.rs, filesystem.rs",
     "fs_streams": "crates/wasi/src/p2/filesystem.rs (FileInputStream / FileOutputStream)",
     "sockets": "crates/wasi/src/p2/ip_name_lookup.rs (url::Host::parse), host/network.rs",
+    "http": "crates/wasi-http/src/types_impl.rs, types.rs (default_send_request_handler), "
+            "body.rs; real requests to the loopback server of http_server.py",
 }
 
 _LARGE_OFFSETS = [
@@ -310,6 +317,68 @@ SOCKET_DIFFERENCES: dict[str, dict[str, Any]] = {
         "wasmtime50": _SOCKETS_50, "why": _SOCKETS_WHY},
 }
 VERSION_DIFFERENCES.update(SOCKET_DIFFERENCES)
+
+#: wasi:http: where wasmtime-py 50's wasi-http (real requests to the loopback server) and
+#: wasmtime 33's (crates/wasi-http at v33.0.0, with http 1.0.0 in its Cargo.lock) differ.
+HTTP_DIFFERENCES: dict[str, dict[str, Any]] = {
+    "http.fields_forbidden_te": {
+        "wasmtime33": {"lines": ["from-list te: err forbidden", "append te: err forbidden",
+                                 "entries: []"]},
+        "wasmtime50": {"lines": ["from-list te: ok [('te', b'trailers')]", "append te: ok None",
+                                 "entries: [('te', b'trailers')]"]},
+        "why": "wasmtime 33 crates/wasi-http/src/types.rs is_forbidden_header: "
+               "FORBIDDEN_HEADERS includes hyper::header::TE (10 names); wasmtime-py 50's "
+               "default hooks no longer forbid te",
+    },
+    "http.fields_content_length_value": {
+        "wasmtime33": {"lines": [f"from-list content-length {v!r}: ok [('content-length', {v!r})]"
+                                 for v in (b"12", b"v", b"+1", b" 1", b"")]},
+        "wasmtime50": {"lines": ["from-list content-length b'12': ok [('content-length', b'12')]"]
+                       + [f"from-list content-length {v!r}: err invalid-syntax"
+                          for v in (b"v", b"+1", b" 1", b"")]},
+        "why": "wasmtime 33 crates/wasi-http/src/types_impl.rs fields.from-list takes any "
+               "HeaderValue (content-length is parsed only by outgoing-*.body); the 1*DIGIT "
+               "check is crates/wasi-http/src/field_map.rs parse_header_value (after 33, "
+               "#12754 / #13835)",
+    },
+    "http.request_path_without_slash": {
+        "wasmtime33": {"lines": ["set-path-with-query 'no-slash': ok None", "  now 'no-slash'",
+                                 "set-path-with-query '*': ok None", "  now '*'",
+                                 "set-path-with-query '?q': ok None", "  now '?q'"]},
+        "wasmtime50": {"lines": ["set-path-with-query 'no-slash': err None", "  now None",
+                                 "set-path-with-query '*': err None", "  now None",
+                                 "set-path-with-query '?q': ok None", "  now '?q'"]},
+        "why": "wasmtime 33 set-path-with-query is http::uri::PathAndQuery::from_str of "
+               "http 1.0.0 (Cargo.lock at v33.0.0), which accepts a path without a leading "
+               "slash; http ae48fb5 (#826, after 1.0.0) rejects it",
+    },
+    "http.dns_error": {
+        "wasmtime33": {"lines": ["unknown host: ok(err dns-error(DnsErrorPayload("
+                                 "rcode='address not available', info_code=0)))"]},
+        "wasmtime50": {"lines": ["unknown host: ok(err dns-error(DnsErrorPayload("
+                                 "rcode='address not available', info_code=None)))"]},
+        "why": "wasmtime 33 crates/wasi-http/src/types.rs default_send_request_handler: a "
+               "failed lookup is dns_error(\"address not available\", 0) (error.rs: "
+               "info_code Some(0)); the fake answers with a stub (probe_fake.py "
+               "DNS_FAILURE_AUTHORITY, golem_fakes.state.http.DnsError), no lookup",
+    },
+    "http.response_dropped_with_live_headers_traps": {
+        "wasmtime33": {"outcome": "trap", "lines": []},
+        "wasmtime50": {"outcome": "ok", "lines": ["before", "not reached <Fields>"]},
+        "why": "wasmtime 33 crates/wasi-http/src/types_impl.rs incoming-response.headers "
+               "pushes a HostFields::Ref as a child of the response (push_child): dropping the "
+               "response first is ResourceTableError::HasChildren, a trap; wasmtime-py 50 "
+               "hands out an independent copy (#12754, after 33)",
+    },
+    "http.request_handled_with_live_headers_traps": {
+        "wasmtime33": {"outcome": "trap", "lines": []},
+        "wasmtime50": {"outcome": "ok", "lines": ["before", "handled ok(status 200) headers []"]},
+        "why": "wasmtime 33 outgoing-request.headers is a child of the request (types_impl.rs "
+               "push_child) and outgoing-handler.handle deletes the request (http_impl.rs "
+               "table().delete): HasChildren, a trap; wasmtime-py 50's headers are a copy",
+    },
+}
+VERSION_DIFFERENCES.update(HTTP_DIFFERENCES)
 
 
 def reference(name: str) -> str:

@@ -188,6 +188,8 @@ def handle(env: Any, request: Any, options: Any) -> Any:
 def _dispatch_when_ready(env: Any, future: FutureResponseRep) -> None:
     """Send now if the body is complete, else when it is finished or aborted."""
     body = future._body  # type: ignore[attr-defined]
+    if body is not None:
+        body.sent = True
     if body is None or body.state is not None:
         _send(env, future)
         return

@@ -426,7 +426,12 @@ def outgoing_request_headers(env: Any, rep: Any) -> FieldsRep:
 
 @implements(TYPES, "[resource-drop]outgoing-request")
 def outgoing_request_drop(env: Any, rep: Any) -> None:
+    """Dropped unsent: its body's stream is closed from now on
+    (:meth:`OutgoingBodyRep.owner_dropped`)."""
     _children_trap(rep, "[resource-drop]outgoing-request")
+    body = getattr(rep, "body", None)
+    if body is not None:
+        body.owner_dropped()
 
 
 # --- request-options -------------------------------------------------------------------
@@ -854,6 +859,8 @@ def response_outparam_set(env: Any, param: Any, response: Any) -> None:
     if isinstance(response, Ok):
         resp = response.value
         _children_trap(resp, "[static]response-outparam.set")
+        if getattr(resp, "body", None) is not None:
+            resp.body.sent = True
         param.result = resp
     else:
         param.result = ErrorCode.from_wit(response.value)
@@ -908,4 +915,9 @@ def outgoing_response_body(env: Any, rep: Any) -> Any:
 
 @implements(TYPES, "[resource-drop]outgoing-response")
 def outgoing_response_drop(env: Any, rep: Any) -> None:
+    """Dropped without being set in a response-outparam: its body's stream is closed
+    from now on (:meth:`OutgoingBodyRep.owner_dropped`)."""
     _children_trap(rep, "[resource-drop]outgoing-response")
+    body = getattr(rep, "body", None)
+    if body is not None:
+        body.owner_dropped()

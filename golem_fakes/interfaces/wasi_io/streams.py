@@ -96,7 +96,7 @@ def _output_error(rep: OutputStreamRep, function: str) -> Err | None:
                    interface=STREAMS, function=function)
     if rep.failure is not None:
         message, rep.failure = rep.failure, None
-        rep.closed = True
+        rep.closed = rep.closes_on_failure
         return _failed(message)
     if rep.closed:
         return Err(CLOSED)

@@ -139,7 +139,8 @@ def test_finish_traps_while_the_stream_is_alive(http: SimpleNamespace, g: golem_
 
 def test_content_length_is_enforced_by_write_and_finish(http: SimpleNamespace,
                                                         g: golem_fakes.Golem) -> None:
-    body = new_request(http, [("content-length", b"3")]).body()
+    req = new_request(http, [("content-length", b"3")])  # kept: see the drop test below
+    body = req.body()
     s = body.write()
     s.write(b"ab")
     with pytest.raises(Err) as e:
@@ -149,12 +150,16 @@ def test_content_length_is_enforced_by_write_and_finish(http: SimpleNamespace,
     code = http.t.http_error_code(err.value)
     assert code == http.t.ErrorCode_HttpRequestBodySize(4)
     assert err.value.to_debug_string() == "HttpRequestBodySize(Some(4))"
-    with pytest.raises(Err) as e2:
-        s.check_write()
-    assert isinstance(e2.value.value, http.streams.StreamError_Closed)
+    # wasmtime 33's BodyWriteStream keeps no error state: while nothing reads the channel
+    # (the request is not sent) the stream stays open; its 2 chunks are taken
+    assert s.check_write() == 0
     del s, err, e
+    with pytest.raises(Err) as e1:
+        http.t.OutgoingBody.finish(body, None)
+    assert e1.value.value == http.t.ErrorCode_HttpRequestBodySize(4)
 
-    short = new_request(http, [("content-length", b"5")]).body()
+    req2 = new_request(http, [("content-length", b"5")])
+    short = req2.body()
     s2 = short.write()
     s2.write(b"ab")
     del s2
@@ -163,9 +168,67 @@ def test_content_length_is_enforced_by_write_and_finish(http: SimpleNamespace,
     assert e3.value.value == http.t.ErrorCode_HttpRequestBodySize(2)
 
 
+def test_every_write_past_the_content_length_fails_while_unsent(http: SimpleNamespace,
+                                                                g: golem_fakes.Golem) -> None:
+    """wasmtime 33 ``BodyWriteStream::write`` (crates/wasi-http/src/body.rs): each write
+    is sent and counted, and fails while the total exceeds the content-length (differential
+    probe ``http.content_length_long``)."""
+    resp = http.t.OutgoingResponse(http.t.Fields.from_list([("content-length", b"2")]))
+    body = resp.body()
+    s = body.write()
+    for data in (b"abc", b"d"):
+        assert s.check_write() > 0
+        with pytest.raises(Err) as e:
+            s.write(data)
+        assert isinstance(e.value.value, http.streams.StreamError_LastOperationFailed)
+        del e
+    assert s.flush() is None
+    del s
+    with pytest.raises(Err) as e2:
+        http.t.OutgoingBody.finish(body, None)
+    assert e2.value.value == http.t.ErrorCode_HttpResponseBodySize(4)
+
+
+@pytest.mark.parametrize("owner", ["request", "response"])
+def test_dropping_the_owner_closes_the_body_stream(http: SimpleNamespace, g: golem_fakes.Golem,
+                                                   owner: str) -> None:
+    """The outgoing-request/-response holds the receiving end of the body channel in
+    wasmtime 33 (types_impl.rs ``req.body = Some(hyper_body)``): dropped unsent, it takes
+    the receiver along and the body stream reports ``closed``; nothing more is counted
+    (probes ``http.request_dropped_before_handle``, ``http.content_length_response_dropped``)."""
+    t = http.t
+    headers = t.Fields.from_list([("content-length", b"4")])
+    parent = new_request(http, [("content-length", b"4")]) if owner == "request" \
+        else t.OutgoingResponse(headers)
+    body = parent.body()
+    s = body.write()
+    s.write(b"ab")
+    del parent
+    for op in (s.check_write, lambda: s.write(b"cd"), s.flush):
+        with pytest.raises(Err) as e:
+            op()
+        assert isinstance(e.value.value, http.streams.StreamError_Closed)
+        del e
+    del s, op
+    with pytest.raises(Err) as e2:
+        t.OutgoingBody.finish(body, None)
+    size = t.ErrorCode_HttpRequestBodySize(2) if owner == "request" \
+        else t.ErrorCode_HttpResponseBodySize(2)
+    assert e2.value.value == size
+    # a stream taken after the drop is closed from the start
+    parent2 = t.OutgoingResponse(t.Fields())
+    body2 = parent2.body()
+    del parent2
+    s2 = body2.write()
+    with pytest.raises(Err) as e3:
+        s2.check_write()
+    assert isinstance(e3.value.value, http.streams.StreamError_Closed)
+
+
 def test_before_handle_the_body_channel_holds_two_chunks(http: SimpleNamespace,
                                                          g: golem_fakes.Golem) -> None:
-    body = new_request(http).body()
+    req = new_request(http)
+    body = req.body()
     s = body.write()
     s.write(b"1")
     s.write(b"2")

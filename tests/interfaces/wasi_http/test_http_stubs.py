@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import re
 import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
 from typing import Iterator
 
@@ -129,19 +130,42 @@ def test_verify_lists_every_problem(http: SimpleNamespace, g: golem_fakes.Golem)
 def server() -> Iterator[str]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802
-            n = int(self.headers.get("content-length", 0))
-            data = self.rfile.read(n)
+            chunked = self.headers.get("transfer-encoding") == "chunked"
+            if chunked:  # hyper's framing of a body the guest gave no content-length
+                data = b""
+                while (size := int(self.rfile.readline().strip(), 16)):
+                    data += self.rfile.read(size)
+                    self.rfile.readline()
+                self.rfile.readline()
+            else:
+                data = self.rfile.read(int(self.headers.get("content-length", 0)))
             reply = b"real:" + data + b":" + self.headers.get("x-test", "").encode()
             self.send_response(207)
             self.send_header("content-length", str(len(reply)))
             self.send_header("x-server", "loopback")
+            self.send_header("x-chunked", str(chunked))
             self.end_headers()
             self.wfile.write(reply)
+
+        def do_GET(self) -> None:  # noqa: N802
+            if self.path == "/slow":
+                time.sleep(0.5)
+                self.send_response(200)
+                self.send_header("content-length", "0")
+                self.end_headers()
+                return
+            # /trailers: a chunked body of two chunks and two trailers
+            self.protocol_version = "HTTP/1.1"
+            self.send_response(200)
+            self.send_header("transfer-encoding", "chunked")
+            self.send_header("connection", "close")
+            self.end_headers()
+            self.wfile.write(b"3\r\nabc\r\n2\r\nde\r\n0\r\nx-t1: one\r\nx-t2: two\r\n\r\n")
 
         def log_message(self, *args: object) -> None:
             pass
 
-    srv = HTTPServer(("127.0.0.1", 0), Handler)
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     t = threading.Thread(target=srv.serve_forever, daemon=True)
     t.start()
     try:
@@ -160,9 +184,48 @@ def test_pass_through_reaches_the_real_server(http: SimpleNamespace, g: golem_fa
     assert resp.status() == 207
     h = resp.headers()
     assert h.get("x-server") == [b"loopback"]
+    assert h.get("x-chunked") == [b"True"]  # no content-length from the guest: chunked
     del h
     assert read_all(http, resp) == b"real:hello:t"
     assert g.http.requests[-1].url == f"http://{server}/x"
+    r2 = send(http, f"http://{server}/x", method=http.t.Method_Post(),
+              headers=[("content-length", b"2")], body=b"hi")
+    resp2 = r2.value.value
+    h2 = resp2.headers()
+    assert h2.get("x-chunked") == [b"False"]
+    del h2
+    assert read_all(http, resp2) == b"real:hi:"
+
+
+def test_pass_through_keeps_chunks_and_trailers(http: SimpleNamespace, g: golem_fakes.Golem,
+                                                server: str) -> None:
+    """As hyper gives them to wasmtime 33: one body frame per chunk, the trailers in
+    ``future-trailers`` (differential probe ``http.response_trailers``)."""
+    g.http.pass_through(server)
+    resp = send(http, f"http://{server}/trailers").value.value
+    body = resp.consume()
+    s = body.stream()
+    assert s.blocking_read(100) == b"abc"
+    assert s.blocking_read(100) == b"de"
+    with pytest.raises(Err):
+        s.blocking_read(100)
+    del s
+    trailers = http.t.IncomingBody.finish(body)
+    got = trailers.get()
+    assert got.value.value.entries() == [("x-t1", b"one"), ("x-t2", b"two")]
+
+
+def test_pass_through_first_byte_timeout(http: SimpleNamespace, g: golem_fakes.Golem,
+                                         server: str) -> None:
+    """wasmtime 33 ``default_send_request_handler``: no response head within
+    ``first-byte-timeout`` → ``connection-read-timeout`` (probe ``http.first_byte_timeout``).
+    A pass-through request waits in real time (100 ms here)."""
+    g.http.pass_through(server)
+    t = http.t
+    opts = t.RequestOptions()
+    opts.set_first_byte_timeout(100_000_000)
+    r = send(http, f"http://{server}/slow", options=opts)
+    assert r == Ok(Err(t.ErrorCode_ConnectionReadTimeout()))
 
 
 def test_pass_through_to_a_closed_port_is_connection_refused(http: SimpleNamespace,

@@ -7,7 +7,9 @@ The convention (other helpers add probes against it)
   probe module (``_util.py`` holds helpers).
 * A probe is a module-level function ``def probe_xxx(out: list[str]) -> None`` whose
   name is ``<area>.<xxx>`` in :data:`PROBES`. It uses only ``from wit_world.imports
-  import ...``, ``componentize_py_types`` and :mod:`probes._util`, and appends
+  import ...`` (the world imports two ``types`` interfaces, so they are
+  ``wasi_filesystem_types`` and ``wasi_http_types``), ``componentize_py_types`` and
+  :mod:`probes._util`, and appends
   deterministic text lines to ``out``: relations, lengths, error case names — never
   timestamps, random bytes or resource handle numbers.
 * A probe runs twice with the same setup (:mod:`tests.wasmtime.setup`): inside ONE

@@ -8,7 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from componentize_py_types import Err
-from wit_world.imports import preopens, types
+from wit_world.imports import preopens
+from wit_world.imports import wasi_filesystem_types as types
 
 from ._util import err_name
 

@@ -15,7 +15,8 @@ import enum
 from typing import Any, Callable
 
 from componentize_py_types import Err, Ok, Some
-from wit_world.imports import preopens, types
+from wit_world.imports import preopens
+from wit_world.imports import wasi_filesystem_types as types
 
 __all__ = ["kebab", "render", "err_name", "try_", "lines_of", "preopen", "open_file",
            "read_stream_all"]

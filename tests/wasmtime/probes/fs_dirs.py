@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from wit_world.imports import preopens, types
+from wit_world.imports import preopens
+from wit_world.imports import wasi_filesystem_types as types
 
 from ._fs import FOLLOW, NOFOLLOW, attempt, open_, read_all, root
 from ._util import render

@@ -3,7 +3,8 @@ is-same-object."""
 
 from __future__ import annotations
 
-from wit_world.imports import preopens, types
+from wit_world.imports import preopens
+from wit_world.imports import wasi_filesystem_types as types
 from wit_world.imports.wall_clock import Datetime
 
 from ._fs import FOLLOW, NO_OPEN, NOFOLLOW, RW, R, attempt, open_, root

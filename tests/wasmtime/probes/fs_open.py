@@ -3,7 +3,7 @@ descriptors they give (wasmtime ``Dir::open_at`` + Linux ``openat``)."""
 
 from __future__ import annotations
 
-from wit_world.imports import types
+from wit_world.imports import wasi_filesystem_types as types
 
 from ._fs import NO_OPEN, RW, R, W, attempt, open_, read_all, root
 from ._util import render

@@ -4,7 +4,7 @@ used against their open mode, file methods on directories."""
 from __future__ import annotations
 
 from componentize_py_types import Err
-from wit_world.imports import types
+from wit_world.imports import wasi_filesystem_types as types
 
 from ._fs import NO_OPEN, RW, R, W, attempt, open_, read_all, root
 from ._util import err_name, render

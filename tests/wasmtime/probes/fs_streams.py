@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from componentize_py_types import Err
-from wit_world.imports import types
+from wit_world.imports import wasi_filesystem_types as types
 
 from ._fs import NO_OPEN, RW, W, attempt, open_, read_all, root
 from ._util import err_name

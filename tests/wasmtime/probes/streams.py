@@ -7,7 +7,8 @@ general ones of ``wasi:filesystem`` (``read-via-stream`` / ``write-via-stream`` 
 from __future__ import annotations
 
 from componentize_py_types import Err
-from wit_world.imports import poll, stdout, types
+from wit_world.imports import poll, stdout
+from wit_world.imports import wasi_filesystem_types as types
 
 from ._util import err_name, open_file, preopen, read_stream_all, render, try_
 
