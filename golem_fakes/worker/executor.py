@@ -14,6 +14,7 @@ caller's thread; its result or exception is kept on its handle either way.
 
 from __future__ import annotations
 
+import asyncio.events as _asyncio_events
 import collections
 import datetime as _dt
 import threading
@@ -196,6 +197,25 @@ class InvocationHandle:
 
 
 def execute(g: "Golem", act: Any, inv: "Invocation") -> tuple[str, Any]:
+    """:func:`_execute`, with the thread's asyncio loops (the running loop and the one
+    ``asyncio.set_event_loop`` set) as they were before: worker code that runs its own
+    loop — componentize-py's ``poll_loop.PollLoop.run_until_complete`` sets itself as
+    the running loop and never unsets it, which inside a component only the worker's
+    own instance sees — must not leave it to the test or to the next test
+    (``asyncio.run() cannot be called from a running event loop``)."""
+    running = _asyncio_events._get_running_loop()
+    local = getattr(_asyncio_events.get_event_loop_policy(), "_local", None)
+    loop = getattr(local, "_loop", None)
+    try:
+        return _execute(g, act, inv)
+    finally:
+        if _asyncio_events._get_running_loop() is not running:
+            _asyncio_events._set_running_loop(running)
+        if local is not None and getattr(local, "_loop", None) is not loop:
+            local._loop = loop  # what set_event_loop(loop) would restore, without its checks
+
+
+def _execute(g: "Golem", act: Any, inv: "Invocation") -> tuple[str, Any]:
     """Run the invocation ``inv`` (entered with the activation ``act``) in the worker's
     instance and leave it: ``("ok", value)``, ``("error", exc)`` (its trap, exception or
     rejection), ``("crash", exc)`` (the instance was lost: a crash or a jump, recovered

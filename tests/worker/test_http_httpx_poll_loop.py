@@ -111,3 +111,21 @@ def test_async_client_on_poll_loop_timeout_and_post(g: golem_fakes.Golem) -> Non
     assert g.clock.monotonic_ns() - before == 2_000_000_000
     assert g.invoke(C, "w", "post", "https://api.test/up", b"payload") == "201:stored"
     assert route.calls.last.request.body == b"payload"
+
+
+def test_the_worker_s_poll_loop_does_not_stay_the_running_loop(g: golem_fakes.Golem
+                                                                 ) -> None:
+    """PollLoop.run_until_complete sets itself as the thread's running loop and never
+    unsets it; after the invocation the test's thread has its loops back, so
+    ``asyncio.run`` works in the test (and in the next one)."""
+    import asyncio
+
+    g.http.get("https://a.test/").respond(200, text="a")
+    before = asyncio.events._get_running_loop()
+    assert g.invoke(C, "w", "fetch", "https://a.test/") == "200:a"
+    assert asyncio.events._get_running_loop() is before is None
+
+    async def nothing() -> int:
+        return 1
+
+    assert asyncio.run(nothing()) == 1
