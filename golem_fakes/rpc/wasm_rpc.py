@@ -56,7 +56,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["RPC", "RpcSettings", "rpc_settings", "RpcFailure", "worker_urn", "plain_wit_value",
            "resolve_function", "call_target", "TargetCall", "ScheduledAction", "Scheduler",
-           "check_tree", "VERSIONS", "SELF_CALL", "CONSUMED", "REFRESH_INTERVAL_MS"]
+           "check_tree", "clock_moved", "scheduler", "VERSIONS", "SELF_CALL", "CONSUMED", "REFRESH_INTERVAL_MS"]
 
 RPC = "golem:rpc/types@0.2.2"
 VERSIONS = ("dev.25", "v1.3.1")
@@ -366,8 +366,7 @@ def find_target(golem: "Golem", component_id: uuid.UUID, name: str, caller: "Wor
 
 
 def _components(golem: "Golem") -> list[Any]:
-    reg = golem.registry
-    return list(getattr(reg, "_components", {}).values()) if hasattr(reg, "_components") else []
+    return list(golem.registry._by_id.values())
 
 
 @dataclass
@@ -528,7 +527,8 @@ class Scheduler:
         self._last_tick = (golem.clock.wall_ms() // REFRESH_INTERVAL_MS) * REFRESH_INTERVAL_MS
         self._lock = threading.RLock()
         hooks = golem.clock.on_move
-        hooks.append(self.on_clock)
+        if clock_moved not in hooks:
+            hooks.append(clock_moved)
 
     def schedule(self, action: ScheduledAction) -> None:
         with self._lock:
@@ -635,6 +635,14 @@ class Scheduler:
                     call.run()
                 except Deadlock as e:  # never reported to the caller of invoke (§1.6)
                     call._finish(RpcFailure("remote-internal-error", str(e)))
+
+
+def clock_moved(clock: Any) -> None:
+    """The clock hook (``VirtualClock.on_move``): tick the scheduler of the clock's Golem."""
+    g = clock.golem
+    s = g.__dict__.get("_rpc_settings") if g is not None else None
+    if s is not None and s.scheduler is not None:
+        s.scheduler.on_clock()
 
 
 def scheduler(golem: "Golem") -> Scheduler:

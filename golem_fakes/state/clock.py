@@ -162,10 +162,11 @@ class VirtualClock:
         self.skips: list[Skip] = []
         #: Sleeps at least this long suspend the worker (executor ``suspend_after``).
         self.suspend_after_ns = SUSPEND_AFTER_NS
-        #: Called (no arguments) after :meth:`advance`, :meth:`set` and :meth:`skip_to`
-        #: moved the clocks: golem:rpc's scheduler fires due invocations there
-        #: (:mod:`golem_fakes.rpc.wasm_rpc`).
-        self.on_move: list[Callable[[], None]] = []
+        #: Called with the clock after :meth:`advance`, :meth:`set` and :meth:`skip_to`
+        #: moved it: golem:rpc's scheduler fires due invocations there
+        #: (:func:`golem_fakes.rpc.wasm_rpc.clock_moved`; a plain function that finds
+        #: the scheduler through :attr:`golem`, so a copied Golem ticks its own).
+        self.on_move: list[Callable[["VirtualClock"], None]] = []
 
     # --- reading ------------------------------------------------------------------
 
@@ -266,7 +267,7 @@ class VirtualClock:
 
     def _moved(self) -> None:
         for hook in list(self.on_move):
-            hook()
+            hook(self)
 
     def set(self, when: Any) -> None:
         """Set the virtual wall clock to ``when`` (aware ``datetime``, naive = UTC, or ns

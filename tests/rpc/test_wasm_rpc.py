@@ -543,16 +543,13 @@ def test_a_cycle_deadlocks(g) -> None:
 
     g.retry_policy = RetryPolicy(max_attempts=0)
     cart = str(g.registry.component(CART).component_id)
-    inv = str(g.registry.component(INV).component_id)
 
     def call() -> Any:
-        t = rpc()
         # inventory/stock.forward calls cart/alice (running this) -> cycle
         return target(g).invoke_and_await(ADD("forward"), [s(cart), s("alice"), s("x"), u32(1)])
 
     with pytest.raises(Deadlock):
         g.invoke(CART, "alice", call)
-    del inv
 
 
 # --- invoke (fire and forget) ------------------------------------------------------------
