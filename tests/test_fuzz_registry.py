@@ -328,6 +328,11 @@ def _recipes(m: Any, g: golem_fakes.Golem) -> list[Callable[[], Any]]:
         r = m.rpc
         return r.WasmRpc(r.WorkerId(r.ComponentId(r.Uuid(1, 2)), "w"))
 
+    def rpc_future() -> Any:
+        r = rpc_handle()
+        fut = r.async_invoke_and_await("f", [])
+        return [r, fut, fut.subscribe()]
+
     def kv_error() -> Any:
         g.keyvalue.fail("injected", functions=["get"])
         return m.eventual.get(kv.Bucket.open_bucket("b"), "k")
@@ -471,10 +476,9 @@ def _recipes(m: Any, g: golem_fakes.Golem) -> list[Callable[[], Any]]:
         lazy_attached,
         lazy_subscription,
         rpc_handle,
-        lambda: rpc_handle().async_invoke_and_await("f", []),
-        lambda: rpc_handle().async_invoke_and_await("f", []).subscribe(),
-        lambda: rpc_handle().schedule_cancelable_invocation(
-            m.wall_clock.Datetime(0, 0), "f", []),
+        rpc_future,
+        lambda: (r := rpc_handle(), r.schedule_cancelable_invocation(
+            m.wall_clock.Datetime(0, 0), "f", [])),
     ]
 
 

@@ -198,17 +198,20 @@ def test_invoke_and_await_runs_the_target_workers_code_and_wraps_the_result(g) -
 
 def test_the_callers_oplog_has_golems_entries_in_order(g) -> None:
     def call() -> None:
-        r = target(g)
-        r.invoke_and_await(ADD(), [s("apple"), u32(1)])
-        del r
+        with target(g) as r:                   # the drop closes the connection span
+            r.invoke_and_await(ADD(), [s("apple"), u32(1)])
 
     g.invoke(CART, "alice", call)
     seq = kinds_after(g, CART, "alice", "golem::rpc::wasm-rpc::invoke-and-await idempotency key")
-    assert seq[:4] == ["golem::rpc::wasm-rpc::invoke-and-await idempotency key", "start-span",
-                       "golem::rpc::wasm-rpc::invoke-and-await result", "finish-span"]
+    assert seq[:5] == ["golem::rpc::wasm-rpc::invoke-and-await idempotency key", "start-span",
+                       "golem::rpc::wasm-rpc::invoke-and-await result", "finish-span",
+                       "finish-span"]
     entries = g.oplog(CART, "alice").entries
     starts = [e for e in entries if e.kind == "start-span"]
     assert [e.payload["attributes"]["name"] for e in starts] == ["rpc-connection", "rpc-invocation"]
+    finishes = [e.payload["span_id"] for e in entries if e.kind == "finish-span"]
+    assert finishes == [starts[1].payload["span_id"], starts[0].payload["span_id"]]
+    assert starts[1].payload["parent"] == starts[0].payload["span_id"]
     conn = starts[0].payload["attributes"]
     assert conn["target_worker_id"] == str(g.worker(INV, "stock"))
     res = next(e for e in entries if e.payload.get("function_name") ==
