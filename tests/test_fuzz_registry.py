@@ -324,6 +324,15 @@ def _recipes(m: Any, g: golem_fakes.Golem) -> list[Callable[[], Any]]:
     def open_(path: str, flags: Any) -> Any:
         return root().open_at(fst.PathFlags(0), path, fst.OpenFlags(0), flags)
 
+    def rpc_handle() -> Any:  # a component that does not exist: every call is an rpc-error
+        r = m.rpc
+        return r.WasmRpc(r.WorkerId(r.ComponentId(r.Uuid(1, 2)), "w"))
+
+    def rpc_future() -> Any:
+        r = rpc_handle()
+        fut = r.async_invoke_and_await("f", [])
+        return [r, fut, fut.subscribe()]
+
     def kv_error() -> Any:
         g.keyvalue.fail("injected", functions=["get"])
         return m.eventual.get(kv.Bucket.open_bucket("b"), "k")
@@ -466,6 +475,10 @@ def _recipes(m: Any, g: golem_fakes.Golem) -> list[Callable[[], Any]]:
         lambda: m.durability.LazyInitializedPollable(),
         lazy_attached,
         lazy_subscription,
+        rpc_handle,
+        rpc_future,
+        lambda: (r := rpc_handle(), r.schedule_cancelable_invocation(
+            m.wall_clock.Datetime(0, 0), "f", [])),
     ]
 
 
@@ -483,6 +496,7 @@ def binding_modules() -> Any:
         context,
         durability,
         eventual,
+        golem_rpc_types,
         host,
         monotonic_clock,
         oplog,
@@ -491,6 +505,7 @@ def binding_modules() -> Any:
         stdin,
         stdout,
         outgoing_handler,
+        wall_clock,
         wasi_blobstore_types,
         wasi_filesystem_types,
         wasi_http_types,
@@ -508,7 +523,8 @@ def binding_modules() -> Any:
                            stdout=stdout, stderr=stderr, monotonic=monotonic_clock,
                            host=host, cache=cache, context=context, oplog=oplog,
                            http_types=wasi_http_types, outgoing_handler=outgoing_handler,
-                           durability=durability)
+                           durability=durability, rpc=golem_rpc_types,
+                           wall_clock=wall_clock)
 
 
 def _resource_classes(hs: HostileStrategies) -> frozenset[type]:

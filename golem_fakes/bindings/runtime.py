@@ -37,6 +37,7 @@ import math
 import operator
 import struct
 import sys
+import threading
 import weakref
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Callable, Iterable
@@ -564,14 +565,18 @@ HandleEntry = ResourceFinalizer
 
 #: True while a ``[resource-drop]`` behaviour runs because the garbage collector
 #: collected the resource object (not an explicit ``with`` / ``__exit__``).
-_COLLECTING: ContextVar[bool] = ContextVar("golem_fakes_dropping_collected", default=False)
+#: A thread-local, not a ``ContextVar``: the flag is set inside a weakref callback that
+#: the cyclic garbage collector may run in the middle of a ``ContextVar.set`` of the same
+#: thread (an allocation there triggers a collection), and setting a context variable
+#: re-entrantly there corrupts the context on CPython 3.11 (a segmentation fault).
+_COLLECTING = threading.local()
 
 
 def dropped_by_collector() -> bool:
     """Whether the ``[resource-drop]`` behaviour running now was started by the garbage
     collector. A drop there runs in a finalizer, where an exception cannot reach the
     worker's code (componentize-py's component would trap at that point)."""
-    return _COLLECTING.get()
+    return getattr(_COLLECTING, "on", False)
 
 
 def no_drop(env: Any, rep: Any) -> None:
@@ -594,11 +599,12 @@ def _collected(fin: ResourceFinalizer) -> None:
     impl = binding.impl
     if impl is no_drop:
         return
-    token = _COLLECTING.set(True)
+    previous = getattr(_COLLECTING, "on", False)
+    _COLLECTING.on = True
     try:
         impl(binding.env, fin.rep)
     finally:
-        _COLLECTING.reset(token)
+        _COLLECTING.on = previous
 
 
 def _drop_handle(env: Any, handle: int, collected: bool = False) -> None:
@@ -620,11 +626,12 @@ def _drop_handle(env: Any, handle: int, collected: bool = False) -> None:
     if not collected:
         impl(binding.env, entry.rep)
         return
-    token = _COLLECTING.set(True)
+    previous = getattr(_COLLECTING, "on", False)
+    _COLLECTING.on = True
     try:
         impl(binding.env, entry.rep)
     finally:
-        _COLLECTING.reset(token)
+        _COLLECTING.on = previous
 
 
 def adopt(env: Any, obj: Any, rsite: ResourceSite, rep: Any) -> Any:

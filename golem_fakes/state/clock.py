@@ -39,7 +39,7 @@ import datetime as _dt
 import sys
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from golem_fakes.state.streams import PollableRep
 
@@ -145,7 +145,7 @@ class VirtualClock:
     """
 
     __slots__ = ("golem", "start_ns", "_wall", "_floor", "_frozen", "_origin", "skips",
-                 "suspend_after_ns", "__weakref__")
+                 "suspend_after_ns", "on_move", "__weakref__")
 
     def __init__(self, golem: "Golem | None" = None, *, start: Any = None) -> None:
         self.golem = golem
@@ -162,6 +162,11 @@ class VirtualClock:
         self.skips: list[Skip] = []
         #: Sleeps at least this long suspend the worker (executor ``suspend_after``).
         self.suspend_after_ns = SUSPEND_AFTER_NS
+        #: Called with the clock after :meth:`advance`, :meth:`set` and :meth:`skip_to`
+        #: moved it: golem:rpc's scheduler fires due invocations there
+        #: (:func:`golem_fakes.rpc.wasm_rpc.clock_moved`; a plain function that finds
+        #: the scheduler through :attr:`golem`, so a copied Golem ticks its own).
+        self.on_move: list[Callable[["VirtualClock"], None]] = []
 
     # --- reading ------------------------------------------------------------------
 
@@ -257,6 +262,12 @@ class VirtualClock:
                                 f"2**64-1 ns, which a WASI instant cannot hold")
         self._wall += d
         self._floor = mono + d
+        if self.on_move:
+            self._moved()
+
+    def _moved(self) -> None:
+        for hook in list(self.on_move):
+            hook(self)
 
     def set(self, when: Any) -> None:
         """Set the virtual wall clock to ``when`` (aware ``datetime``, naive = UTC, or ns
@@ -269,6 +280,8 @@ class VirtualClock:
         if not self._frozen:
             self._origin = _REAL[0]()
         self._wall = ns
+        if self.on_move:
+            self._moved()
 
     def skip_to(self, deadline_ns: int, *, worker: str | None = None,
                 suspended: bool = False) -> Skip:
@@ -281,6 +294,8 @@ class VirtualClock:
         self._floor = target
         s = Skip(mono, target, suspended, worker)
         self.skips.append(s)
+        if self.on_move:
+            self._moved()
         return s
 
     def subscribe(self, deadline_ns: int, name: str | None = None) -> "ClockPollable":

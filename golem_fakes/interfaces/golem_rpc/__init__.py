@@ -1,0 +1,1 @@
+"""Behaviours of the ``golem:rpc`` package (``types``: :mod:`.types`)."""
