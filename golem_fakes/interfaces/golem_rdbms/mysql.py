@@ -87,10 +87,24 @@ def type_name(field: Any) -> str:
     if code in (253, 15):
         return "VARBINARY" if binary else "VARCHAR"
     if code in (249, 250, 251, 252):
-        n = field.length
+        # the length is in bytes: characters times the charset's widest character
+        n = field.length if binary else field.length // _char_width(field.charsetnr)
         size = "TINY" if n <= 255 else "" if n <= 65535 else "MEDIUM" if n <= 16777215 else "LONG"
         return size + ("BLOB" if binary else "TEXT")
     return f"UNKNOWN({code})"
+
+
+def _char_width(charsetnr: int) -> int:
+    """Bytes of the widest character of a MySQL character set (by collation id)."""
+    from pymysql.charset import charset_by_id
+
+    try:
+        name = charset_by_id(charsetnr).name
+    except KeyError:
+        return 1
+    return {"utf8mb4": 4, "utf8mb3": 3, "utf8": 3, "ucs2": 2, "utf16": 4, "utf16le": 4,
+            "utf32": 4, "big5": 2, "gbk": 2, "gb2312": 2, "sjis": 2, "cp932": 2, "ujis": 3,
+            "eucjpms": 3, "euckr": 2, "gb18030": 4}.get(name, 1)
 
 
 # --- parameters -----------------------------------------------------------------------
@@ -320,7 +334,20 @@ class MySql(r.Dialect):
             raise Failure("other", _text(e)) from None
 
     def params(self, values: list[Any]) -> list[Any]:
-        return [plain(v) for v in values]
+        """Converted at the call as RDB-MY does: decimals, dates and times checked here
+        (JSON and bit length when the statement binds)."""
+        out = [plain(v) for v in values]
+        for case, p in out:
+            if case == "decimal" and not _DECIMAL.match(p):
+                raise Failure("query-parameter-failure", f"Invalid decimal value: '{p}'")
+            if case == "date":
+                check_date(p)
+            elif case == "time":
+                check_time(p)
+            elif case in ("datetime", "timestamp"):
+                check_date(p["date"])
+                check_time(p["time"])
+        return out
 
     def _exec(self, conn: Any, sql: str, fetch: bool) -> Any:
         import pymysql
@@ -331,8 +358,8 @@ class MySql(r.Dialect):
                 if not fetch:
                     return c.rowcount if c.rowcount >= 0 else 0
                 rows = c.fetchall()
-                fields = c._result.fields if c._result is not None else []
-                return fields, rows
+                fields = getattr(c._result, "fields", None) or []
+                return fields, (rows if fields else [])
         except pymysql.err.MySQLError as e:
             raise Failure("query-execution-failure", _text(e)) from None
         except (OSError, RuntimeError) as e:

@@ -746,6 +746,44 @@ def _pair(b: Any) -> Any:
     return b if isinstance(b, tuple) else (b, None)
 
 
+def _validate(v: Any) -> None:
+    """The conversion of a WIT value to Golem's internal value (RDB-PG §to_db_value):
+    decimals, dates, times and offsets are checked here, at the call (JSON and array
+    homogeneity only when the statement binds)."""
+    case, p = v
+    if case == "numeric":
+        _decimal(p)
+    elif case == "date":
+        check_date(p)
+    elif case == "time":
+        check_time(p)
+    elif case == "timestamp":
+        check_date(p["date"])
+        check_time(p["time"])
+    elif case == "timestamptz":
+        _check_offset(p["offset"])
+        _validate(("timestamp", p["timestamp"]))
+    elif case == "timetz":
+        _check_offset(p["offset"])
+        check_time(p["time"])
+    elif case in RANGE_SUBTYPE:
+        for b in (p["start"], p["end"]):
+            if b[0] != "unbounded":
+                _validate((RANGE_SUBTYPE[case], b[1]))
+    elif case == "array":
+        for x in p:
+            _validate(x)
+    elif case == "composite":
+        for x in p["values"]:
+            _validate(x)
+    elif case == "domain":
+        _validate(p["value"])
+    elif case == "range":
+        for b in (p["value"]["start"], p["value"]["end"]):
+            if b[0] != "unbounded":
+                _validate(b[1])
+
+
 # --- the dialect ----------------------------------------------------------------------
 
 
@@ -771,7 +809,10 @@ class Postgres(r.Dialect):
             pass
 
     def params(self, values: list[Any]) -> list[Any]:
-        return [_norm_value(plain(v)) for v in values]
+        out = [_norm_value(plain(v)) for v in values]
+        for v in out:
+            _validate(v)
+        return out
 
     def _types(self, pool: r.Pool) -> PgTypes:
         t = pool.cache.get("types")
