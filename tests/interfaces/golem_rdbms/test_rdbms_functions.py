@@ -330,3 +330,32 @@ def test_mysql_creates_golems_transaction_table_on_the_first_open(my, g, golem_m
     with my_admin.cursor() as c:
         c.execute("SHOW COLUMNS FROM golem_transactions")
         assert [r[0] for r in c.fetchall()] == ["id", "status", "created_on"]
+
+
+@pytest.mark.parametrize("which", ["postgres", "mysql"])
+def test_one_session_through_every_method(which, pg, my, g, request):
+    """Each method once on each database, called through the binding modules by name."""
+    if which == "postgres":
+        url = request.getfixturevalue("golem_postgres_url")
+        c = pg.DbConnection.open(url)
+        ph, one = "$1", pg.DbValue_Int4(1)
+    else:
+        url = request.getfixturevalue("golem_mysql_url")
+        c = my.DbConnection.open(url)
+        ph, one = "?", my.DbValue_Int(1)
+    t = table_name()
+    assert c.execute(f"CREATE TABLE {t} (id int PRIMARY KEY)", []) == 0
+    tx = c.begin_transaction()
+    assert tx.execute(f"INSERT INTO {t} (id) VALUES ({ph})", [one]) == 1
+    assert len(tx.query(f"SELECT id FROM {t}", []).rows) == 1
+    s = tx.query_stream(f"SELECT id FROM {t}", [])
+    assert [x.name for x in s.get_columns()] == ["id"]
+    assert len(s.get_next()) == 1 and s.get_next() is None
+    tx.commit()
+    tx2 = c.begin_transaction()
+    tx2.execute(f"DELETE FROM {t}", [])
+    tx2.rollback()
+    s2 = c.query_stream(f"SELECT id FROM {t} WHERE id = {ph}", [one])
+    assert [unlazy(r.values[0])[1] for r in s2.get_next()] == [1]
+    assert len(c.query(f"SELECT id FROM {t}", []).rows) == 1
+    c.execute(f"DROP TABLE {t}", [])
