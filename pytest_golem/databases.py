@@ -25,11 +25,12 @@ import glob
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = ["Server", "start_postgres", "start_mysql", "find_postgres", "find_mysql",
@@ -53,12 +54,14 @@ class Server:
     process: subprocess.Popen[bytes]
     directory: Path
     log: Path
-    extra: dict[str, str] = field(default_factory=dict)
+    #: PostgreSQL's "fast" shutdown is SIGINT (SIGTERM waits for every client to leave)
+    stop_signal: int = signal.SIGTERM
 
     def stop(self) -> None:
-        """Terminate the server (SIGTERM, then SIGKILL after 10 s) and remove its files."""
+        """Stop the server (its fast shutdown signal, then SIGKILL after 10 s) and
+        remove its files."""
         if self.process.poll() is None:
-            self.process.terminate()
+            self.process.send_signal(self.stop_signal)
             try:
                 self.process.wait(10)
             except subprocess.TimeoutExpired:
@@ -195,7 +198,7 @@ def start_postgres() -> Server:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.1)
-    return Server(url, proc, base, log)
+    return Server(url, proc, base, log, signal.SIGINT)
 
 
 def start_mysql() -> Server:

@@ -505,6 +505,9 @@ def _database(request: pytest.FixtureRequest, option: str, env: str, start: Any,
     try:
         yield server.url
     finally:
+        from golem_fakes.interfaces.golem_rdbms import close_idle_connections
+
+        close_idle_connections()
         server.stop()
 
 

@@ -42,7 +42,6 @@ transaction makes further use of the transaction raise a clear error instead of 
 from __future__ import annotations
 
 import threading
-import weakref
 from dataclasses import dataclass, field, is_dataclass
 from typing import Any, Callable
 
@@ -53,7 +52,7 @@ from golem_fakes.interfaces import WRITE_REMOTE, crash_tick, current_runtime, du
 __all__ = ["Failure", "Dialect", "Pool", "ConnectionRep", "TransactionRep", "StreamRep",
            "open_connection", "query", "execute", "query_stream", "begin_transaction",
            "commit", "rollback", "drop_transaction", "drop_stream", "get_columns", "get_next",
-           "plain", "BATCH_SIZE", "MAX_CONNECTIONS", "TRANSACTION_CLOSED"]
+           "plain", "close_idle_connections", "BATCH_SIZE", "MAX_CONNECTIONS", "TRANSACTION_CLOSED"]
 
 #: ``RdbmsQueryConfig::query_batch`` (CONFIG default): rows per ``get-next`` batch.
 BATCH_SIZE = 50
@@ -181,28 +180,44 @@ class Dialect:
         raise NotImplementedError  # pragma: no cover - abstract
 
 
+#: Idle driver connections by ``(database kind, URL)``, shared by every Golem of the
+#: process (a Golem's pool takes from and returns to it): a test session makes many
+#: short-lived Golems, and a connection per Golem would exhaust the server. At most
+#: :data:`MAX_CONNECTIONS` idle connections are kept per URL.
+_IDLE: dict[tuple[str, str], list[Any]] = {}
+_IDLE_LOCK = threading.Lock()
+
+
 @dataclass(eq=False)
 class Pool:
-    """A connection pool of one URL (§3.2): idle connections, at most
-    :data:`MAX_CONNECTIONS` open; per-pool caches of the dialect (type catalogue)."""
+    """The connection pool of one URL in one Golem (Golem: per executor, §3.2): at most
+    :data:`MAX_CONNECTIONS` connections in use at once (an acquire beyond that fails as
+    sqlx's pool timeout does); per-pool caches of the dialect (type catalogue). Idle
+    connections go back to the process-wide idle list."""
 
     dialect: Dialect
     url: str
-    idle: list[Any] = field(default_factory=list)
     open_count: int = 0
     cache: dict[Any, Any] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.dialect.name, self.url)
+
     def acquire(self) -> Any:
         with self.lock:
-            if self.idle:
-                return self.idle.pop()
             if self.open_count >= MAX_CONNECTIONS:
                 raise Failure("query-execution-failure",
                               "pool timed out while waiting for an open connection "
                               f"(all {MAX_CONNECTIONS} connections of the pool for this URL "
                               f"are in use: transactions or streams still open)")
             self.open_count += 1
+        with _IDLE_LOCK:
+            idle = _IDLE.get(self.key)
+            conn = idle.pop() if idle else None
+        if conn is not None:
+            return conn
         try:
             return self.dialect.connect(self.url)
         except BaseException:
@@ -212,19 +227,28 @@ class Pool:
 
     def release(self, conn: Any, broken: bool = False) -> None:
         with self.lock:
-            if broken:
-                self.open_count -= 1
-            else:
-                self.idle.append(conn)
-                return
+            self.open_count -= 1
+        if not broken:
+            with _IDLE_LOCK:
+                idle = _IDLE.setdefault(self.key, [])
+                if len(idle) < MAX_CONNECTIONS:
+                    idle.append(conn)
+                    return
         self.dialect.close(conn)
 
-    def close_all(self) -> None:
-        with self.lock:
-            idle, self.idle = self.idle, []
-            self.open_count -= len(idle)
-        for c in idle:
-            self.dialect.close(c)
+
+def close_idle_connections() -> None:
+    """Close every idle pooled connection of the process (e.g. before stopping a test
+    server)."""
+    with _IDLE_LOCK:
+        lists = list(_IDLE.items())
+        _IDLE.clear()
+    from golem_fakes.interfaces.golem_rdbms import mysql, postgres
+
+    dialects = {"postgres": postgres.DIALECT, "mysql": mysql.DIALECT}
+    for (kind, _), conns in lists:
+        for c in conns:
+            dialects[kind].close(c)
 
 
 class RdbmsState:
@@ -235,9 +259,6 @@ class RdbmsState:
         self.lock = threading.Lock()
 
 
-_ALL_STATES: "weakref.WeakSet[Any]" = weakref.WeakSet()
-
-
 def state_of(env: Any) -> RdbmsState:
     d = getattr(env, "__dict__", None)
     if d is None:
@@ -245,20 +266,7 @@ def state_of(env: Any) -> RdbmsState:
     st = d.get("_rdbms")
     if st is None:
         st = d["_rdbms"] = RdbmsState()
-        weakref.finalize(env, _close_pools, st)
     return st
-
-
-def _close_pools(st: RdbmsState) -> None:
-    for p in list(st.pools.values()):
-        p.close_all()
-
-
-def close_pools(env: Any) -> None:
-    """Close every idle pooled connection of ``env`` (a Golem); the pools stay usable."""
-    st = getattr(env, "__dict__", {}).get("_rdbms")
-    if st is not None:
-        _close_pools(st)
 
 
 @dataclass(eq=False)
@@ -544,13 +552,19 @@ def _begin_region(rt: Any) -> int:
         if _has_end(rt, begin):
             raise Trap("Runtime error: Non-idempotent remote write operation was not "
                        "completed, cannot retry")
-        target = d._replay_target(rt)
         d._switch_to_live(rt)
-        start, end = begin + 1, target + 1
-        rt.oplog.delete_region(start, end)
-        rt.oplog.append("jump", start=start, end=end)
-        rt.oplog.commit()
+        _jump(rt, begin + 1)
     return int(begin)
+
+
+def _jump(rt: Any, start: int) -> None:
+    """Hide ``start`` up to and including the ``jump`` entry appended now (everything the
+    lost instance recorded after ``start``, trailing hints included), so that a later
+    replay skips the region and the jump alike; committed."""
+    end = rt.oplog.current_index + 1
+    rt.oplog.delete_region(start, end)
+    rt.oplog.append("jump", start=start, end=end)
+    rt.oplog.commit()
 
 
 def _has_end(rt: Any, begin: int) -> bool:
@@ -671,11 +685,8 @@ def begin_transaction(env: Any, conn: ConnectionRep) -> Any:
                        "completed, cannot retry")
         from golem_fakes.interfaces.golem_durability import durability as dd
 
-        target = dd._replay_target(rt)
         dd._switch_to_live(rt)
-        rt.oplog.delete_region(begin, target + 1)
-        rt.oplog.append("jump", start=begin, end=target + 1)
-        rt.oplog.commit()
+        _jump(rt, begin)
         original = begin
     try:
         c = pool.acquire()

@@ -362,7 +362,7 @@ class MySql(r.Dialect):
                 return fields, (rows if fields else [])
         except pymysql.err.MySQLError as e:
             raise Failure("query-execution-failure", _text(e)) from None
-        except (OSError, RuntimeError) as e:
+        except Exception as e:  # noqa: BLE001 - a broken link, text the charset cannot encode
             raise Failure("query-execution-failure", str(e)) from None
 
     def run(self, pool: r.Pool, conn: Any, statement: str, params: list[Any],

@@ -184,7 +184,10 @@ class PgTypes:
         self.attrs: dict[int, list[tuple[str, int]]] = {}
 
     def _one(self, conn: Any, sql: str, params: list[str]) -> list[tuple[str | None, ...]]:
-        res = conn.pgconn.exec_params(sql.encode(), [p.encode() for p in params])
+        try:
+            res = conn.pgconn.exec_params(sql.encode(), [p.encode() for p in params])
+        except Exception as e:  # noqa: BLE001 - a NUL byte, a lone surrogate, a broken link
+            raise Failure("query-execution-failure", str(e)) from None
         if res.status not in (1, 2):  # COMMAND_OK, TUPLES_OK
             raise Failure("query-execution-failure", _error_text(res))
         return [tuple(None if res.get_value(i, j) is None else res.get_value(i, j).decode()
@@ -828,7 +831,10 @@ class Postgres(r.Dialect):
         for v in params:
             oid, text = enc.param(v)
             oids.append(oid)
-            texts.append(None if text is None else text.encode())
+            try:
+                texts.append(None if text is None else text.encode())
+            except UnicodeEncodeError as e:
+                raise Failure("query-parameter-failure", str(e)) from None
         try:
             res = conn.pgconn.exec_params(statement.encode(), texts, oids)
         except Exception as e:  # noqa: BLE001 - the connection broke

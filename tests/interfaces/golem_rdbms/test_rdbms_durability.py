@@ -223,3 +223,39 @@ def test_replay_returns_recorded_errors_too(g, db, table):
     g.crash(C, "w")  # both adds replay from the record: nothing reaches the database
     assert sql(f"SELECT count(*) FROM {table}")[0][0] == 0
     assert g.invoke(C, "w", "history") == [["Error_QueryExecutionFailure"]]
+
+
+def test_a_pre_commit_without_its_committed_marker_asks_the_database(g, db, table):
+    """§3.9: the executor died between ``pre-commit-remote-transaction`` and
+    ``committed-remote-transaction``; the transaction did commit, so recovery replays it
+    as committed (no restart, no second INSERT) and writes the missing marker."""
+    name, url, sql = db
+    g.invoke(C, "w", "history")
+    assert g.invoke(C, "w", "add-in-transaction", name, url, table, 1, "ann") == 1
+    log = g.oplog(C, "w")
+    pre = next(e for e in log if e.kind == "pre-commit-remote-transaction")
+    log.truncate(pre.index)                      # the committed marker was never written
+    if name == "mysql":  # Golem deletes the bookkeeping row only after the marker
+        txid = next(e for e in log if e.kind == "begin-remote-transaction")["transaction_id"]
+        sql(f"INSERT INTO golem_transactions (id, status) VALUES ('{txid}', 'Committed')")
+    g.crash(C, "w")
+    assert sql(f"SELECT id, v FROM {table}") == [(1, "ann")]
+    kinds_now = kinds(g)
+    assert "jump" not in kinds_now
+    assert kinds_now.count("begin-remote-transaction") == 1
+    assert kinds_now[kinds_now.index("pre-commit-remote-transaction") + 1] == \
+        "committed-remote-transaction"
+
+
+def test_a_restarted_transaction_replays_cleanly_afterwards(g, db, table):
+    """After a restart (the jump hides the lost attempt), later recoveries replay the
+    second attempt from the oplog: nothing is executed again."""
+    name, url, sql = db
+    g.invoke(C, "w", "history")
+    g.crash(C, "w", after=1)
+    assert g.invoke(C, "w", "add-in-transaction", name, url, table, 1, "ann") == 1
+    sql(f"DELETE FROM {table}")
+    g.crash(C, "w")
+    g.crash(C, "w")
+    assert sql(f"SELECT count(*) FROM {table}")[0][0] == 0
+    assert g.invoke(C, "w", "names", name, url, table) == []
