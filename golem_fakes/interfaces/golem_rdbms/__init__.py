@@ -548,10 +548,11 @@ def _begin_region(rt: Any) -> int:
             raise Trap("Runtime error: Non-idempotent remote write operation was not "
                        "completed, cannot retry")
         return int(begin)
-    if d._lookup_end(rt, begin, batched=True) is None:
-        if _has_end(rt, begin):
-            raise Trap("Runtime error: Non-idempotent remote write operation was not "
-                       "completed, cannot retry")
+    state = _region_state(rt, begin)
+    if state == "overlapped":
+        raise Trap("Runtime error: Non-idempotent remote write operation was not "
+                   "completed, cannot retry")
+    if state == "open":
         d._switch_to_live(rt)
         _jump(rt, begin + 1)
     return int(begin)
@@ -567,12 +568,22 @@ def _jump(rt: Any, start: int) -> None:
     rt.oplog.commit()
 
 
-def _has_end(rt: Any, begin: int) -> bool:
-    """Whether an ``end-remote-write`` of ``begin`` exists at all (the region was
-    closed, but another remote side effect was interleaved inside it)."""
+def _region_state(rt: Any, begin: int) -> str:
+    """How the stream region of ``begin`` looks in the oplog: ``"ended"`` (its
+    ``end-remote-write`` with only its own calls, reads and local writes before it),
+    ``"overlapped"`` (another remote side effect, or the end of an invocation, inside
+    it: Golem cannot redo it) or ``"open"`` (unfinished, nothing else after it)."""
+    from golem_fakes.interfaces.golem_durability import durability as d
+
     oplog = rt.oplog
-    return any(e.kind == "end-remote-write" and e.get("begin_index") == begin
-               and not oplog.is_deleted(e.index) for e in oplog.entries[begin:])
+    for e in oplog.entries[begin:]:
+        if oplog.is_deleted(e.index) or e.is_hint:
+            continue
+        if e.kind == "end-remote-write" and e.get("begin_index") == begin:
+            return "ended"
+        if not d._no_concurrent_side_effect(e, begin):
+            return "overlapped"
+    return "open"
 
 
 def _end_region(rt: Any, begin: int) -> None:

@@ -359,3 +359,25 @@ def test_one_session_through_every_method(which, pg, my, g, request):
     assert [unlazy(r.values[0])[1] for r in s2.get_next()] == [1]
     assert len(c.query(f"SELECT id FROM {t}", []).rows) == 1
     c.execute(f"DROP TABLE {t}", [])
+
+
+def test_the_public_oplog_shows_transaction_markers_as_no_ops(db, g):
+    """golem:api/oplog@1.1.7 (the dev.25 WIT) has no transaction cases: the markers read
+    as ``no-op`` at their index, the statements as ``write-remote-batched(begin)``."""
+    from wit_world.imports import host, oplog
+
+    tx = db.m.DbConnection.open(db.url).begin_transaction()
+    tx.execute("SELECT 1", [])
+    tx.commit()
+    reader = oplog.GetOplog(host.get_self_metadata().worker_id, 1)
+    public: list[Any] = []
+    while (batch := reader.get_next()) is not None:
+        public += batch
+    own = list(g.oplog())[:len(public)]
+    for e, p in zip(own, public):
+        if e.kind.endswith("-remote-transaction"):
+            assert type(p).__name__ == "OplogEntry_NoOp"
+        if e.kind == "imported-function-invoked" and e["function_name"].startswith("rdbms::"):
+            assert type(p.value.wrapped_function_type).__name__ == \
+                "WrappedFunctionType_WriteRemoteBatched"
+    assert sum(e.kind.endswith("-remote-transaction") for e in own) == 3
