@@ -42,6 +42,7 @@ transaction makes further use of the transaction raise a clear error instead of 
 from __future__ import annotations
 
 import threading
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field, is_dataclass
 from typing import Any, Callable
 
@@ -123,7 +124,7 @@ class Lazy:
         return f"Lazy({self.value!r})"
 
 
-class Dialect:
+class Dialect(ABC):
     """What differs between PostgreSQL and MySQL: the driver, the conversions, the
     transaction bookkeeping. Subclassed in ``postgres.py`` and ``mysql.py``."""
 
@@ -131,27 +132,32 @@ class Dialect:
     interface: str = ""
     schemes: tuple[str, ...] = ()
 
+    @abstractmethod
     def connect(self, url: str) -> Any:
-        raise NotImplementedError  # pragma: no cover - abstract
+        ...
 
     def on_pool_created(self, pool: "Pool", conn: Any) -> None:
         """Run once with the first connection of a new pool (MySQL: golem_transactions)."""
 
+    @abstractmethod
     def close(self, conn: Any) -> None:
-        raise NotImplementedError  # pragma: no cover - abstract
+        ...
 
+    @abstractmethod
     def params(self, values: list[Any]) -> list[Any]:
         """Guest ``db-value`` parameters (lowered) → plain values; ``Failure`` on
         conversion errors."""
-        raise NotImplementedError  # pragma: no cover - abstract
+        ...
 
+    @abstractmethod
     def run(self, pool: "Pool", conn: Any, statement: str, params: list[Any],
             fetch: bool) -> Any:
         """Execute; ``fetch``: ``(columns, rows)`` plain, else the affected row count."""
-        raise NotImplementedError  # pragma: no cover - abstract
+        ...
 
+    @abstractmethod
     def begin(self, pool: "Pool", conn: Any) -> str:
-        raise NotImplementedError  # pragma: no cover - abstract
+        ...
 
     def pre_commit(self, pool: "Pool", conn: Any, txid: str) -> None:
         """Golem's pre-commit step (MySQL: the golem_transactions status update)."""
@@ -159,25 +165,30 @@ class Dialect:
     def pre_rollback(self, pool: "Pool", conn: Any, txid: str) -> None:
         """Golem's pre-rollback step (MySQL: status update through the pool)."""
 
+    @abstractmethod
     def end(self, pool: "Pool", conn: Any, sql: str) -> None:
-        raise NotImplementedError  # pragma: no cover - abstract
+        ...
 
     def cleanup(self, pool: "Pool", txid: str) -> None:
         """After commit/rollback (MySQL: delete the golem_transactions row)."""
 
+    @abstractmethod
     def committed(self, pool: "Pool", txid: str) -> bool:
         """Whether transaction ``txid`` committed (recovery of a pre-commit marker)."""
-        raise NotImplementedError  # pragma: no cover - abstract
+        ...
 
+    @abstractmethod
     def guest_result(self, result: Any) -> Any:
         """Plain ``(columns, rows)`` → the guest's ``db-result`` value."""
-        raise NotImplementedError  # pragma: no cover - abstract
+        ...
 
+    @abstractmethod
     def guest_columns(self, columns: list[Any]) -> list[Any]:
-        raise NotImplementedError  # pragma: no cover - abstract
+        ...
 
+    @abstractmethod
     def guest_rows(self, rows: list[Any]) -> list[Any]:
-        raise NotImplementedError  # pragma: no cover - abstract
+        ...
 
 
 #: Idle driver connections by ``(database kind, URL)``, shared by every Golem of the
