@@ -80,6 +80,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="global seed of golem-fakes: an integer, or 'random' "
                          "(default: the golem_seed ini value, else 0). Each test's seed "
                          "derives from it and the test's node id.")
+    parser.addini("golem_postgres_url", "PostgreSQL URL for the golem_postgres_url fixture "
+                  "(default: a throwaway server started from the distribution's binaries)",
+                  default="")
+    parser.addini("golem_mysql_url", "MySQL/MariaDB URL for the golem_mysql_url fixture "
+                  "(default: a throwaway server started from the distribution's binaries)",
+                  default="")
+    group.addoption("--golem-postgres-url", dest="golem_postgres_url", default=None,
+                    metavar="URL", help="PostgreSQL server for golem:rdbms tests "
+                    "(postgres://user:pass@host:port/db); default: the golem_postgres_url ini "
+                    "value, $GOLEM_POSTGRES_URL, else a throwaway server from initdb/postgres")
+    group.addoption("--golem-mysql-url", dest="golem_mysql_url", default=None,
+                    metavar="URL", help="MySQL/MariaDB server for golem:rdbms tests "
+                    "(mysql://user:pass@host:port/db); default: the golem_mysql_url ini "
+                    "value, $GOLEM_MYSQL_URL, else a throwaway server from "
+                    "mariadb-install-db/mariadbd")
 
 
 # --- bindings ------------------------------------------------------------------------
@@ -463,3 +478,58 @@ def pytest_runtest_call(item: pytest.Item) -> Any:
 
     ensure_tee()
     return (yield)
+
+
+# --- databases (golem:rdbms) ---------------------------------------------------------
+
+
+def _database_url(config: pytest.Config, option: str, env: str) -> str | None:
+    import os
+
+    return (config.getoption(option, default=None) or config.getini(option) or
+            os.environ.get(env) or None)
+
+
+def _database(request: pytest.FixtureRequest, option: str, env: str, start: Any,
+              hint: str) -> Iterator[str]:
+    url = _database_url(request.config, option, env)
+    if url:
+        yield url
+        return
+    try:
+        server = start()
+    except FileNotFoundError:
+        pytest.skip(hint)
+    try:
+        yield server.url
+    finally:
+        from golem_fakes.interfaces.golem_rdbms import close_idle_connections
+
+        close_idle_connections()
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def golem_postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """URL of a PostgreSQL server for ``golem:rdbms/postgres`` workers: the configured one
+    (``--golem-postgres-url``, ini ``golem_postgres_url``, ``$GOLEM_POSTGRES_URL``), else a
+    throwaway server started from the distribution's ``initdb``/``postgres`` on a free
+    loopback port for the session (:mod:`pytest_golem.databases`); skips the test with
+    what to install when there is neither."""
+    from pytest_golem import databases as d
+
+    yield from _database(request, "golem_postgres_url", "GOLEM_POSTGRES_URL",
+                         d.start_postgres, d.POSTGRES_HINT)
+
+
+@pytest.fixture(scope="session")
+def golem_mysql_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """URL of a MySQL/MariaDB server for ``golem:rdbms/mysql`` workers: the configured one
+    (``--golem-mysql-url``, ini ``golem_mysql_url``, ``$GOLEM_MYSQL_URL``), else a throwaway
+    MariaDB (or MySQL) started from the distribution's ``mariadb-install-db``/``mariadbd``
+    on a free loopback port for the session; skips the test with what to install when
+    there is neither."""
+    from pytest_golem import databases as d
+
+    yield from _database(request, "golem_mysql_url", "GOLEM_MYSQL_URL",
+                         d.start_mysql, d.MYSQL_HINT)

@@ -424,6 +424,20 @@ def _recipes(m: Any, g: golem_fakes.Golem) -> list[Callable[[], Any]]:
                                    body=b"body")
         return [req, req.headers(), req.consume(), new_response_outparam(env)[0]]
 
+    def rdbms() -> Any:
+        """Connections, transactions and streams on the session's database servers
+        (``DB_URLS``, filled by :func:`_db_urls`; none without servers), lazy values."""
+        pg = m.postgres
+        out: list[Any] = [pg.LazyDbValue(pg.DbValue_Int4(1)),
+                          pg.LazyDbColumnType(pg.DbColumnType_Int4())]
+        for mod, url in ((m.postgres, DB_URLS.get("postgres")), (m.mysql, DB_URLS.get("mysql"))):
+            if url is None:
+                continue
+            c = mod.DbConnection.open(url)
+            tx = c.begin_transaction()
+            out += [c, tx, c.query_stream("SELECT 1 AS a", []), tx.query_stream("SELECT 2 AS b", [])]
+        return out
+
     def http_outgoing_response() -> Any:
         resp = ht.OutgoingResponse(ht.Fields())
         return [resp, resp.headers(), resp.body()]
@@ -479,12 +493,39 @@ def _recipes(m: Any, g: golem_fakes.Golem) -> list[Callable[[], Any]]:
         rpc_future,
         lambda: (r := rpc_handle(), r.schedule_cancelable_invocation(
             m.wall_clock.Datetime(0, 0), "f", [])),
+        rdbms,
     ]
 
 
 @pytest.fixture(scope="module")
 def m(hs: HostileStrategies) -> Any:
     return binding_modules()
+
+
+#: database kind → server URL for the rdbms recipes (the plugin's session fixtures)
+DB_URLS: dict[str, str] = {}
+
+
+@pytest.fixture(autouse=True)
+def _db_urls(request: pytest.FixtureRequest) -> None:
+    """Fill :data:`DB_URLS` from ``golem_postgres_url`` / ``golem_mysql_url`` (servers
+    the plugin starts, or the URLs given); a database without a server is left out."""
+    for kind in ("postgres", "mysql"):
+        if kind in DB_URLS:
+            continue
+        try:
+            DB_URLS[kind] = request.getfixturevalue(f"golem_{kind}_url")
+        except pytest.skip.Exception:
+            pass
+
+
+def _needs_server(iid: str, name: str) -> str | None:
+    """The database a callable's resource needs a server of, when none is available."""
+    for kind in ("postgres", "mysql"):
+        if iid.startswith(f"golem:rdbms/{kind}") and "lazy-db" not in name \
+                and name.startswith("[method]") and kind not in DB_URLS:
+            return kind
+    return None
 
 
 def binding_modules() -> Any:
@@ -514,6 +555,7 @@ def binding_modules() -> Any:
 
     from wit_world.imports import (instance_network, ip_name_lookup, network,
                                    tcp_create_socket, udp_create_socket)
+    from wit_world.imports import mysql, postgres
 
     return SimpleNamespace(inet=instance_network, lookup=ip_name_lookup, net_types=network,
                            tcp_create=tcp_create_socket, udp_create=udp_create_socket,
@@ -524,7 +566,7 @@ def binding_modules() -> Any:
                            host=host, cache=cache, context=context, oplog=oplog,
                            http_types=wasi_http_types, outgoing_handler=outgoing_handler,
                            durability=durability, rpc=golem_rpc_types,
-                           wall_clock=wall_clock)
+                           wall_clock=wall_clock, postgres=postgres, mysql=mysql)
 
 
 def _resource_classes(hs: HostileStrategies) -> frozenset[type]:
@@ -629,6 +671,10 @@ def test_hostile_arguments_get_a_result_an_err_or_a_trap(
         hs: HostileStrategies, m: Any, resource_classes: frozenset[type], iid: str,
         name: str) -> None:
     fn = hs.function(iid, name)
+    missing = _needs_server(iid, fn.name)
+    if missing:
+        pytest.skip(f"no {missing} server for the golem:rdbms recipes (see "
+                    f"pytest_golem/databases.py)")
     params = hs.for_function_params(iid, fn.name)
     self_strategy = st.integers(0, 7)
     needs_handles = fn.kind == "method" or any(_has_handle(p.type) for p in fn.params)
@@ -679,7 +725,8 @@ def test_every_implemented_callable_is_driven(
              for f in i.functions}
     registered = {(i.split("@", 1)[0], f) for i, f in registry.registered()} & world
     assert registered <= driven, sorted(registered - driven)
-    needed = {hs.class_of(fn.resource) for _, fn in functions if fn.kind == "method"}
+    needed = {hs.class_of(fn.resource) for i, fn in functions if fn.kind == "method"
+              and not _needs_server(i, fn.name)}
     POOL.clear()
     with golem_fakes.Golem(seed=0) as g:
         for recipe in _recipes(m, g):

@@ -107,6 +107,7 @@ WASMTIME = ("bytecodealliance/wasmtime", "v33.0.0")
 DH = "golem-worker-executor/src/durable_host/"
 IO_DOC = "golem-io-semantics.md"
 HOST_DOC = "golem-host-semantics.md"
+RDBMS_DOC = "golem-rpc-rdbms-semantics.md"
 
 
 @dataclass(frozen=True)
@@ -198,9 +199,15 @@ REFERENCES: dict[str, Reference] = {
         _golem("durability.rs", "mod.rs") + _golem("mod.rs", tag=V131), f"{HOST_DOC} §13",
         "begin_function/end_function in mod.rs; begin-durable-function's replay return "
         "value from v1.3.1 (last replayed non-hint index)"),
-    "golem:rdbms/types": Reference(_golem("rdbms/types.rs")),
-    "golem:rdbms/postgres": Reference(_golem("rdbms/postgres.rs")),
-    "golem:rdbms/mysql": Reference(_golem("rdbms/mysql.rs")),
+    "golem:rdbms/types": Reference(_golem("rdbms/types.rs", tag=V131), f"{RDBMS_DOC} §3.7"),
+    "golem:rdbms/postgres": Reference(
+        _golem("rdbms/mod.rs", "rdbms/postgres.rs", tag=V131), f"{RDBMS_DOC} §3",
+        "v1.3.1 semantics on a real PostgreSQL (psycopg 3); errors returned at once "
+        "(no retry-before-error)"),
+    "golem:rdbms/mysql": Reference(
+        _golem("rdbms/mod.rs", "rdbms/mysql.rs", tag=V131), f"{RDBMS_DOC} §3",
+        "v1.3.1 semantics on a real MySQL/MariaDB (PyMySQL); errors returned at once "
+        "(no retry-before-error)"),
     "wasi:blobstore/types": Reference(_golem("blobstore/types.rs"), f"{IO_DOC} §2.5"),
     "wasi:blobstore/container": Reference(_golem("blobstore/container.rs"),
                                           f"{IO_DOC} §2.3–2.4"),

@@ -294,9 +294,22 @@ def _span_data(span: dict[str, Any]) -> tuple[str, Any]:
     })
 
 
+#: golem:rdbms's transaction markers (Golem v1.3.1, ``golem-rpc-rdbms-semantics.md`` §3.9)
+#: have no case in golem:api/oplog@1.1.7 (the dev.25 WIT predates them): the public view
+#: shows them as ``no-op`` at their index (indices stay those of the oplog).
+_TRANSACTION_MARKERS = frozenset({
+    "begin-remote-transaction", "pre-commit-remote-transaction",
+    "committed-remote-transaction", "pre-rollback-remote-transaction",
+    "rolled-back-remote-transaction"})
+
+
 def _dtype(d: Any) -> Any:
-    """``wrapped-function-type``: a case name, or ``("write-remote-batched", index)``."""
+    """``wrapped-function-type``: a case name, or ``("write-remote-batched", index)``;
+    v1.3.1's ``write-remote-transaction(begin)`` (golem:rdbms), which 1.1.7 lacks, is
+    shown as ``write-remote-batched(begin)``."""
     if isinstance(d, tuple):
+        if d[0] == "write-remote-transaction":
+            return ("write-remote-batched", d[1])
         return d
     if d == "write-remote-batched":
         return ("write-remote-batched", None)
@@ -309,6 +322,8 @@ def public_entry(e: OplogEntry, seed: int) -> PublicEntry:
     names = _NAMES.get(k, (k,))
     if k in _TIMESTAMP_ONLY:
         return PublicEntry((k, ts), names)
+    if k in _TRANSACTION_MARKERS:
+        return PublicEntry(("no-op", ts), names)
     if k == "create":
         version = p.get("component_version")
         parent = p.get("parent")
