@@ -71,3 +71,25 @@ def test_readme_sockets_example_runs() -> None:
     with golem_fakes.Golem(seed=0) as golem:
         ns["test_worker_queries_the_database"](golem)
         assert golem.network.hosts["db.local"] == ["10.0.0.5"]
+
+
+RPC = "## Several workers and components"
+DATABASES = "## Databases"
+
+
+def test_readme_rpc_example_names_the_bindings() -> None:
+    """The section's example imports and defines (its test needs the reader's own
+    component ``src``); tests/rpc/test_wasm_rpc.py runs the same call for real."""
+    ns = run_blocks(RPC, 1)
+    assert callable(ns["buy"]) and ns["rpc"].WasmRpc
+
+
+def test_readme_database_example_runs(golem_postgres_url: str) -> None:
+    ns = run_blocks(DATABASES, 1)
+    with golem_fakes.Golem(seed=0) as golem:
+        db = ns["pg"].DbConnection.open(golem_postgres_url)
+        db.execute("DROP TABLE IF EXISTS orders", [])
+        try:
+            ns["test_orders_are_stored"](golem, golem_postgres_url)
+        finally:
+            db.execute("DROP TABLE IF EXISTS orders", [])
