@@ -287,8 +287,12 @@ class Response:
     """A stubbed response: ``status``, ``headers`` (mapping or pairs; values ``str`` or
     ``bytes``), the body as ``body`` (bytes), ``text`` or ``json``, or ``chunks`` (a list
     of byte strings, each one body frame: reads return at most one chunk), ``trailers``,
-    ``delay`` (seconds until the response headers arrive, on the virtual clock) and
-    ``connect_delay`` (seconds the connection takes)."""
+    ``delay`` (seconds until the response headers arrive, on the virtual clock),
+    ``connect_delay`` (seconds the connection takes) and ``chunk_delay`` (seconds
+    between two body frames: the first arrives with the headers, each next one that
+    long after the one before; a gap longer than the request's
+    ``between-bytes-timeout`` — wasmtime's default 600 s — ends the body with
+    ``connection-read-timeout``, as wasmtime 33's ``BodyWithTimeout`` does)."""
 
     status: int = 200
     headers: Any = None
@@ -299,8 +303,14 @@ class Response:
     trailers: Any = None
     delay: float = 0.0
     connect_delay: float = 0.0
+    chunk_delay: float = 0.0
 
     def __post_init__(self) -> None:
+        for name in ("delay", "connect_delay", "chunk_delay"):
+            v = getattr(self, name)
+            if not isinstance(v, (int, float)) or not 0 <= v < float("inf"):
+                raise ValueError(f"Response({name}={v!r}): seconds on the virtual clock, a "
+                                 f"finite number >= 0")
         if not (100 <= int(self.status) <= 999):
             raise ValueError(f"HTTP status {self.status} is not in 100..999 (http::StatusCode)")
         given = [n for n in ("body", "text", "json", "chunks") if getattr(self, n) is not None]
@@ -452,10 +462,11 @@ class Route:
 
     def respond(self, status: int = 200, *, headers: Any = None, body: bytes | None = None,
                 text: str | None = None, json: Any = None, chunks: Sequence[bytes] | None = None,
-                trailers: Any = None, delay: float = 0.0, connect_delay: float = 0.0) -> "Route":
+                trailers: Any = None, delay: float = 0.0, connect_delay: float = 0.0,
+                chunk_delay: float = 0.0) -> "Route":
         """Answer every matching request with this :class:`Response`."""
         self.side_effect = Response(status, headers, body, text, json, chunks, trailers,
-                                    delay, connect_delay)
+                                    delay, connect_delay, chunk_delay)
         return self
 
     def mock(self, side_effect: Any = None, *, return_value: Any = None) -> "Route":

@@ -315,6 +315,47 @@ class IncomingBodyRep(_Parent):
         self.stream: BodyInputStreamRep | None = None
         self.call: Any = None
         self.name = f"incoming-body#{next(_ids)}"
+        #: frames arriving over time (``Response.chunk_delay``): the virtual clock, the
+        #: gap between frames, the between-bytes timeout, when the next frame arrives,
+        #: and the timeout's deadline once a read or poll found no frame (wasmtime 33
+        #: ``BodyWithTimeout``: the timer restarts at the first poll after a frame)
+        self.clock: Any = None
+        self.gap_ns = 0
+        self.timeout_ns = 0
+        self.next_at_ns = 0
+        self.deadline_ns: int | None = None
+
+    def timed(self, clock: Any, gap_ns: int, timeout_ns: int) -> "IncomingBodyRep":
+        """Frames ``gap_ns`` apart from now on; ``timeout_ns`` between them at most."""
+        self.clock, self.gap_ns, self.timeout_ns = clock, gap_ns, timeout_ns
+        self.next_at_ns = clock.monotonic_ns()
+        return self
+
+    def poll_frame(self) -> str:
+        """wasmtime ``BodyWithTimeout::poll_frame`` on the virtual clock: ``"frame"``
+        (the next frame is here), ``"timeout"`` (the between-bytes timeout elapsed: the
+        body ends with ``connection-read-timeout``) or ``"pending"``."""
+        clock = self.clock
+        if clock is None:
+            return "frame"
+        now = clock.monotonic_ns()
+        if self.deadline_ns is None:
+            self.deadline_ns = now + self.timeout_ns
+        if now >= self.deadline_ns:
+            return "timeout"
+        if now >= self.next_at_ns:
+            self.deadline_ns = None          # restarted at the next poll
+            self.next_at_ns += self.gap_ns   # the frame after this one
+            return "frame"
+        return "pending"
+
+    def wake_at_ns(self) -> int | None:
+        """When a waiting read could go on (the next frame or the timeout), if timed."""
+        if self.clock is None or not self.frames:
+            return None
+        if self.deadline_ns is None:
+            self.deadline_ns = self.clock.monotonic_ns() + self.timeout_ns
+        return min(self.next_at_ns, self.deadline_ns)
 
 
 class BodyInputStreamRep(InputStreamRep):
@@ -324,13 +365,16 @@ class BodyInputStreamRep(InputStreamRep):
     def __init__(self, body: IncomingBodyRep) -> None:
         self.body = body
         self._frame: memoryview | None = None
-        super().__init__(self._read, name=f"input-stream of {body.name}", ready=lambda: True)
+        super().__init__(self._read, name=f"input-stream of {body.name}", ready=self._ready_now)
         if body.failure is not None:
             self.failure = body.failure
         #: the durable request this stream's reads are recorded for
         self.call: Any = None
         self._parent: IncomingBodyRep | None = body
         body.children += 1
+
+    #: a read that polls the body's error returns it (``HostIncomingBodyStream::read``)
+    fails_in_read = True
 
     #: ``intercept(rep, kind, compute)``: the durable read of a recorded request's body
     #: (set by ``incoming-body.stream``; ``wasi:io/streams`` calls it for every read/skip)
@@ -345,10 +389,41 @@ class BodyInputStreamRep(InputStreamRep):
         if self.call is not None:
             self.call.close("stream")
 
+    def _ready_now(self) -> bool:
+        """Whether a read would not block: a frame (or the end, or the error) is here;
+        for frames arriving over time, polling starts the between-bytes timer."""
+        if self._frame is not None or self.body.clock is None or not self.body.frames:
+            return True
+        state = self.body.poll_frame()
+        if state == "frame":
+            self.body.next_at_ns -= self.body.gap_ns  # not taken yet: the read takes it
+            self.body.deadline_ns = None
+            return True
+        return state == "timeout"
+
+    def wake_at_ns(self) -> int | None:
+        """When waiting on this stream ends (``block``/``poll``/``blocking-read`` jump
+        the virtual clock there), or ``None`` when it is not waiting for time."""
+        if self._frame is not None:
+            return None
+        return self.body.wake_at_ns()
+
+    @property
+    def clock(self) -> Any:
+        return self.body.clock
+
     def _read(self, n: int) -> bytes | memoryview | None:
         frame = self._frame
         if frame is None:
             frames = self.body.frames
+            if frames and self.body.clock is not None:
+                state = self.body.poll_frame()
+                if state == "pending":
+                    return b""
+                if state == "timeout":  # wasmtime: the body ends with the error
+                    frames.clear()
+                    self.body.trailers = None
+                    self.body.error = ErrorCode("connection-read-timeout")
             if not frames:
                 if self.body.error is not None:
                     err, self.body.error = self.body.error, None

@@ -31,7 +31,7 @@ from golem_fakes.bindings.result import Err, Ok
 from golem_fakes.bindings.runtime import Trap, case_name, dropped_by_collector
 from golem_fakes.interfaces.wasi_http import (GET_NAME, REPLAYED_BODY_FAILURE, TYPES, HttpCall,
                                               persist_nothing)
-from golem_fakes.state.http import ErrorCode
+from golem_fakes.state.http import DEFAULT_TIMEOUT_NS, ErrorCode
 from golem_fakes.state.http_fields import FORBIDDEN_HEADERS, FieldMap, FieldsRep, header_name, valid_value
 from golem_fakes.state.http_resources import (BodyInputStreamRep, BodyOutputStreamRep,
                                               FutureResponseRep, FutureTrailersRep,
@@ -596,6 +596,11 @@ def _live_get(env: Any, f: FutureResponseRep) -> Any:
     trailers = FieldMap.of(_pairs(out.trailers)).without_forbidden() \
         if out.trailers is not None else None
     body = IncomingBodyRep(out.frames(), trailers)
+    if out.chunk_delay:  # frames arriving over time, bounded by the between-bytes timeout
+        req = f.request
+        timeout = req.between_bytes_timeout_ns if req is not None else None
+        body.timed(f.clock, int(out.chunk_delay * 1_000_000_000),
+                   DEFAULT_TIMEOUT_NS if timeout is None else timeout)
     return Ok(Ok(IncomingResponseRep(int(out.status), headers, body)))
 
 

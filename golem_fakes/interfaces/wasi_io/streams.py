@@ -155,6 +155,10 @@ def read_input(rep: InputStreamRep, n: int, function: str, *, lowered: bool = Tr
     data = rep.take(n)
     if data is None:
         return Err(CLOSED)
+    if not len(data) and rep.failure is not None and getattr(rep, "fails_in_read", False):
+        # wasmtime's HostIncomingBodyStream::read: the error the body ended with is
+        # returned by the read that polled it, not by the next one
+        return _input_error(rep, function)
     return Ok(data)
 
 
@@ -187,6 +191,10 @@ def blocking_read_input(rep: InputStreamRep, n: int, function: str, *,
             return Err(CLOSED)
         if len(data) or n == 0:
             return Ok(data)
+        wake = getattr(rep, "wake_at_ns", None)
+        at = wake() if wake is not None else None
+        if at is not None:  # data due on the virtual clock: wait for it there
+            rep.clock.skip_to(at)
     raise Deadlock(f"{function} on {rep.name}: no data after {BLOCKING_ATTEMPTS} attempts and "
                    f"the stream has not ended; nothing else runs in the test, so the worker "
                    f"would wait forever. Give the stream data (or let it end) before the "
@@ -253,7 +261,34 @@ def input_stream_subscribe(env: Any, rep: InputStreamRep) -> PollableRep:
         raise Trap(f"input-stream rep {rep!r} is not a golem_fakes.state.streams.InputStreamRep; "
                    f"behaviours must return InputStreamRep(...) for an input-stream",
                    interface=STREAMS, function="[method]input-stream.subscribe")
+    if hasattr(rep, "wake_at_ns"):
+        return _TimedStreamPollable(rep)
     return PollableRep(rep.is_ready, name=f"subscribe({rep.name})", parent=rep)
+
+
+class _TimedStreamPollable(PollableRep):
+    """The pollable of a stream whose data arrives on the virtual clock (a ``wasi:http``
+    body with ``Response(chunk_delay=...)``): while the stream waits for a time, it
+    stands for that clock deadline (:attr:`delegate`), so ``poll``/``block`` jump the
+    clock there instead of finding nothing else to wait for."""
+
+    def __init__(self, rep: Any) -> None:
+        super().__init__(rep.is_ready, name=f"subscribe({rep.name})", parent=rep)
+        self.rep = rep
+
+    @property
+    def delegate(self) -> Any:
+        rep = self.rep
+        if rep.is_ready():
+            return None
+        at = rep.wake_at_ns()
+        if at is None:
+            return None
+        from golem_fakes.state.clock import ClockPollable
+
+        p = ClockPollable(rep.clock, at, f"data of {rep.name}")
+        p.suspends = False  # type: ignore[attr-defined]  # waiting for HTTP is no sleep
+        return p
 
 
 # ---------------------------------------------------------------- output-stream
