@@ -70,6 +70,11 @@ class Server:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
+class ServerNotFound(FileNotFoundError):
+    """No server binaries were found (the fixtures skip the test with the hint); any
+    other error starting a server fails the test that asked for it."""
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -159,7 +164,7 @@ def start_postgres() -> Server:
     ``postgres``."""
     found = find_postgres()
     if found is None:
-        raise FileNotFoundError(POSTGRES_HINT)
+        raise ServerNotFound(POSTGRES_HINT)
     initdb, server = found
     uid, gid = _user("postgres")
     base = Path(tempfile.mkdtemp(prefix="golem-fakes-pg-"))
@@ -208,7 +213,7 @@ def start_mysql() -> Server:
     ``mysql://golem:golem@127.0.0.1:<port>/golem``."""
     found = find_mysql()
     if found is None:
-        raise FileNotFoundError(MYSQL_HINT)
+        raise ServerNotFound(MYSQL_HINT)
     install, server = found
     uid, gid = _user("mysql")
     user = None if uid is None else pwd.getpwuid(uid).pw_name

@@ -16,10 +16,18 @@ def test_without_binaries_or_url_the_test_skips_saying_what_to_install(
         hint: str) -> None:
     monkeypatch.delenv("GOLEM_POSTGRES_URL", raising=False)
     monkeypatch.delenv("GOLEM_MYSQL_URL", raising=False)
+    # patched for the inner session only: the in-process run shares this process's
+    # pytest_golem.databases, and a patch left behind made later tests skip
     pytester.makeconftest("""
+        import pytest
         from pytest_golem import databases
-        databases.find_postgres = lambda: None
-        databases.find_mysql = lambda: None
+
+        @pytest.fixture(scope="session", autouse=True)
+        def _no_server_binaries():
+            with pytest.MonkeyPatch.context() as mp:
+                mp.setattr(databases, "find_postgres", lambda: None)
+                mp.setattr(databases, "find_mysql", lambda: None)
+                yield
     """)
     pytester.makepyfile(f"""
         def test_db({fixture}):
@@ -28,6 +36,16 @@ def test_without_binaries_or_url_the_test_skips_saying_what_to_install(
     result = pytester.runpytest("-rs")
     result.assert_outcomes(skipped=1)
     result.stdout.fnmatch_lines([f"*{hint}*"])
+    from pytest_golem import databases
+
+    assert databases.find_postgres() is not None or databases.find_mysql() is not None or \
+        not _binaries_here(), "the inner run's patch leaked into this process"
+
+
+def _binaries_here() -> bool:
+    import shutil
+
+    return bool(shutil.which("initdb") or shutil.which("mariadbd"))
 
 
 def test_a_given_url_is_used_as_is(pytester: pytest.Pytester,
