@@ -835,3 +835,39 @@ def drop_transaction(env: Any, tx: TransactionRep) -> None:
     if tx.open_stream is not None:
         tx.open_stream.ended = True
     _finish(env, tx, "rollback")
+
+
+def register_dialect(interface: str, dialect: Dialect) -> None:
+    """Register the behaviours every function of ``golem:rdbms/<db>@0.0.1`` shares
+    (``postgres`` and ``mysql`` have the same resources and functions, and Golem's host
+    implements both with one generic ``RdbmsType``; only ``open`` and the streams need
+    the dialect)."""
+    from golem_fakes.bindings.registry import implements
+
+    def open_(env: Any, address: str) -> Any:
+        return open_connection(env, dialect, address)
+
+    def conn_query_stream(env: Any, conn: ConnectionRep, statement: str,
+                          params: list[Any]) -> Any:
+        return query_stream(env, dialect, conn.pool, None, statement, params)
+
+    def transaction_query_stream(env: Any, tx: TransactionRep, statement: str,
+                                 params: list[Any]) -> Any:
+        return query_stream(env, dialect, tx.pool, tx, statement, params)
+
+    for name, fn in (
+            ("[static]db-connection.open", open_),
+            ("[method]db-connection.query", query),
+            ("[method]db-connection.execute", execute),
+            ("[method]db-connection.query-stream", conn_query_stream),
+            ("[method]db-connection.begin-transaction", begin_transaction),
+            ("[method]db-transaction.query", tx_query),
+            ("[method]db-transaction.execute", tx_execute),
+            ("[method]db-transaction.query-stream", transaction_query_stream),
+            ("[method]db-transaction.commit", commit),
+            ("[method]db-transaction.rollback", rollback),
+            ("[resource-drop]db-transaction", drop_transaction),
+            ("[method]db-result-stream.get-columns", get_columns),
+            ("[method]db-result-stream.get-next", get_next),
+            ("[resource-drop]db-result-stream", drop_stream)):
+        implements(interface, name)(fn)

@@ -899,74 +899,7 @@ DIALECT = Postgres()
 # --- registrations --------------------------------------------------------------------
 
 
-@implements(PG, "[static]db-connection.open")
-def open_(env: Any, address: str) -> Any:
-    return r.open_connection(env, DIALECT, address)
-
-
-@implements(PG, "[method]db-connection.query")
-def query(env: Any, conn: r.ConnectionRep, statement: str, params: list[Any]) -> Any:
-    return r.query(env, conn, statement, params)
-
-
-@implements(PG, "[method]db-connection.execute")
-def execute(env: Any, conn: r.ConnectionRep, statement: str, params: list[Any]) -> Any:
-    return r.execute(env, conn, statement, params)
-
-
-@implements(PG, "[method]db-connection.query-stream")
-def query_stream(env: Any, conn: r.ConnectionRep, statement: str, params: list[Any]) -> Any:
-    return r.query_stream(env, DIALECT, conn.pool, None, statement, params)
-
-
-@implements(PG, "[method]db-connection.begin-transaction")
-def begin_transaction(env: Any, conn: r.ConnectionRep) -> Any:
-    return r.begin_transaction(env, conn)
-
-
-@implements(PG, "[method]db-transaction.query")
-def tx_query(env: Any, tx: r.TransactionRep, statement: str, params: list[Any]) -> Any:
-    return r.tx_query(env, tx, statement, params)
-
-
-@implements(PG, "[method]db-transaction.execute")
-def tx_execute(env: Any, tx: r.TransactionRep, statement: str, params: list[Any]) -> Any:
-    return r.tx_execute(env, tx, statement, params)
-
-
-@implements(PG, "[method]db-transaction.query-stream")
-def tx_query_stream(env: Any, tx: r.TransactionRep, statement: str, params: list[Any]) -> Any:
-    return r.query_stream(env, DIALECT, tx.pool, tx, statement, params)
-
-
-@implements(PG, "[method]db-transaction.commit")
-def commit(env: Any, tx: r.TransactionRep) -> Any:
-    return r.commit(env, tx)
-
-
-@implements(PG, "[method]db-transaction.rollback")
-def rollback(env: Any, tx: r.TransactionRep) -> Any:
-    return r.rollback(env, tx)
-
-
-@implements(PG, "[resource-drop]db-transaction")
-def drop_transaction(env: Any, tx: r.TransactionRep) -> None:
-    r.drop_transaction(env, tx)
-
-
-@implements(PG, "[method]db-result-stream.get-columns")
-def get_columns(env: Any, stream: r.StreamRep) -> Any:
-    return r.get_columns(env, stream)
-
-
-@implements(PG, "[method]db-result-stream.get-next")
-def get_next(env: Any, stream: r.StreamRep) -> Any:
-    return r.get_next(env, stream)
-
-
-@implements(PG, "[resource-drop]db-result-stream")
-def drop_stream(env: Any, stream: r.StreamRep) -> None:
-    r.drop_stream(env, stream)
+r.register_dialect(PG, DIALECT)
 
 
 @implements(PG, "[constructor]lazy-db-value")
