@@ -6,8 +6,6 @@ invocation keeps urllib3's own connections (checked against a loopback server)."
 
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Iterator
 
@@ -147,27 +145,6 @@ def test_a_crash_replays_requests_instead_of_sending_them_again(g: golem_fakes.G
     g.crash(C, "w")
     assert route.call_count == 1
     assert g.invoke(C, "w", "history") == ["pay-1"]
-
-
-@pytest.fixture
-def server() -> Iterator[str]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
-            self.send_response(200)
-            self.send_header("content-length", "4")
-            self.end_headers()
-            self.wfile.write(b"real")
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    srv = HTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    try:
-        yield f"127.0.0.1:{srv.server_address[1]}"
-    finally:
-        srv.shutdown()
-        srv.server_close()
 
 
 def test_test_code_outside_an_invocation_uses_the_real_network(g: golem_fakes.Golem,

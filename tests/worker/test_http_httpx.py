@@ -8,10 +8,8 @@ exceptions. Test code outside any invocation keeps the clients' real transports.
 from __future__ import annotations
 
 import asyncio
-import threading
 import urllib.error
 import urllib.request
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Iterator
 
@@ -346,27 +344,6 @@ def test_urllib_opener_post_replayed_after_a_crash(g: golem_fakes.Golem) -> None
 
 
 # -- outside an invocation: untouched ---------------------------------------------------
-
-@pytest.fixture
-def server() -> Iterator[str]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
-            self.send_response(200)
-            self.send_header("content-length", "4")
-            self.end_headers()
-            self.wfile.write(b"real")
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    srv = HTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    try:
-        yield f"127.0.0.1:{srv.server_address[1]}"
-    finally:
-        srv.shutdown()
-        srv.server_close()
-
 
 def test_test_code_outside_an_invocation_uses_the_real_network(g: golem_fakes.Golem,
                                                               server: str) -> None:
