@@ -6,15 +6,13 @@ clock. ``poll_loop.py`` is the one componentize-py 0.19.3 writes for the test wo
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
 import golem_fakes
-from worker_world import component_sources
+from worker_world import component_sources, componentize_py_poll_loop
 
 httpx = pytest.importorskip("httpx")
 
@@ -67,14 +65,7 @@ class Api(exports.Api):
 
 @pytest.fixture(scope="module")
 def src(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    out = tmp_path_factory.mktemp("componentize-py-bindings")
-    proc = subprocess.run(
-        [sys.executable, "-c", "import sys; from componentize_py import script; "
-         "sys.argv[0] = 'componentize-py'; sys.exit(script())",
-         "-d", str(DATA), "-w", "pollloop-world", "bindings", str(out)],
-        capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    poll_loop = (out / "poll_loop.py").read_text()
+    poll_loop = componentize_py_poll_loop(tmp_path_factory, DATA, "pollloop-world")
     assert "loop.wakers.append((pollable, waker))" in poll_loop
     with component_sources(tmp_path_factory, DATA, "pollloop-world",
                            {"httpxpl": COMPONENT, "poll_loop": poll_loop}) as d:

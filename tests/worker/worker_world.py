@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import os
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any, Iterator, Mapping
@@ -52,3 +53,17 @@ def component_sources(tmp_path_factory: pytest.TempPathFactory, wit: Path, world
             os.environ["GOLEM_FAKES_CACHE"] = old_cache
         if previous is not None:
             golem_fakes.install(**install_kwargs(previous.options))
+
+
+def componentize_py_poll_loop(tmp_path_factory: pytest.TempPathFactory, wit: Path,
+                              world: str) -> str:
+    """The ``poll_loop.py`` componentize-py writes beside the bindings of ``world``
+    (``componentize-py -d WIT -w WORLD bindings OUT``, run with this interpreter)."""
+    out = tmp_path_factory.mktemp("componentize-py-bindings")
+    proc = subprocess.run(
+        [sys.executable, "-c", "import sys; from componentize_py import script; "
+         "sys.argv[0] = 'componentize-py'; sys.exit(script())",
+         "-d", str(wit), "-w", world, "bindings", str(out)],
+        capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return (out / "poll_loop.py").read_text()
