@@ -33,39 +33,11 @@ from wit_world.imports import monotonic_clock, poll, wall_clock  # noqa: E402
 C = "shop:snap"
 
 
-def put(bucket: Any, key: str, value: bytes) -> None:
-    o = kv.OutgoingValue.new_outgoing_value()
-    o.outgoing_value_write_body_sync(value)
-    eventual.set(bucket, key, o)
-
-
-def get_int(bucket: Any, key: str) -> int:
-    v = eventual.get(bucket, key)
-    return int(v.incoming_value_consume_sync()) if v is not None else 0
+# the key-value helpers and the two-step saga of test_explore, explored both ways here
+from test_explore import get_int, put, saga  # noqa: E402
 
 
 # --- workers -------------------------------------------------------------------------
-
-
-def saga(order: str, qty: int, price: int) -> str:
-    """Reserve, charge, compensate when the charge is declined (test_explore's saga)."""
-    stock, accounts = kv.Bucket.open_bucket("stock"), kv.Bucket.open_bucket("accounts")
-    orders = kv.Bucket.open_bucket("orders")
-    have = get_int(stock, "widget")
-    if have < qty:
-        put(orders, order, b"rejected")
-        return "rejected"
-    put(stock, "widget", str(have - qty).encode())
-    put(orders, order, b"reserved")
-    wasi_logging.log(wasi_logging.Level.INFO, "saga", f"{order} reserved")
-    balance = get_int(accounts, "alice")
-    if balance < qty * price:
-        put(stock, "widget", str(get_int(stock, "widget") + qty).encode())
-        put(orders, order, b"cancelled")
-        return "cancelled"
-    put(accounts, "alice", str(balance - qty * price).encode())
-    put(orders, order, b"paid")
-    return "paid"
 
 
 def shop(balance: int) -> golem_fakes.Golem:
