@@ -292,7 +292,11 @@ class Response:
     between two body frames: the first arrives with the headers, each next one that
     long after the one before; a gap longer than the request's
     ``between-bytes-timeout`` — wasmtime's default 600 s — ends the body with
-    ``connection-read-timeout``, as wasmtime 33's ``BodyWithTimeout`` does)."""
+    ``connection-read-timeout``, as wasmtime 33's ``BodyWithTimeout`` does), and
+    ``body_error``: an ``error-code`` (``"connection-terminated"``, an
+    :class:`ErrorCode`) the body ends with after its frames, as a connection broken in
+    the middle of the body: the guest's read fails with ``last-operation-failed``
+    whose ``http-error-code`` is that code, and the trailers are not there."""
 
     status: int = 200
     headers: Any = None
@@ -304,8 +308,17 @@ class Response:
     delay: float = 0.0
     connect_delay: float = 0.0
     chunk_delay: float = 0.0
+    body_error: "str | ErrorCode | None" = None
 
     def __post_init__(self) -> None:
+        if self.body_error is not None and not isinstance(self.body_error, ErrorCode):
+            if not isinstance(self.body_error, str):
+                raise ValueError(f"Response(body_error={self.body_error!r}): an error-code "
+                                 f"case name such as 'connection-terminated', or an ErrorCode")
+            self.body_error = ErrorCode(self.body_error)
+        if self.body_error is not None and self.trailers is not None:
+            raise ValueError("give trailers= or body_error= for a Response, not both: a body "
+                             "that ends with an error has no trailers")
         for name in ("delay", "connect_delay", "chunk_delay"):
             v = getattr(self, name)
             if not isinstance(v, (int, float)) or not 0 <= v < float("inf"):
@@ -313,6 +326,9 @@ class Response:
                                  f"finite number >= 0")
         if not (100 <= int(self.status) <= 999):
             raise ValueError(f"HTTP status {self.status} is not in 100..999 (http::StatusCode)")
+        if self.body is not None and not isinstance(self.body, (bytes, bytearray, memoryview)):
+            raise TypeError(f"Response(body=...) takes bytes, got {type(self.body).__name__}"
+                            f"{' (give a str as text=...)' if isinstance(self.body, str) else ''}")
         given = [n for n in ("body", "text", "json", "chunks") if getattr(self, n) is not None]
         if len(given) > 1:
             raise ValueError(f"give one of body=, text=, json=, chunks= for a Response, not {given}")
@@ -463,10 +479,11 @@ class Route:
     def respond(self, status: int = 200, *, headers: Any = None, body: bytes | None = None,
                 text: str | None = None, json: Any = None, chunks: Sequence[bytes] | None = None,
                 trailers: Any = None, delay: float = 0.0, connect_delay: float = 0.0,
-                chunk_delay: float = 0.0) -> "Route":
+                chunk_delay: float = 0.0, body_error: "str | ErrorCode | None" = None
+                ) -> "Route":
         """Answer every matching request with this :class:`Response`."""
         self.side_effect = Response(status, headers, body, text, json, chunks, trailers,
-                                    delay, connect_delay, chunk_delay)
+                                    delay, connect_delay, chunk_delay, body_error)
         return self
 
     def mock(self, side_effect: Any = None, *, return_value: Any = None) -> "Route":
@@ -776,13 +793,19 @@ def _send_real(req: HttpRequest) -> Response | ErrorCode:
     * the response head within ``first-byte-timeout`` (default 600 s) → else
       ``connection-read-timeout``;
     * a chunked response body keeps its chunks (one body frame each) and its trailers
-      (``future-trailers``), which ``http.client`` would discard.
+      (``future-trailers``), which ``http.client`` would discard;
+    * the body read with ``between-bytes-timeout`` (default 600 s) between two reads of
+      the socket (``BodyWithTimeout``, ``crates/wasi-http/src/body.rs``): a gap longer
+      ends the body after what arrived with ``connection-read-timeout``. The whole body
+      is read here, before the guest reads it, so the wait happens in the request's
+      ``get`` rather than in the guest's stream reads.
     """
     host, _, port = req.authority.rpartition(":") if ":" in req.authority else (req.authority, "", "")
     if not host:
         host = req.authority
     connect_s = (req.connect_timeout_ns or DEFAULT_TIMEOUT_NS) / 1e9
     first_byte_s = (req.first_byte_timeout_ns or DEFAULT_TIMEOUT_NS) / 1e9
+    between_s = (req.between_bytes_timeout_ns or DEFAULT_TIMEOUT_NS) / 1e9
     conn_cls = http.client.HTTPSConnection if req.scheme == "https" else http.client.HTTPConnection
     try:
         conn = conn_cls(host, int(port) if port else None, timeout=connect_s)
@@ -814,14 +837,21 @@ def _send_real(req: HttpRequest) -> Response | ErrorCode:
             except TimeoutError:
                 return ErrorCode("connection-read-timeout")
             if conn.sock is not None:
-                conn.sock.settimeout(connect_s)
+                conn.sock.settimeout(between_s)
             headers = [(n.lower(), v.encode("latin-1")) for n, v in resp.getheaders()]
             headers = [(n, v) for n, v in headers if n != "transfer-encoding"]
-            if resp.chunked:
-                chunks, trailers = _read_chunked(resp)
-                return Response(resp.status, headers, chunks=chunks, trailers=trailers or None)
-            data = resp.read()
-            return Response(resp.status, headers, body=data)
+            chunks: list[bytes] = []
+            try:
+                if resp.chunked:
+                    trailers = _read_chunked(resp, chunks)
+                    return Response(resp.status, headers, chunks=chunks,
+                                    trailers=trailers or None)
+                while data := resp.read1(65536):
+                    chunks.append(data)
+            except TimeoutError:  # BodyWithTimeout: the body ends with the error
+                return Response(resp.status, headers, chunks=chunks,
+                                body_error="connection-read-timeout")
+            return Response(resp.status, headers, body=b"".join(chunks))
         finally:
             conn.close()
     except OSError as e:
@@ -829,11 +859,11 @@ def _send_real(req: HttpRequest) -> Response | ErrorCode:
         return code if code is not None else ErrorCode("internal-error", str(e))
 
 
-def _read_chunked(resp: http.client.HTTPResponse) -> tuple[list[bytes], list[tuple[str, bytes]]]:
-    """The chunks and trailers of a chunked response, read from the raw connection."""
+def _read_chunked(resp: http.client.HTTPResponse, chunks: list[bytes]) -> list[tuple[str, bytes]]:
+    """Read the chunks of a chunked response from the raw connection into ``chunks``
+    (so the ones read before a timeout are kept) and return its trailers."""
     fp = resp.fp
     assert fp is not None
-    chunks: list[bytes] = []
     trailers: list[tuple[str, bytes]] = []
     while True:
         size = int(fp.readline().split(b";", 1)[0].strip() or b"0", 16)
@@ -848,4 +878,4 @@ def _read_chunked(resp: http.client.HTTPResponse) -> tuple[list[bytes], list[tup
         name, _, value = line.partition(b":")
         trailers.append((name.strip().decode("latin-1").lower(), value.strip()))
     resp.close()
-    return chunks, trailers
+    return trailers

@@ -14,6 +14,8 @@ request (``idempotency-key``, ``traceparent``) never change them:
 * ``/big`` — 100 KiB of a fixed byte pattern.
 * ``/slow`` — ``slow`` after :data:`SLOW_SECONDS`.
 * ``/trailers`` — a chunked body ``abc`` + ``de`` with trailers ``x-t1``, ``x-t2``.
+* ``/stall`` — a chunked body: the chunk ``abc`` at once, then ``de`` and the end only
+  after :data:`SLOW_SECONDS` (the between-bytes-timeout probe gives up before).
 
 ``/echo`` also says whether the request body was chunked (``x-chunked``) and echoes
 its trailers as ``x-trailer-<name>``.
@@ -98,6 +100,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("trailer", "x-t1, x-t2")
             self.end_headers()
             self.wfile.write(b"3\r\nabc\r\n2\r\nde\r\n0\r\nx-t1: one\r\nx-t2: two\r\n\r\n")
+        elif path == "/stall":
+            self.send_response_only(200)
+            self.send_header("transfer-encoding", "chunked")
+            self.end_headers()
+            self.wfile.write(b"3\r\nabc\r\n")
+            self.wfile.flush()
+            time.sleep(SLOW_SECONDS)
+            self.wfile.write(b"2\r\nde\r\n0\r\n\r\n")
         else:
             echoed: dict[str, list[str]] = {}
             for n, v in self.headers.items():

@@ -377,6 +377,17 @@ HTTP_DIFFERENCES: dict[str, dict[str, Any]] = {
                "push_child) and outgoing-handler.handle deletes the request (http_impl.rs "
                "table().delete): HasChildren, a trap; wasmtime-py 50's headers are a copy",
     },
+    "http.between_bytes_timeout": {
+        "wasmtime33": {"lines": ["status 200", "body: b'abc' end last-operation-failed(<Error>) "
+                                 "code connection-read-timeout"]},
+        "wasmtime50": {"lines": ["status 200", "body: b'abc' end last-operation-failed(<Error>) "
+                                 "code None"]},
+        "why": "wasmtime 33 crates/wasi-http/src/body.rs BodyWithTimeout yields "
+               "ErrorCode::ConnectionReadTimeout, record_frame keeps it as an anyhow::Error "
+               "(e.into()), wasi-io impls.rs pushes it as the stream's io error and "
+               "types_impl.rs http-error-code downcasts it back: some(connection-read-timeout); "
+               "wasmtime-py 50 (wasmtime::Error in p2/body.rs, after 33) answers none",
+    },
 }
 VERSION_DIFFERENCES.update(HTTP_DIFFERENCES)
 

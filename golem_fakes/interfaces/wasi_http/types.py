@@ -595,7 +595,7 @@ def _live_get(env: Any, f: FutureResponseRep) -> Any:
     headers = FieldMap.of(out.header_pairs()).without_forbidden()
     trailers = FieldMap.of(_pairs(out.trailers)).without_forbidden() \
         if out.trailers is not None else None
-    body = IncomingBodyRep(out.frames(), trailers)
+    body = IncomingBodyRep(out.frames(), trailers, error=out.body_error)
     if out.chunk_delay:  # frames arriving over time, bounded by the between-bytes timeout
         req = f.request
         timeout = req.between_bytes_timeout_ns if req is not None else None

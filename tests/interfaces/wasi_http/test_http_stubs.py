@@ -148,6 +148,16 @@ def server() -> Iterator[str]:
             self.wfile.write(reply)
 
         def do_GET(self) -> None:  # noqa: N802
+            if self.path == "/stall":  # one chunk, then nothing for half a second
+                self.protocol_version = "HTTP/1.1"
+                self.send_response(200)
+                self.send_header("transfer-encoding", "chunked")
+                self.end_headers()
+                self.wfile.write(b"3\r\nabc\r\n")
+                self.wfile.flush()
+                time.sleep(0.5)
+                self.wfile.write(b"2\r\nde\r\n0\r\n\r\n")
+                return
             if self.path == "/slow":
                 time.sleep(0.5)
                 self.send_response(200)
@@ -226,6 +236,64 @@ def test_pass_through_first_byte_timeout(http: SimpleNamespace, g: golem_fakes.G
     opts.set_first_byte_timeout(100_000_000)
     r = send(http, f"http://{server}/slow", options=opts)
     assert r == Ok(Err(t.ErrorCode_ConnectionReadTimeout()))
+
+
+def read_until_error(http: SimpleNamespace, resp: object) -> tuple[bytes, object, object]:
+    """Read the whole body: (its bytes, the stream error's ``http-error-code``, the body)."""
+    body = resp.consume()  # type: ignore[attr-defined]
+    s = body.stream()
+    data = b""
+    while True:
+        try:
+            data += s.blocking_read(100)
+        except Err as e:
+            code = http.t.http_error_code(e.value.value)
+            del s, e
+            return data, code, body
+
+
+def test_pass_through_between_bytes_timeout(http: SimpleNamespace, g: golem_fakes.Golem,
+                                            server: str) -> None:
+    """wasmtime 33 ``BodyWithTimeout`` (``crates/wasi-http/src/body.rs``): a gap between
+    two body frames longer than ``between-bytes-timeout`` ends the body after what came
+    with ``connection-read-timeout`` (probe ``http.between_bytes_timeout``)."""
+    g.http.pass_through(server)
+    t = http.t
+    opts = t.RequestOptions()
+    opts.set_between_bytes_timeout(100_000_000)
+    resp = send(http, f"http://{server}/stall", options=opts).value.value
+    assert resp.status() == 200
+    data, code, body = read_until_error(http, resp)
+    assert (data, code) == (b"abc", t.ErrorCode_ConnectionReadTimeout())
+    # with the default timeout (600 s) the same body arrives whole
+    resp2 = send(http, f"http://{server}/stall").value.value
+    body2 = resp2.consume()
+    s2 = body2.stream()
+    assert s2.blocking_read(100) == b"abc"
+    assert s2.blocking_read(100) == b"de"
+
+
+def test_a_stub_body_can_end_with_an_error(http: SimpleNamespace, g: golem_fakes.Golem) -> None:
+    """``Response(body_error=...)``: a connection broken in the middle of the body."""
+    g.http.get("https://x.test/broken").respond(chunks=[b"ab", b"cd"],
+                                                body_error="connection-terminated")
+    resp = send(http, "https://x.test/broken").value.value
+    data, code, body = read_until_error(http, resp)
+    assert (data, code) == (b"abcd", http.t.ErrorCode_ConnectionTerminated())
+    with pytest.raises(ValueError, match="not an error-code case"):
+        Response(body_error="no-such-code")
+    with pytest.raises(ValueError, match="not both"):
+        Response(trailers={"x": "1"}, body_error="connection-terminated")
+    with pytest.raises(TypeError, match="give a str as text="):
+        Response(body="not bytes")  # type: ignore[arg-type]
+
+
+def test_a_stub_body_error_reaches_future_trailers_when_the_body_is_not_read(
+        http: SimpleNamespace, g: golem_fakes.Golem) -> None:
+    g.http.get("https://x.test/broken").respond(body=b"x", body_error="connection-terminated")
+    resp = send(http, "https://x.test/broken").value.value
+    trailers = http.t.IncomingBody.finish(resp.consume())
+    assert trailers.get().value == Err(http.t.ErrorCode_ConnectionTerminated())
 
 
 def test_pass_through_to_a_closed_port_is_connection_refused(http: SimpleNamespace,

@@ -462,6 +462,28 @@ def probe_first_byte_timeout(out: list[str]) -> None:
     out.append(f"slow: {_show_get(_wait(fut))}")
 
 
+def probe_between_bytes_timeout(out: list[str]) -> None:
+    """``/stall`` sends ``abc``, then waits a second: with a 100 ms between-bytes
+    timeout the body ends after ``abc`` with ``connection-read-timeout`` (wasmtime 33
+    ``crates/wasi-http/src/body.rs`` ``BodyWithTimeout``)."""
+    o = t.RequestOptions()
+    o.set_between_bytes_timeout(100_000_000)
+    resp = _wait(outgoing_handler.handle(_request("/stall"), o)).value.value
+    out.append(f"status {resp.status()}")
+    body = resp.consume()
+    s = body.stream()
+    data = bytearray()
+    while True:
+        try:
+            data += s.blocking_read(65536)
+        except Err as e:
+            code = t.http_error_code(e.value.value) if hasattr(e.value, "value") else None
+            out.append(f"body: {render(bytes(data))} end {err_name(e)} code {render(code)}")
+            break
+    _drop(s)
+    _drop(body)
+
+
 def probe_dns_error(out: list[str]) -> None:
     # RFC 2606: .invalid never resolves
     v = _send(_request("/", authority="no-such-host.invalid:80"))
