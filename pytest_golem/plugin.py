@@ -50,6 +50,8 @@ _reason_key = pytest.StashKey[str]()
 _component_key = pytest.StashKey["str | None"]()
 #: ``(module, directory)`` of the default component's code, if it has code
 _code_key = pytest.StashKey["tuple[str, Any] | None"]()
+#: the code of the other application components (targets of wasm-rpc dependencies)
+_other_code_key = pytest.StashKey["dict[str, tuple[str, Any]]"]()
 _global_seed_key = pytest.StashKey[int]()
 _seed_origin_key = pytest.StashKey[str]()
 _item_seed_key = pytest.StashKey["tuple[int, bool]"]()
@@ -148,6 +150,17 @@ def _install(config: pytest.Config) -> None:
         _ini_code(config)
         try:
             installed = install_mod.install(**kwargs)
+            if kind == "golem-app" and found.clients:
+                # golem.yaml's wasm-rpc dependencies: the generated clients, linked as
+                # Golem's executor links them (golem_fakes.rpc.stubgen), and each
+                # component with only its own exports of the united world
+                from golem_fakes.rpc.stubgen import link
+                from golem_fakes.worker.executor import set_component_exports
+
+                for client in found.clients:
+                    link(client)
+                set_component_exports(found.component_exports)
+                config.stash[_other_code_key] = dict(found.other_code)
         except BindingsAlreadyInstalled:
             existing = install_mod.installed()
             if kind != "vendored" or overrides or existing is None:
@@ -426,6 +439,10 @@ def golem() -> Iterator["Golem"]:
     if files:
         # the component's initial files (Golem's component metadata `files`)
         g.add_component(options["component"], files=files)
+    for other, (module, where) in item.config.stash.get(_other_code_key, {}).items():
+        # the application's other components (golem.yaml wasm-rpc targets), with code
+        if other != options["component"]:
+            g.add_component(other, code=module, path=where)
     if workers:
         _add_workers(g, workers, item.nodeid)
     with g:

@@ -234,15 +234,16 @@ def enrich(name: str, version: str) -> str:
     return candidate if parses(candidate) else name
 
 
-def resolve_function(name: str) -> Any:
+def resolve_function(name: str, component: str | None = None) -> Any:
     """The :class:`~golem_fakes.bindings.exports.ExportFunction` Golem's target finds for
     ``name`` (INVOKE §find_function): the full ``ns:pkg/iface@ver.{fn}`` forms (the
     version required for a versioned package; method names fall back to a static
     function), or a bare identifier for a world-level export. :class:`RpcFailure`
-    (``remote-internal-error``, an invalid request) otherwise."""
+    (``remote-internal-error``, an invalid request) otherwise. ``component``: the
+    target component (its own exports, :func:`~golem_fakes.worker.executor.export_table_for`)."""
     from golem_fakes.worker.executor import export_table_or_error
 
-    table = export_table_or_error()
+    table = export_table_or_error(component)
     if _BARE.match(name):
         for f in table.functions:
             if f.interface is None and f.function == name:
@@ -389,7 +390,7 @@ class TargetCall:
         (nothing runs yet). A failure to find or decode makes the call done with that
         ``rpc-error`` (an invalid request: the target is not touched)."""
         try:
-            export = resolve_function(self.function_name)
+            export = resolve_function(self.function_name, self.target.component.name)
             types, _ = export_types(export)
             if len(types) != len(self.params):
                 raise RpcFailure("remote-internal-error",
