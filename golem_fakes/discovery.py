@@ -984,7 +984,7 @@ def _app_wit(app: GolemApp, comp: AppComponent, wit: Path, dep_dirs: list[Path],
     import hashlib
 
     from golem_fakes.bindings import importer
-    from golem_fakes.rpc.stubgen import client_def
+    from golem_fakes.rpc.stubgen import client_def, exports_package_wit
     from golem_fakes.wit import load
 
     closure = [comp.name]
@@ -1041,6 +1041,9 @@ def _app_wit(app: GolemApp, comp: AppComponent, wit: Path, dep_dirs: list[Path],
         pn = w.package.name
         own = {f.name: f.read_text(encoding="utf-8")
                for f in sorted(Path(sources[name]).glob("*.wit"))}
+        for rel, text in own.items():
+            files[f"deps/{pn.namespace}_{pn.name}-exports/{rel}"] = \
+                exports_package_wit(text, pn)
         edit(own, name, w, [])
         for rel, text in own.items():
             files[f"deps/{pn.namespace}_{pn.name}/{rel}"] = text

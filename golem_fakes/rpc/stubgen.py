@@ -90,7 +90,7 @@ from typing import Any, Callable, Iterable
 from golem_fakes.bindings.registry import register
 from golem_fakes.bindings.result import Err, Ok
 from golem_fakes.bindings.runtime import Trap
-from golem_fakes.rpc.values import ValueMismatch, from_wit_value, to_wit_value
+from golem_fakes.rpc.values import ValueMismatch, from_wit_value, resolve_type, to_wit_value
 from golem_fakes.wit.lexer import KEYWORDS
 from golem_fakes.wit.model import (
     Function,
@@ -109,6 +109,7 @@ from golem_fakes.wit.model import (
 )
 
 __all__ = ["StubFunction", "StubEntity", "ClientDef", "client_def", "client_wit", "link",
+           "exports_package_wit",
            "linked", "WASI_WIT_VERSION", "GOLEM_RPC_WIT_VERSION"]
 
 #: ``golem-cli/src/wasm_rpc_stubgen/mod.rs`` (golem-cli at dev.25)
@@ -246,7 +247,7 @@ def client_def(world: World, component: str) -> ClientDef:
         fns = tuple(StubFunction(f.name, f, tuple(f.params), False) for f in world_functions
                     if f.kind == "freestanding")
         entities.append(StubEntity("world", world.name, None, fns))
-    used_types = _used_types(used)
+    used_types = _exports_package(_used_types(used), world.package.name)
     d = ClientDef(component, world.name, world.package.name, tuple(entities), used_types)
     object.__setattr__(d, "text", client_wit(d))
     return d
@@ -286,6 +287,31 @@ def _used_types(types: list[TypeDef]) -> tuple[tuple[str, str, str | None, TypeD
             out.append((owner.qualified_name, name, alias, td))
     out.sort(key=lambda t: (t[0], t[1], t[2] or ""))
     return tuple(out)
+
+
+def _exports_package(used: tuple[tuple[str, str, str | None, TypeDef], ...],
+                     pn: PackageName) -> tuple[tuple[str, str, str | None, TypeDef], ...]:
+    """golem-cli builds a target from WIT whose exported interfaces were moved to the
+    package ``<ns>:<name>-exports`` (``wit_generate.rs`` §extract_exports_as_wit_dep,
+    run by ``app build`` for every component), and the client ``use``s its types from
+    there: so the caller imports ``<ns>:<name>-exports/<iface>``, never the interface the
+    target exports. golem-fakes does the same for the types (:func:`exports_package_wit`
+    writes that package); the target's own exports keep their names."""
+    own = f"{pn.namespace}:{pn.name}/"
+    out = []
+    for iface, name, alias, td in used:
+        if iface.startswith(own):
+            iface = f"{pn.namespace}:{pn.name}-exports/" + iface[len(own):]
+        out.append((iface, name, alias, td))
+    return tuple(out)
+
+
+def exports_package_wit(text: str, package: PackageName) -> str:
+    """A source file of the target's package as the ``<ns>:<name>-exports`` package
+    (its ``package`` header renamed)."""
+    base = re.escape(f"{package.namespace}:{package.name}")
+    return re.sub(rf"(^|\n)(\s*package\s+){base}(?=[@;\s])", rf"\1\2{package.namespace}:"
+                  rf"{package.name}-exports", text, count=1)
 
 
 # --- WIT text --------------------------------------------------------------------------
@@ -501,6 +527,14 @@ def _stub_functions(d: ClientDef) -> dict[str, Function]:
     return hit
 
 
+def _signature(d: ClientDef, function: str) -> tuple[list[Param], Any]:
+    """``(parameters without self, result)`` of stub function ``function`` (canonical
+    name) in the installed world: the types the bindings' values belong to."""
+    fn = _stub_functions(d)[function]
+    params = [p for p in fn.params if not (fn.kind == "method" and p.name == "self")]
+    return params, fn.result
+
+
 def link(d: ClientDef) -> None:
     """Register the behaviour of every function of the client interface ``d`` in the
     behaviour registry (replacing an earlier link of the same interface)."""
@@ -617,7 +651,8 @@ def _entity_behaviours(d: ClientDef, e: StubEntity) -> dict[str, Callable[..., A
             return StubRep(d, e, conn)
         target = f"{site}.{{{R}.new}}"
         check_target(env, conn, target, function, "Target constructor")
-        params = encode(env, inv, ctor_params, args, None, function, target)
+        sig = _signature(d, function)[0][1:]   # after worker-name / worker-id
+        params = encode(env, inv, sig, args, None, function, target)
         out = rpc.invoke_and_await(env, conn, target, params)
         if isinstance(out, Err):
             raise trap(bindgen_debug(out), function)
@@ -695,15 +730,16 @@ def _function_behaviours(d: ClientDef, e: StubEntity, fn: StubFunction, trap: An
     def begin(env: Any, rep: StubRep, args: tuple[Any, ...], function: str) -> tuple[Any, list[Any]]:
         inv = rpc._ctx(env, function)
         check_target(env, rep.connection, target, function, "Target function")
-        return inv, encode(env, inv, fn.params, args, rep, function, target)
+        params = _signature(d, function)[0][:len(fn.params)]   # schedule-: without when
+        return inv, encode(env, inv, params, args, rep, function, target)
 
     def blocking_call(env: Any, rep: StubRep, *args: Any) -> Any:
         inv, params = begin(env, rep, args, blocking)
         out = rpc.invoke_and_await(env, rep.connection, target, params)
         if isinstance(out, Err):
             raise trap(bindgen_debug(out), blocking)
-        return decode(out.value, fn.result, _stub_name(d, R, f"blocking-{fn.name}"), target,
-                      blocking)
+        return decode(out.value, _signature(d, blocking)[1],
+                      _stub_name(d, R, f"blocking-{fn.name}"), target, blocking)
 
     blocking_call.__doc__ = f"``invoke-and-await({target!r}, ...)``; an rpc-error traps."
     out[blocking] = blocking_call
@@ -723,7 +759,8 @@ def _function_behaviours(d: ClientDef, e: StubEntity, fn: StubFunction, trap: An
         def async_call(env: Any, rep: StubRep, *args: Any) -> StubFutureRep:
             inv, params = begin(env, rep, args, asynchronous)
             fut = rpc.async_invoke_and_await(env, rep.connection, target, params)
-            return StubFutureRep(fut, _stub_name(d, fut_name, "get"), fn.result)
+            option = _signature(d, f"[method]{fut_name}.get")[1]
+            return StubFutureRep(fut, _stub_name(d, fut_name, "get"), resolve_type(option).inner)
 
         async_call.__doc__ = f"``async-invoke-and-await({target!r}, ...)``."
         out[asynchronous] = async_call
