@@ -1006,7 +1006,9 @@ def _app_wit(app: GolemApp, comp: AppComponent, wit: Path, dep_dirs: list[Path],
     for name in closure:
         for t in app.wasm_rpc_targets(name):
             if t not in clients:
-                clients[t] = client_def(worlds[t], t)
+                # golem.yaml ``componentType: ephemeral`` (golem-cli ``is_ephemeral``)
+                kind = app.components[t].properties.get("componentType")
+                clients[t] = client_def(worlds[t], t, ephemeral=kind == "ephemeral")
     from golem_fakes.wit.model import Function, Interface
 
     exports = {name: frozenset("" if isinstance(wi.item, Function) else _export_site(wi)

@@ -63,7 +63,9 @@ interface ``constructor(name)``  the target component resolved by name (unknown:
 resource ``constructor(name,…)`` a connection, ``invoke-and-await("<iface>.{R.new}", …)``
                                  which must answer ``tuple-value([handle(uri, id)])``, then
                                  a second connection that keeps ``(uri, id)`` (the first
-                                 one's span is never finished, as in dev.25)
+                                 one's span is never finished, as in dev.25); the last
+                                 constructor argument is not sent (see below)
+resource ``custom(id, …)``       the same with every constructor argument
 resource stub methods            ``<iface>.{R.m}`` with ``handle(uri, id)`` prepended
 drop of a resource stub          ``invoke-and-await("<iface>.{R.drop}", [handle])`` (an
                                  ``rpc-error`` is ignored), then ``finish-span``
@@ -76,7 +78,19 @@ metadata``). Parameters are encoded with the stub's WIT types
 encoded as a handle of the *caller* and the target refuses it, and a handle in a result
 cannot be decoded (``cannot resolve handle belonging to a different worker``): dev.25
 cannot pass resources through generated clients. Static functions of a resource stub
-trap (their first parameter is not a handle). Ephemeral targets are not supported.
+trap (their first parameter is not a handle). A resource stub's plain constructor
+loses its last argument (``ResourceStubConstructor`` passes the target constructor's
+types without the worker name's, and ``encode_parameters`` skips parameter 0), so a
+target resource whose constructor takes parameters refuses it (``Parameter type
+mismatch: expected N, got N-1 parameters``): Golem's own tests use ``custom``, which
+works.
+
+Ephemeral targets (golem.yaml ``componentType: ephemeral``): the constructors take no
+worker name and ``custom`` a ``component-id``; each connection goes to a fresh worker
+name (``wasm-rpc.ephemeral``, recorded). As dev.25 does, a resource stub's constructor
+opens a second connection (a second fresh worker) after the remote constructor, so its
+methods reach a worker that does not hold the resource, and its first constructor
+argument is not sent (``encode_parameters`` skips parameter 0 for every constructor).
 """
 
 from __future__ import annotations
@@ -175,6 +189,8 @@ class ClientDef:
     entities: tuple[StubEntity, ...]
     #: ``(interface id, type name, alias or None, TypeDef)`` of every ``use``d type
     used_types: tuple[tuple[str, str, str | None, TypeDef], ...]
+    #: the target is an ephemeral component (golem.yaml ``componentType: ephemeral``)
+    ephemeral: bool = False
     text: str = field(default="", repr=False)
 
     @property
@@ -216,9 +232,10 @@ def _site(iface: Interface, key: str) -> str:
         else (iface.name or key)
 
 
-def client_def(world: World, component: str) -> ClientDef:
+def client_def(world: World, component: str, *, ephemeral: bool = False) -> ClientDef:
     """The client golem-cli generates for a target component whose world is ``world``
-    (``StubDefinition`` with ``is_ephemeral = false``)."""
+    (``StubDefinition``; ``ephemeral``: ``is_ephemeral``, the constructors take no
+    worker name and ``custom`` a ``component-id``)."""
     if world.package is None:
         raise ValueError(f"world {world.name!r} has no package: golem-cli names the client "
                          f"package after the target's package")
@@ -248,7 +265,8 @@ def client_def(world: World, component: str) -> ClientDef:
                     if f.kind == "freestanding")
         entities.append(StubEntity("world", world.name, None, fns))
     used_types = _exports_package(_used_types(used), world.package.name)
-    d = ClientDef(component, world.name, world.package.name, tuple(entities), used_types)
+    d = ClientDef(component, world.name, world.package.name, tuple(entities), used_types,
+                  ephemeral)
     object.__setattr__(d, "text", client_wit(d))
     return d
 
@@ -374,9 +392,10 @@ def client_wit(d: ClientDef) -> str:
                       "    subscribe: func() -> wasi-io-pollable;",
                       f"    get: func() -> option<{_type(fn.result, aliases)}>;", "  }"]
     for e in d.entities:
-        ctor = _params([Param("worker-name", Primitive("string")), *e.constructor_params],
-                       aliases)
-        custom = _params([Param("worker-id", _Named("golem-rpc-worker-id")),
+        first = [] if d.ephemeral else [Param("worker-name", Primitive("string"))]
+        ctor = _params([*first, *e.constructor_params], aliases)
+        custom = _params([Param("component-id", _Named("golem-rpc-component-id"))
+                          if d.ephemeral else Param("worker-id", _Named("golem-rpc-worker-id")),
                           *e.constructor_params], aliases)
         lines += [f"  resource {_id(e.name)} {{", f"    constructor({ctor});",
                   f"    custom: static func({custom}) -> {_id(e.name)};"]
@@ -570,18 +589,19 @@ def _entity_behaviours(d: ClientDef, e: StubEntity) -> dict[str, Callable[..., A
     if e.owner_interface is None:
         # golem-cli writes no WasmRpcTarget for the world-functions resource: Golem's
         # linker leaves these imports undefined and the caller cannot be instantiated
-        def unlinked(env: Any, *args: Any) -> Any:
-            raise trap(f"{iid}.{{{R}}}: golem-cli writes no dynamic-linking target for the "
-                       f"stub of world-level functions of {d.component} "
-                       f"(app_component_dynamic_linking), so Golem's executor does not link "
-                       f"it and a component importing it fails to instantiate", "?")
+        def unlinked(function: str) -> Callable[..., Any]:
+            def behaviour(env: Any, *args: Any) -> Any:
+                raise trap(f"{iid}.{{{R}}}: golem-cli writes no dynamic-linking target for "
+                           f"the stub of world-level functions of {d.component} "
+                           f"(app_component_dynamic_linking), so Golem's executor does not "
+                           f"link it and a component importing it fails to instantiate",
+                           function)
+            return behaviour
 
-        out[f"[constructor]{R}"] = unlinked
-        out[f"[static]{R}.custom"] = unlinked
-        for fn in e.functions:
-            for m in (f"blocking-{fn.name}", fn.name, f"schedule-{fn.name}"):
-                out[f"[method]{R}.{m}"] = unlinked
-        return out
+        names = [f"[constructor]{R}", f"[static]{R}.custom"]
+        names += [f"[method]{R}.{m}" for fn in e.functions
+                  for m in (f"blocking-{fn.name}", fn.name, f"schedule-{fn.name}")]
+        return {n: unlinked(n) for n in names}
 
     site = e.owner_interface
 
@@ -642,16 +662,30 @@ def _entity_behaviours(d: ClientDef, e: StubEntity) -> dict[str, Callable[..., A
 
     ctor_fn = f"[constructor]{R}"
     custom_fn = f"[static]{R}.custom"
-    ctor_params = e.constructor_params
 
-    def construct(env: Any, inv: Any, cid: Any, name: str, args: tuple[Any, ...],
+    def connect(env: Any, inv: Any, cid: Any, name: str | None, function: str) -> Any:
+        """A ``wasm-rpc`` connection: to worker ``name``, or (ephemeral targets) to a
+        fresh, recorded worker name (``generate_unique_local_worker_id``)."""
+        if name is None:
+            return rpc.wasm_rpc_ephemeral(env, cid)
+        return new_connection(env, inv, cid, name, function)
+
+    def construct(env: Any, inv: Any, cid: Any, name: str | None, args: tuple[Any, ...],
                   function: str) -> StubRep:
-        conn = new_connection(env, inv, cid, name, function)
+        conn = connect(env, inv, cid, name, function)
         if e.is_interface_stub:
             return StubRep(d, e, conn)
         target = f"{site}.{{{R}.new}}"
         check_target(env, conn, target, function, "Target constructor")
-        sig = _signature(d, function)[0][1:]   # after worker-name / worker-id
+        sig = _signature(d, function)[0][0 if d.ephemeral and function == ctor_fn else 1:]
+        if function == ctor_fn and args:
+            # dev.25 (and v1.3.1) ``ResourceStubConstructor`` zips the stub's parameters
+            # with the *target constructor's* types (no entry for the worker name) and
+            # ``encode_parameters`` skips parameter 0: a durable target gets every
+            # argument but the last (each checked against the next one's type), an
+            # ephemeral one every argument but the first; the target then rejects the
+            # count. ``custom`` inserts its id type and sends them all.
+            sig, args = (sig[1:], args[1:]) if d.ephemeral else (sig[1:], args[:-1])
         params = encode(env, inv, sig, args, None, function, target)
         out = rpc.invoke_and_await(env, conn, target, params)
         if isinstance(out, Err):
@@ -667,23 +701,28 @@ def _entity_behaviours(d: ClientDef, e: StubEntity) -> dict[str, Callable[..., A
                        f"{root[0]}", function)
         uri, rid = node_case(nodes[root[1][0]])[1]
         uri = uri["value"] if isinstance(uri, dict) else uri.value
-        # dev.25: a second connection keeps the resource; the first one is removed from
-        # the table without finishing its span
-        conn2 = new_connection(env, inv, cid, name, function)
+        # dev.25: a second connection keeps the resource (for an ephemeral target: to a
+        # second fresh worker name); the first one is removed from the table without
+        # finishing its span
+        conn2 = connect(env, inv, cid, name, function)
         return StubRep(d, e, conn2, (uri, rid))
 
-    def constructor(env: Any, worker_name: str, *args: Any) -> StubRep:
+    def constructor(env: Any, *args: Any) -> StubRep:
         inv = rpc._ctx(env, ctor_fn)
         comp = resolve_component(env, ctor_fn)
-        return construct(env, inv, comp.component_id, worker_name, args, ctor_fn)
+        if d.ephemeral:
+            return construct(env, inv, comp.component_id, None, args, ctor_fn)
+        return construct(env, inv, comp.component_id, args[0], args[1:], ctor_fn)
 
-    def custom(env: Any, worker_id: Any, *args: Any) -> StubRep:
+    def custom(env: Any, target_id: Any, *args: Any) -> StubRep:
         inv = rpc._ctx(env, custom_fn)
-        cid, name = worker_id_parts(worker_id)
+        if d.ephemeral:
+            from golem_fakes.state.registry import as_uuid
+
+            return construct(env, inv, as_uuid(target_id), None, args, custom_fn)
+        cid, name = worker_id_parts(target_id)
         return construct(env, inv, cid, name, args, custom_fn)
 
-    constructor.__doc__ = (f"``{R}`` constructor: resolve {d.component} by name, then the "
-                           f"wasm-rpc constructor (§1.16).")
     out[ctor_fn] = constructor
     out[custom_fn] = custom
 

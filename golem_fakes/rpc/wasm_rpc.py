@@ -31,7 +31,9 @@ once, as in dev.25.
 
 Fake-only limits: every component of one process shares the one installed WIT world
 (golem-fakes installs one world per process), so a target's exports are the installed
-world's exports, with the target component's own code; the scheduler fires on virtual
+world's exports, with the target component's own code — or, when the world unites an
+application's components (generated clients, :mod:`golem_fakes.rpc.stubgen`), the
+component's own part of them (:func:`golem_fakes.worker.executor.set_component_exports`); the scheduler fires on virtual
 clock movements (``golem.clock.advance`` / ``set`` / time skipped by a blocked poll),
 at Golem's 2-second ticks.
 """

@@ -18,7 +18,7 @@ import asyncio.events as _asyncio_events
 import collections
 import datetime as _dt
 import threading
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from golem_fakes.state.invocation import current_invocation
 
@@ -40,10 +40,10 @@ __all__ = ["InvocationHandle", "enqueue", "execute", "settle", "conclude_lost", 
 #: component not in it has every export of the installed world.
 _COMPONENT_EXPORTS: dict[str, frozenset[str]] = {}
 _FILTERED: dict[tuple[int, str], Any] = {}
-_FILTERED_LOCK = __import__("threading").Lock()
+_FILTERED_LOCK = threading.Lock()
 
 
-def set_component_exports(mapping: "dict[str, Iterable[str]]") -> None:
+def set_component_exports(mapping: dict[str, Iterable[str]]) -> None:
     """Which exports of the installed world each component has (``{"shop:cart":
     {"shop:cart/shop-cart-api"}}``; ``""`` for world-level functions). golem-fakes
     installs one world per process; for an application whose components export

@@ -222,10 +222,7 @@ def test_an_unknown_target_component_traps_the_constructor(src) -> None:
 
 def test_custom_takes_a_worker_id(g) -> None:
     def call() -> int:
-        from wit_world.imports import types as rpc   # golem:rpc/types
-
-        cid = rpc.parse_uuid(str(g.registry.component(TARGET).component_id))
-        with client().Api.custom(rpc.WorkerId(rpc.ComponentId(cid), "t9")) as api:
+        with client().Api.custom(worker_id(g, "t9")) as api:
             return api.blocking_add("x", 5)
 
     assert run(g, call) == 5
@@ -323,18 +320,37 @@ def test_a_crash_of_the_caller_after_the_call_does_not_call_again(g) -> None:
 # --- resource stubs -------------------------------------------------------------------
 
 
+def worker_id(g: golem_fakes.Golem, name: str) -> Any:
+    from wit_world.imports import types as rpc   # golem:rpc/types
+
+    cid = rpc.parse_uuid(str(g.registry.component(TARGET).component_id))
+    return rpc.WorkerId(rpc.ComponentId(cid), name)
+
+
 def test_a_resource_stub_constructs_remotely_prepends_its_handle_and_drops(g) -> None:
     def call() -> Any:
-        with client().Counter("t1", 5) as counter:
+        with client().Counter.custom(worker_id(g, "t1"), 5) as counter:
             return counter.blocking_add(3), counter.blocking_get()
 
     assert run(g, call) == (8, 8)
     names = [i.function_name for i in g.invocations(TARGET, "t1")]
     assert names == ["golem-fakes:target/api.{counter.new}", "golem-fakes:target/api.{counter.add}",
                      "golem-fakes:target/api.{counter.get}", "golem-fakes:target/api.{counter.drop}"]
+    assert len(g.instance(TARGET, "t1").resources) == 0   # dropped remotely
     # dev.25: the constructor opens two connections; only the second span is finished
     spans = [s for s in g.spans(CALLER, "c1") if s.name == "rpc-connection"]
     assert len(spans) == 2 and spans[0].finished_at is None and spans[1].finished_at is not None
+
+
+def test_a_resource_stubs_plain_constructor_loses_its_last_argument(g) -> None:
+    """dev.25's ResourceStubConstructor: the target gets one parameter too few."""
+    def call() -> None:
+        with client().Counter("t1", 5):
+            pass
+
+    with pytest.raises(Trap, match=r'^RpcError::RemoteInternalError\(".*expected 1, got 0'):
+        run(g, call)
+    assert g.invocations(TARGET, "t1") == []   # refused before it ran
 
 
 def test_static_functions_of_a_resource_stub_trap(g) -> None:
