@@ -52,6 +52,8 @@ _component_key = pytest.StashKey["str | None"]()
 _code_key = pytest.StashKey["tuple[str, Any] | None"]()
 #: the code of the other application components (targets of wasm-rpc dependencies)
 _other_code_key = pytest.StashKey["dict[str, tuple[str, Any]]"]()
+#: the component-exports mapping before this session set it (put back at unconfigure)
+_exports_before_key = pytest.StashKey["dict[str, Any]"]()
 _global_seed_key = pytest.StashKey[int]()
 _seed_origin_key = pytest.StashKey[str]()
 _item_seed_key = pytest.StashKey["tuple[int, bool]"]()
@@ -157,8 +159,11 @@ def _install(config: pytest.Config) -> None:
                 from golem_fakes.rpc.stubgen import link
                 from golem_fakes.worker.executor import set_component_exports
 
+                from golem_fakes.worker.executor import component_exports
+
                 for client in found.clients:
                     link(client)
+                config.stash[_exports_before_key] = component_exports()
                 set_component_exports(found.component_exports)
                 config.stash[_other_code_key] = dict(found.other_code)
         except BindingsAlreadyInstalled:
@@ -267,6 +272,16 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.hookimpl(optionalhook=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Put back the per-component exports this session set (an in-process pytester
+    session must not leave them to the outer one)."""
+    before = config.stash.get(_exports_before_key, None)
+    if before is not None:
+        from golem_fakes.worker.executor import set_component_exports
+
+        set_component_exports(before)
+
+
 def pytest_configure_node(node: Any) -> None:
     """pytest-xdist: workers use the controller's global seed (matters for ``random``)."""
     node.workerinput["golem_global_seed"] = node.config.stash[_global_seed_key]
