@@ -522,36 +522,40 @@ def _world_functions(world: World, interface_id: str) -> dict[str, Function]:
     raise LookupError(interface_id)
 
 
-_TYPES_CACHE: dict[tuple[int, str], dict[str, Function]] = {}
+#: ``(installed bindings, interface id)`` → ``{stub function: (params, result)}``
+_SIGNATURES: dict[tuple[int, str], tuple[Any, dict[str, tuple[list[Param], Any]]]] = {}
 
 
-def _stub_functions(d: ClientDef) -> dict[str, Function]:
-    """The client interface's functions in the installed world (their parameter types
-    are the installed world's, so the bindings' values convert)."""
+def _signatures(d: ClientDef) -> dict[str, tuple[list[Param], Any]]:
+    """``(parameters without self, result)`` of every function of the client interface
+    in the installed world (their types are the installed world's, so the bindings'
+    values convert), cached per installation."""
+    from golem_fakes.bindings.install import installed
+
+    inst = installed()
+    key = (id(inst), d.interface_id)
+    hit = _SIGNATURES.get(key)
+    if hit is not None and hit[0] is inst:
+        return hit[1]
     from golem_fakes.strategies import current
 
-    world = current().world
-    key = (id(world), d.interface_id)
-    hit = _TYPES_CACHE.get(key)
-    if hit is None:
-        try:
-            hit = _world_functions(world, d.interface_id)
-        except LookupError:
-            raise Trap(f"{d.interface_id} is linked but the installed world does not import "
-                       f"it: add `import {d.interface_id};` to the caller's world (golem-cli "
-                       f"does for a `type: wasm-rpc` dependency)", interface=d.interface_id,
-                       function="?") from None
-        _TYPES_CACHE.clear()
-        _TYPES_CACHE[key] = hit
-    return hit
+    try:
+        functions = _world_functions(current().world, d.interface_id)
+    except LookupError:
+        raise Trap(f"{d.interface_id} is linked but the installed world does not import "
+                   f"it: add `import {d.interface_id};` to the caller's world (golem-cli "
+                   f"does for a `type: wasm-rpc` dependency)", interface=d.interface_id,
+                   function="?") from None
+    table = {name: ([p for p in fn.params if not (fn.kind == "method" and p.name == "self")],
+                    fn.result) for name, fn in functions.items()}
+    _SIGNATURES[key] = (inst, table)
+    return table
 
 
 def _signature(d: ClientDef, function: str) -> tuple[list[Param], Any]:
     """``(parameters without self, result)`` of stub function ``function`` (canonical
-    name) in the installed world: the types the bindings' values belong to."""
-    fn = _stub_functions(d)[function]
-    params = [p for p in fn.params if not (fn.kind == "method" and p.name == "self")]
-    return params, fn.result
+    name) in the installed world."""
+    return _signatures(d)[function]
 
 
 def link(d: ClientDef) -> None:
@@ -612,17 +616,26 @@ def _entity_behaviours(d: ClientDef, e: StubEntity) -> dict[str, Callable[..., A
             raise trap(f"Failed to resolve component {d.component}", function) from None
 
     def check_target(env: Any, conn: Any, target: str, function: str, what: str) -> None:
-        """``find_parsed_function`` in the target component's metadata."""
+        """``find_parsed_function`` in the target component's metadata (its export
+        table; the answer is kept per table)."""
         from golem_fakes.rpc.wasm_rpc import RpcFailure, resolve_function
+        from golem_fakes.worker.executor import export_table_for
 
         comp = env.registry.component_by_id(conn.component_id)
         if comp is None:
             raise trap(f"Failed to get component metadata: component {conn.component_id} "
                        f"not found", function)
+        table = export_table_for(comp.name)
+        key = (comp.name, target)
+        if found.get(key) is table:
+            return
         try:
             resolve_function(target, comp.name)
         except RpcFailure:
             raise trap(f"{what} {target} not found in component metadata", function) from None
+        found[key] = table
+
+    found: dict[tuple[str, str], Any] = {}
 
     def encode(env: Any, inv: Any, params: tuple[Param, ...], args: tuple[Any, ...],
                rep: StubRep | None, function: str, target: str) -> list[Any]:
