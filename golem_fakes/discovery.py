@@ -984,8 +984,8 @@ def _app_wit(app: GolemApp, comp: AppComponent, wit: Path, dep_dirs: list[Path],
     import hashlib
 
     from golem_fakes.bindings import importer
-    from golem_fakes.rpc.stubgen import client_def, exports_package_wit
-    from golem_fakes.wit import load
+    from golem_fakes.rpc.stubgen import exports_package_wit
+    from golem_fakes.wit import WitError, load
 
     closure = [comp.name]
     for name in closure:
@@ -994,21 +994,30 @@ def _app_wit(app: GolemApp, comp: AppComponent, wit: Path, dep_dirs: list[Path],
                 closure.append(t)
     worlds: dict[str, Any] = {}
     sources: dict[str, Path] = {}
-    for name in closure:
+    clients: dict[str, Any] = {}
+    # leaves first: a component's world may import the clients of its own targets
+    # already (a WIT golem-cli generated); they are then added to load it
+    for name in reversed(closure):
         c = app.components[name]
-        source, folder = (comp.directory / str(comp.properties.get("sourceWit") or "wit"), wit) \
-            if name == comp.name else _component_wit(app, c, dep_dirs)
+        folder = wit if name == comp.name else _component_wit(app, c, dep_dirs)[1]
         o = opts if name == comp.name else _componentize_options(c)
         world_name = o.worlds[0] if o is not None and o.worlds else None
-        worlds[name] = load(folder).world(world_name)
-        sources[name] = folder
-    clients: dict[str, Any] = {}
+        for t in app.wasm_rpc_targets(name):
+            if t not in clients and t in worlds:
+                clients[t] = _client(app, t, worlds[t])
+        try:
+            worlds[name] = load(folder).world(world_name)
+        except WitError:
+            known = [clients[t] for t in app.wasm_rpc_targets(name) if t in clients]
+            if not known:
+                raise
+            worlds[name] = load(_with_clients(Path(folder), known, worlds, sources)
+                                ).world(world_name)
+        sources[name] = Path(folder)
     for name in closure:
         for t in app.wasm_rpc_targets(name):
             if t not in clients:
-                # golem.yaml ``componentType: ephemeral`` (golem-cli ``is_ephemeral``)
-                kind = app.components[t].properties.get("componentType")
-                clients[t] = client_def(worlds[t], t, ephemeral=kind == "ephemeral")
+                clients[t] = _client(app, t, worlds[t])
     from golem_fakes.wit.model import Function, Interface
 
     exports = {name: frozenset("" if isinstance(wi.item, Function) else _export_site(wi)
@@ -1029,7 +1038,10 @@ def _app_wit(app: GolemApp, comp: AppComponent, wit: Path, dep_dirs: list[Path],
         lines += extra
         for rel, text in texts.items():
             if re.search(_WORLD_DECL.format(name=re.escape(world.name)), text):
-                texts[rel] = _add_to_world(text, world.name, lines, rel)
+                # a WIT golem-cli generated already imports its clients
+                lines = [ln for ln in lines if not re.search(
+                    r"(^|[\s{;])" + re.escape(ln[:-1]) + r"\s*;", text)]
+                texts[rel] = _add_to_world(text, world.name, lines, rel) if lines else text
                 return
         raise DiscoveryError(f"cannot find `world {world.name} {{` of component {name!r} in "
                              f"{sources[name]}")
@@ -1043,12 +1055,15 @@ def _app_wit(app: GolemApp, comp: AppComponent, wit: Path, dep_dirs: list[Path],
         pn = w.package.name
         own = {f.name: f.read_text(encoding="utf-8")
                for f in sorted(Path(sources[name]).glob("*.wit"))}
-        for rel, text in own.items():
-            files[f"deps/{pn.namespace}_{pn.name}-exports/{rel}"] = \
-                exports_package_wit(text, pn)
+        if any(isinstance(wi.item, Interface) and wi.item.package is w.package
+               for wi in w.exports):   # not extracted yet (a target golem-cli built is)
+            for rel, text in own.items():
+                files.setdefault(f"deps/{pn.namespace}_{pn.name}-exports/{rel}",
+                                 exports_package_wit(text, pn))
         edit(own, name, w, [])
         for rel, text in own.items():
             files[f"deps/{pn.namespace}_{pn.name}/{rel}"] = text
+        _add_missing_deps(files, sources[name])
     for d in clients.values():
         files[f"deps/{d.dep_dir}/client.wit"] = d.text
     h = hashlib.sha256()
@@ -1065,6 +1080,58 @@ def _app_wit(app: GolemApp, comp: AppComponent, wit: Path, dep_dirs: list[Path],
     united = (f"; the world includes {', '.join(w.qualified_name for w in others)} (one "
               f"world per process)" if others else "")
     return directory, tuple(clients.values()), exports, other_code, united
+
+
+def _add_missing_deps(files: dict[str, str], folder: Path) -> None:
+    """Add the packages of ``folder/deps`` (a target's WIT) that ``files`` (relative
+    path → text) has no ``deps/`` entry for."""
+    have = {k.split("/")[1] for k in files if k.startswith("deps/")}
+    tdeps = folder / "deps"
+    if tdeps.is_dir():
+        for f in sorted(tdeps.rglob("*.wit")):
+            rel = f.relative_to(tdeps).as_posix()
+            if rel.split("/")[0] not in have:
+                files[f"deps/{rel}"] = f.read_text(encoding="utf-8")
+
+
+def _client(app: GolemApp, target: str, world: Any) -> Any:
+    """The client of ``target`` (golem.yaml ``componentType: ephemeral``: golem-cli's
+    ``is_ephemeral``)."""
+    from golem_fakes.rpc.stubgen import client_def
+
+    kind = app.components[target].properties.get("componentType")
+    return client_def(world, target, ephemeral=kind == "ephemeral")
+
+
+def _with_clients(folder: Path, clients: list[Any], worlds: dict[str, Any],
+                  sources: dict[str, Path]) -> Path:
+    """``folder`` with the client packages (and the packages their types come from)
+    added to its ``deps/`` (in the cache), to load a world that imports them."""
+    import hashlib
+
+    from golem_fakes.bindings import importer
+    from golem_fakes.rpc.stubgen import exports_package_wit
+
+    files: dict[str, str] = {}
+    for f in sorted(folder.rglob("*.wit")):
+        files[f.relative_to(folder).as_posix()] = f.read_text(encoding="utf-8")
+    for d in clients:
+        files[f"deps/{d.dep_dir}/client.wit"] = d.text
+        w = worlds[d.component]
+        pn = w.package.name
+        for src in sorted(sources[d.component].glob("*.wit")):
+            text = src.read_text(encoding="utf-8")
+            files.setdefault(f"deps/{pn.namespace}_{pn.name}/{src.name}", text)
+            files.setdefault(f"deps/{pn.namespace}_{pn.name}-exports/{src.name}",
+                             exports_package_wit(text, pn))
+        _add_missing_deps(files, sources[d.component])
+    h = hashlib.sha256()
+    for rel in sorted(files):
+        h.update(rel.encode() + b"\0" + files[rel].encode() + b"\0")
+    directory = importer.cache_root() / "wit-app" / h.hexdigest()[:32]
+    if importer.read_manifest(directory) is None:
+        importer.write_tree(directory, files, {"source": str(folder)})
+    return directory
 
 
 def _export_site(wi: Any) -> str:

@@ -383,3 +383,30 @@ def test_discovery_reads_wasm_rpc_dependencies_from_golem_yaml() -> None:
     assert "shop:inventory-client/shop-inventory-client" in imported
     assert {wi.key for wi in world.exports} == {"shop:cart/shop-cart-api",
                                                 "shop:inventory/inventory-api"}
+
+
+def test_discovery_of_a_caller_whose_world_imports_its_client_already(tmp_path: Path) -> None:
+    """A WIT golem-cli generated imports the client already: not imported twice; a
+    package only the target needs comes from the target's WIT."""
+    from golem_fakes.discovery import discover
+
+    shop = tmp_path / "shop"
+    shutil.copytree(REPO / "examples" / "shop", shop,
+                    ignore=shutil.ignore_patterns("deps", "__pycache__", ".pytest_cache"))
+    deps = shop / "wit" / "deps"
+    deps.mkdir()
+    for entry in (REPO / "golem_fakes" / "data" / "wit" / "deps").iterdir():
+        if entry.name != "golem-rdbms":   # only shop:inventory needs it: from its own wit/
+            (deps / entry.name).symlink_to(entry)
+    inv_deps = shop / "components-python" / "shop-inventory" / "wit" / "deps"
+    inv_deps.mkdir()
+    (inv_deps / "golem-rdbms").symlink_to(REPO / "golem_fakes" / "data" / "wit" / "deps" /
+                                          "golem-rdbms")
+    cart_wit = shop / "components-python" / "shop-cart" / "wit" / "shop-cart.wit"
+    cart_wit.write_text(cart_wit.read_text().replace(
+        "world shop-cart {", "world shop-cart {\n  import shop:inventory-client/shop-inventory-client;"))
+    d = discover(shop / "components-python" / "shop-cart")
+    main = (Path(d.install_kwargs["wit"]) / "shop-cart.wit").read_text()
+    assert main.count("import shop:inventory-client/shop-inventory-client;") == 1
+    world = load(d.install_kwargs["wit"]).world("shop-cart")
+    assert "golem:rdbms/postgres@0.0.1" in {wi.key for wi in world.imports}
