@@ -57,16 +57,25 @@ def _generated_classes(module: ModuleType) -> list[type]:
     return out
 
 
+def _resolve(cls: type) -> Any:
+    """The resolver registered for every class: :func:`golem_fakes.strategies._resolver`,
+    imported when hypothesis first asks. Not imported at registration: when
+    ``golem_fakes.strategies`` is the module that imports hypothesis first (an RPC call
+    reads the world through it before any test imported hypothesis), hypothesis runs
+    this plugin while ``golem_fakes.strategies`` is still initialising."""
+    from golem_fakes.strategies import _resolver
+
+    return _resolver(cls)
+
+
 def register_module(module: ModuleType) -> None:
     """Register the generated classes of ``module`` with hypothesis (idempotent)."""
     try:
         from hypothesis import strategies as st
 
-        from golem_fakes.strategies import _resolver
-
         for cls in _generated_classes(module):
             if cls not in _REGISTERED:
-                st.register_type_strategy(cls, _resolver)
+                st.register_type_strategy(cls, _resolve)
                 _REGISTERED[cls] = None
     except Exception as e:  # noqa: BLE001 - an import must never fail because of this
         warnings.warn(f"golem-fakes could not register hypothesis strategies for "

@@ -599,6 +599,19 @@ class GolemApp:
     components: dict[str, AppComponent]
     templates: dict[str, dict[str, Any]]
     wit_deps: list[Path]
+    #: ``dependencies:`` of the manifests: component → ``[(type, target)]`` (golem-cli's
+    #: ``app_raw::Dependency``; only ``target`` dependencies, i.e. on app components)
+    dependencies: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+
+    def wasm_rpc_targets(self, component: str) -> list[str]:
+        """The app components ``component`` calls through generated clients: its
+        ``type: wasm-rpc`` dependencies (golem-cli's ``DependencyType::DynamicWasmRpc``;
+        ``static-wasm-rpc`` composes a compiled stub instead and is not faked)."""
+        out = []
+        for kind, target in self.dependencies.get(component, []):
+            if kind == "wasm-rpc" and target not in out:
+                out.append(target)
+        return out
 
     def component_at(self, path: Path) -> AppComponent | None:
         """The component whose directory holds ``path``."""
@@ -660,8 +673,19 @@ def find_app(start: Path) -> GolemApp | None:
     raw_components: list[tuple[str, Path, dict[str, Any]]] = []
     templates: dict[str, dict[str, Any]] = {}
     wit_deps: list[Path] = []
+    dependencies: dict[str, list[tuple[str, str]]] = {}
     for m in manifests:
         data = root_data if m == root_manifest else load_manifest(m)
+        for cname, deps in (data.get("dependencies") or {}).items():
+            for dep in _as_list(deps):
+                if not isinstance(dep, dict) or "type" not in dep:
+                    raise DiscoveryError(
+                        f"{m}: dependencies of {cname!r}: {dep!r} is not a mapping with a "
+                        f"'type' (golem-cli's form: `- type: wasm-rpc` and `target: "
+                        f"<component>`)")
+                if dep.get("target") is not None:
+                    dependencies.setdefault(str(cname), []).append(
+                        (str(dep["type"]), str(dep["target"])))
         for dep in _as_list(data.get("witDeps")):
             wit_deps.append((m.parent / str(dep)))
         for name, props in (data.get("templates") or {}).items():
@@ -687,8 +711,16 @@ def find_app(start: Path) -> GolemApp | None:
         components[name] = AppComponent(name=name, directory=m.parent, manifest=m,
                                         properties=merged,
                                         template=None if template is None else str(template))
+    for cname, deps in dependencies.items():
+        for kind, target in deps:
+            if kind == "wasm-rpc" and (target not in components or cname not in components):
+                unknown = target if target not in components else cname
+                raise DiscoveryError(
+                    f"a wasm-rpc dependency {cname} -> {target} in the Golem application at "
+                    f"{root} names the unknown component {unknown!r} (components: "
+                    f"{', '.join(sorted(components)) or 'none'}); golem-cli rejects it too.")
     return GolemApp(root=root, manifests=manifests, components=components,
-                    templates=templates, wit_deps=wit_deps)
+                    templates=templates, wit_deps=wit_deps, dependencies=dependencies)
 
 
 def _build_commands(props: Mapping[str, Any]) -> list[str]:
@@ -791,6 +823,15 @@ class Discovery:
     code: tuple[str, Path] | None = None
     #: further remarks (ignored flags, ...)
     notes: tuple[str, ...] = field(default=())
+    #: the generated RPC clients of the component's ``type: wasm-rpc`` targets (and of
+    #: theirs): :class:`golem_fakes.rpc.stubgen.ClientDef`, to :func:`~golem_fakes.rpc.stubgen.link`
+    clients: tuple[Any, ...] = field(default=())
+    #: the export sites of each application component in the installed (united) world,
+    #: for :func:`golem_fakes.worker.executor.set_component_exports`
+    component_exports: dict[str, frozenset[str]] = field(default_factory=dict)
+    #: the code ``(module, directory)`` of the other application components the
+    #: installed world holds (the targets), added to every test's Golem
+    other_code: dict[str, tuple[str, Path]] = field(default_factory=dict)
 
 
 def _rel(path: Path, base: Path) -> str:
@@ -848,6 +889,13 @@ def _discover_app(app: GolemApp, rootdir: Path, wanted: str | None) -> Discovery
             f"{generated} holds .wit files. Create the component with `golem-cli "
             f"component new python <ns:name>`, run `golem-cli app build`, or set golem_wit "
             f"in the pytest configuration.")
+    clients: tuple[Any, ...] = ()
+    exports: dict[str, frozenset[str]] = {}
+    other_code: dict[str, tuple[str, Path]] = {}
+    if app.wasm_rpc_targets(comp.name):
+        wit, clients, exports, other_code, united = _app_wit(app, comp, wit, dep_dirs, opts)
+        how += (f"; with the generated clients of {', '.join(c.component for c in clients)} "
+                f"(golem.yaml wasm-rpc dependencies){united}")
     kwargs: dict[str, Any] = {"wit": wit}
     if opts is not None:
         if opts.worlds:
@@ -878,7 +926,219 @@ def _discover_app(app: GolemApp, rootdir: Path, wanted: str | None) -> Discovery
     shown = (f"; code: {code[0]} in {_rel(code[1], app.root)}" if code is not None else "")
     return Discovery(kind="golem-app", install_kwargs=kwargs,
                      reason=f"from golem.yaml: {where}: {how}{flags}{pinned}{shown}",
-                     component=comp.name, notes=tuple(notes), code=code)
+                     component=comp.name, notes=tuple(notes), code=code, clients=clients,
+                     component_exports=exports, other_code=other_code)
+
+
+def _component_wit(app: GolemApp, c: AppComponent, dep_dirs: list[Path]) -> tuple[Path, Path]:
+    """``(source wit/, the WIT folder to load)`` of an application component, as for
+    the component under test: its generated WIT when built and up to date, else its
+    ``wit/`` with the application's ``witDeps``."""
+    opts = _componentize_options(c)
+    source = c.directory / str(c.properties.get("sourceWit") or "wit")
+    generated = c.directory / str(
+        (opts.wit_path if opts and opts.wit_path else None) or c.properties.get("generatedWit")
+        or "wit-generated")
+    if (generated.resolve() != source.resolve() and _wit_files(generated)
+            and _newest([generated]) >= _newest([source, *dep_dirs])):
+        return generated, generated
+    if not _wit_files(source):
+        raise DiscoveryError(
+            f"component {c.name!r} of the Golem application at {app.root} (manifest "
+            f"{c.manifest}) is the target of a wasm-rpc dependency but has no WIT in "
+            f"{source}: golem-cli generates its client from it.")
+    return source, merged_wit(source, dep_dirs)
+
+
+_WORLD_DECL = r"(\bworld\s+%?{name}\s*\{{)"
+
+
+def _add_to_world(text: str, world: str, lines: list[str], where: str) -> str:
+    """``text`` with ``lines`` added at the top of world ``world`` (golem-cli's
+    ``add_world_named_interface_import`` adds the client import the same way)."""
+    rx = re.compile(_WORLD_DECL.format(name=re.escape(world)))
+    if not rx.search(text):
+        raise DiscoveryError(f"{where}: cannot find `world {world} {{` to add the generated "
+                             f"client imports to")
+    return rx.sub(lambda m: m.group(1) + "".join(f"\n  {ln}" for ln in lines), text, count=1)
+
+
+def _app_wit(app: GolemApp, comp: AppComponent, wit: Path, dep_dirs: list[Path],
+             opts: "ComponentizeOptions | None") -> tuple[Path, tuple[Any, ...],
+                                                          dict[str, frozenset[str]],
+                                                          dict[str, tuple[str, Path]], str]:
+    """The WIT to install for a component with ``type: wasm-rpc`` dependencies.
+
+    As ``golem-cli app build`` does (``golem-cli/src/app/build/gen_rpc.rs``
+    §build_client, §add_client_deps; ``wasm_rpc_stubgen/wit_generate.rs``
+    §add_client_as_dependency_to_wit_dir): each target's client package is generated
+    from the target's world (:func:`golem_fakes.rpc.stubgen.client_def`) into
+    ``deps/<ns>_<name>-client/client.wit``, the target's own package is copied into
+    ``deps/<ns>_<name>/`` (the client ``use``s its types), and the caller's world gets
+    ``import <ns>:<name>-client/<world>-client;``.
+
+    golem-fakes runs every component in one process with one set of bindings, so the
+    caller's world also ``include``s the world of every component it reaches (their
+    imports and exports; each component keeps only its own exports,
+    :func:`golem_fakes.worker.executor.set_component_exports`)."""
+    import hashlib
+
+    from golem_fakes.bindings import importer
+    from golem_fakes.rpc.stubgen import exports_package_wit
+    from golem_fakes.wit import WitError, load
+
+    closure = [comp.name]
+    for name in closure:
+        for t in app.wasm_rpc_targets(name):
+            if t not in closure:
+                closure.append(t)
+    worlds: dict[str, Any] = {}
+    sources: dict[str, Path] = {}
+    clients: dict[str, Any] = {}
+    # leaves first: a component's world may import the clients of its own targets
+    # already (a WIT golem-cli generated); they are then added to load it
+    for name in reversed(closure):
+        c = app.components[name]
+        folder = wit if name == comp.name else _component_wit(app, c, dep_dirs)[1]
+        o = opts if name == comp.name else _componentize_options(c)
+        world_name = o.worlds[0] if o is not None and o.worlds else None
+        for t in app.wasm_rpc_targets(name):
+            if t not in clients and t in worlds:
+                clients[t] = _client(app, t, worlds[t])
+        try:
+            worlds[name] = load(folder).world(world_name)
+        except WitError:
+            known = [clients[t] for t in app.wasm_rpc_targets(name) if t in clients]
+            if not known:
+                raise
+            worlds[name] = load(_with_clients(Path(folder), known, worlds, sources)
+                                ).world(world_name)
+        sources[name] = Path(folder)
+    for name in closure:
+        for t in app.wasm_rpc_targets(name):
+            if t not in clients:
+                clients[t] = _client(app, t, worlds[t])
+    from golem_fakes.wit.model import Function, Interface
+
+    exports = {name: frozenset("" if isinstance(wi.item, Function) else _export_site(wi)
+                               for wi in w.exports if isinstance(wi.item, (Function, Interface)))
+               for name, w in worlds.items()}
+
+    files: dict[str, str] = {}
+    main_world = worlds[comp.name]
+    for f in sorted(Path(wit).glob("*.wit")):
+        files[f.name] = f.read_text(encoding="utf-8")
+    deps = Path(wit) / "deps"
+    if deps.is_dir():
+        for f in sorted(deps.rglob("*.wit")):
+            files[f"deps/{f.relative_to(deps).as_posix()}"] = f.read_text(encoding="utf-8")
+
+    def edit(texts: dict[str, str], name: str, world: Any, extra: list[str]) -> None:
+        lines = [f"import {clients[t].interface_id};" for t in app.wasm_rpc_targets(name)]
+        lines += extra
+        for rel, text in texts.items():
+            if re.search(_WORLD_DECL.format(name=re.escape(world.name)), text):
+                # a WIT golem-cli generated already imports its clients
+                lines = [ln for ln in lines if not re.search(
+                    r"(^|[\s{;])" + re.escape(ln[:-1]) + r"\s*;", text)]
+                texts[rel] = _add_to_world(text, world.name, lines, rel) if lines else text
+                return
+        raise DiscoveryError(f"cannot find `world {world.name} {{` of component {name!r} in "
+                             f"{sources[name]}")
+
+    main = {k: v for k, v in files.items() if "/" not in k}
+    others = [worlds[n] for n in closure if n != comp.name]
+    edit(main, comp.name, main_world, [f"include {w.qualified_name};" for w in others])
+    files.update(main)
+    for name in closure[1:]:
+        w = worlds[name]
+        pn = w.package.name
+        own = {f.name: f.read_text(encoding="utf-8")
+               for f in sorted(Path(sources[name]).glob("*.wit"))}
+        if any(isinstance(wi.item, Interface) and wi.item.package is w.package
+               for wi in w.exports):   # not extracted yet (a target golem-cli built is)
+            for rel, text in own.items():
+                files.setdefault(f"deps/{pn.namespace}_{pn.name}-exports/{rel}",
+                                 exports_package_wit(text, pn))
+        edit(own, name, w, [])
+        for rel, text in own.items():
+            files[f"deps/{pn.namespace}_{pn.name}/{rel}"] = text
+        _add_missing_deps(files, sources[name])
+    for d in clients.values():
+        files[f"deps/{d.dep_dir}/client.wit"] = d.text
+    h = hashlib.sha256()
+    for rel in sorted(files):
+        h.update(rel.encode() + b"\0" + files[rel].encode() + b"\0")
+    directory = importer.cache_root() / "wit-app" / h.hexdigest()[:32]
+    if importer.read_manifest(directory) is None:
+        importer.write_tree(directory, files, {"component": comp.name, "closure": closure})
+    other_code = {}
+    for name in closure[1:]:
+        code = _component_code(app.components[name])
+        if code is not None:
+            other_code[name] = code
+    united = (f"; the world includes {', '.join(w.qualified_name for w in others)} (one "
+              f"world per process)" if others else "")
+    return directory, tuple(clients.values()), exports, other_code, united
+
+
+def _add_missing_deps(files: dict[str, str], folder: Path) -> None:
+    """Add the packages of ``folder/deps`` (a target's WIT) that ``files`` (relative
+    path → text) has no ``deps/`` entry for."""
+    have = {k.split("/")[1] for k in files if k.startswith("deps/")}
+    tdeps = folder / "deps"
+    if tdeps.is_dir():
+        for f in sorted(tdeps.rglob("*.wit")):
+            rel = f.relative_to(tdeps).as_posix()
+            if rel.split("/")[0] not in have:
+                files[f"deps/{rel}"] = f.read_text(encoding="utf-8")
+
+
+def _client(app: GolemApp, target: str, world: Any) -> Any:
+    """The client of ``target`` (golem.yaml ``componentType: ephemeral``: golem-cli's
+    ``is_ephemeral``)."""
+    from golem_fakes.rpc.stubgen import client_def
+
+    kind = app.components[target].properties.get("componentType")
+    return client_def(world, target, ephemeral=kind == "ephemeral")
+
+
+def _with_clients(folder: Path, clients: list[Any], worlds: dict[str, Any],
+                  sources: dict[str, Path]) -> Path:
+    """``folder`` with the client packages (and the packages their types come from)
+    added to its ``deps/`` (in the cache), to load a world that imports them."""
+    import hashlib
+
+    from golem_fakes.bindings import importer
+    from golem_fakes.rpc.stubgen import exports_package_wit
+
+    files: dict[str, str] = {}
+    for f in sorted(folder.rglob("*.wit")):
+        files[f.relative_to(folder).as_posix()] = f.read_text(encoding="utf-8")
+    for d in clients:
+        files[f"deps/{d.dep_dir}/client.wit"] = d.text
+        w = worlds[d.component]
+        pn = w.package.name
+        for src in sorted(sources[d.component].glob("*.wit")):
+            text = src.read_text(encoding="utf-8")
+            files.setdefault(f"deps/{pn.namespace}_{pn.name}/{src.name}", text)
+            files.setdefault(f"deps/{pn.namespace}_{pn.name}-exports/{src.name}",
+                             exports_package_wit(text, pn))
+        _add_missing_deps(files, sources[d.component])
+    h = hashlib.sha256()
+    for rel in sorted(files):
+        h.update(rel.encode() + b"\0" + files[rel].encode() + b"\0")
+    directory = importer.cache_root() / "wit-app" / h.hexdigest()[:32]
+    if importer.read_manifest(directory) is None:
+        importer.write_tree(directory, files, {"source": str(folder)})
+    return directory
+
+
+def _export_site(wi: Any) -> str:
+    item = wi.item
+    if item.package is not None and item.name is not None:
+        return item.qualified_name
+    return wi.key
 
 
 def _component_code(component: AppComponent) -> tuple[str, Path] | None:

@@ -50,6 +50,10 @@ _reason_key = pytest.StashKey[str]()
 _component_key = pytest.StashKey["str | None"]()
 #: ``(module, directory)`` of the default component's code, if it has code
 _code_key = pytest.StashKey["tuple[str, Any] | None"]()
+#: the code of the other application components (targets of wasm-rpc dependencies)
+_other_code_key = pytest.StashKey["dict[str, tuple[str, Any]]"]()
+#: the component-exports mapping before this session set it (put back at unconfigure)
+_exports_before_key = pytest.StashKey["dict[str, Any]"]()
 _global_seed_key = pytest.StashKey[int]()
 _seed_origin_key = pytest.StashKey[str]()
 _item_seed_key = pytest.StashKey["tuple[int, bool]"]()
@@ -148,6 +152,20 @@ def _install(config: pytest.Config) -> None:
         _ini_code(config)
         try:
             installed = install_mod.install(**kwargs)
+            if kind == "golem-app" and found.clients:
+                # golem.yaml's wasm-rpc dependencies: the generated clients, linked as
+                # Golem's executor links them (golem_fakes.rpc.stubgen), and each
+                # component with only its own exports of the united world
+                from golem_fakes.rpc.stubgen import link
+                from golem_fakes.worker.executor import set_component_exports
+
+                from golem_fakes.worker.executor import component_exports
+
+                for client in found.clients:
+                    link(client)
+                config.stash[_exports_before_key] = component_exports()
+                set_component_exports(found.component_exports)
+                config.stash[_other_code_key] = dict(found.other_code)
         except BindingsAlreadyInstalled:
             existing = install_mod.installed()
             if kind != "vendored" or overrides or existing is None:
@@ -254,6 +272,16 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.hookimpl(optionalhook=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Put back the per-component exports this session set (an in-process pytester
+    session must not leave them to the outer one)."""
+    before = config.stash.get(_exports_before_key, None)
+    if before is not None:
+        from golem_fakes.worker.executor import set_component_exports
+
+        set_component_exports(before)
+
+
 def pytest_configure_node(node: Any) -> None:
     """pytest-xdist: workers use the controller's global seed (matters for ``random``)."""
     node.workerinput["golem_global_seed"] = node.config.stash[_global_seed_key]
@@ -426,6 +454,10 @@ def golem() -> Iterator["Golem"]:
     if files:
         # the component's initial files (Golem's component metadata `files`)
         g.add_component(options["component"], files=files)
+    for other, (module, where) in item.config.stash.get(_other_code_key, {}).items():
+        # the application's other components (golem.yaml wasm-rpc targets), with code
+        if other != options["component"]:
+            g.add_component(other, code=module, path=where)
     if workers:
         _add_workers(g, workers, item.nodeid)
     with g:

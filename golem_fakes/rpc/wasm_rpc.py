@@ -31,7 +31,9 @@ once, as in dev.25.
 
 Fake-only limits: every component of one process shares the one installed WIT world
 (golem-fakes installs one world per process), so a target's exports are the installed
-world's exports, with the target component's own code; the scheduler fires on virtual
+world's exports, with the target component's own code — or, when the world unites an
+application's components (generated clients, :mod:`golem_fakes.rpc.stubgen`), the
+component's own part of them (:func:`golem_fakes.worker.executor.set_component_exports`); the scheduler fires on virtual
 clock movements (``golem.clock.advance`` / ``set`` / time skipped by a blocked poll),
 at Golem's 2-second ticks.
 """
@@ -234,15 +236,16 @@ def enrich(name: str, version: str) -> str:
     return candidate if parses(candidate) else name
 
 
-def resolve_function(name: str) -> Any:
+def resolve_function(name: str, component: str | None = None) -> Any:
     """The :class:`~golem_fakes.bindings.exports.ExportFunction` Golem's target finds for
     ``name`` (INVOKE §find_function): the full ``ns:pkg/iface@ver.{fn}`` forms (the
     version required for a versioned package; method names fall back to a static
     function), or a bare identifier for a world-level export. :class:`RpcFailure`
-    (``remote-internal-error``, an invalid request) otherwise."""
+    (``remote-internal-error``, an invalid request) otherwise. ``component``: the
+    target component (its own exports, :func:`~golem_fakes.worker.executor.export_table_for`)."""
     from golem_fakes.worker.executor import export_table_or_error
 
-    table = export_table_or_error()
+    table = export_table_or_error(component)
     if _BARE.match(name):
         for f in table.functions:
             if f.interface is None and f.function == name:
@@ -389,7 +392,7 @@ class TargetCall:
         (nothing runs yet). A failure to find or decode makes the call done with that
         ``rpc-error`` (an invalid request: the target is not touched)."""
         try:
-            export = resolve_function(self.function_name)
+            export = resolve_function(self.function_name, self.target.component.name)
             types, _ = export_types(export)
             if len(types) != len(self.params):
                 raise RpcFailure("remote-internal-error",

@@ -783,8 +783,8 @@ class Golem(Environment):
 
                         base = self._code_of(component)
                         inst.loaded = ComponentCode.get(*code).load(
-                            adopt=default and code == base, required_classes=required_classes(),
-                            export_objects=export_objects())
+                            adopt=default and code == base, required_classes=required_classes(component),
+                            export_objects=export_objects(component))
                     self._instances[key] = inst
         return inst
 

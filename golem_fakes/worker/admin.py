@@ -333,10 +333,10 @@ def _snapshot_export(g: "Golem", w: "Worker", name: str) -> Any:
 
     if installed() is None or g._code_of(w.component.name) is None:
         return None
-    from golem_fakes.bindings.exports import export_table
+    from golem_fakes.worker.executor import export_table_for
 
     try:
-        return export_table().lookup(name)
+        return export_table_for(w.component.name).lookup(name)
     except UnknownExport:
         return None
 

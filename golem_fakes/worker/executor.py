@@ -18,7 +18,7 @@ import asyncio.events as _asyncio_events
 import collections
 import datetime as _dt
 import threading
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from golem_fakes.state.invocation import current_invocation
 
@@ -28,36 +28,88 @@ if TYPE_CHECKING:  # pragma: no cover
     from golem_fakes.state.registry import Worker
     from golem_fakes.worker.instance import WorkerInstance
 
-__all__ = ["InvocationHandle", "enqueue", "execute", "settle", "conclude_lost", "required_classes", "export_table_or_error"]
+__all__ = ["InvocationHandle", "enqueue", "execute", "settle", "conclude_lost", "required_classes",
+           "export_table_or_error", "export_table_for", "set_component_exports",
+           "component_exports"]
 
 
-def required_classes() -> list[tuple[str | None, str, str]]:
+#: component name → the export sites of the component's own world (an interface's
+#: qualified name, ``""`` for the world-level functions), set when the installed world
+#: unites the worlds of several components of one application
+#: (:func:`set_component_exports`; the golem pytest plugin does, from golem.yaml). A
+#: component not in it has every export of the installed world.
+_COMPONENT_EXPORTS: dict[str, frozenset[str]] = {}
+_FILTERED: dict[tuple[int, str], Any] = {}
+_FILTERED_LOCK = threading.Lock()
+
+
+def set_component_exports(mapping: dict[str, Iterable[str]]) -> None:
+    """Which exports of the installed world each component has (``{"shop:cart":
+    {"shop:cart/shop-cart-api"}}``; ``""`` for world-level functions). golem-fakes
+    installs one world per process; for an application whose components export
+    different interfaces it installs the union of their worlds, and each component
+    then has only its own exports: its code must define only their classes, and an
+    invocation (or an RPC call) of another component's export is unknown to it, as in
+    Golem where each component is built from its own world. Replaces the mapping."""
+    with _FILTERED_LOCK:
+        _COMPONENT_EXPORTS.clear()
+        _COMPONENT_EXPORTS.update({k: frozenset(v) for k, v in mapping.items()})
+        _FILTERED.clear()
+
+
+def component_exports() -> dict[str, frozenset[str]]:
+    """A copy of the mapping :func:`set_component_exports` set."""
+    return dict(_COMPONENT_EXPORTS)
+
+
+def export_table_for(component: str | None) -> Any:
+    """The installed world's export table as component ``component`` has it: only its
+    own exports when :func:`set_component_exports` names it, else all of them."""
+    from golem_fakes.bindings.exports import ExportTable, export_table
+
+    table = export_table()
+    sites = _COMPONENT_EXPORTS.get(component) if component is not None else None
+    if sites is None:
+        return table
+    key = (id(table), component)
+    hit = _FILTERED.get(key)
+    if hit is not None and hit[0] is table:
+        return hit[1]
+    fns = [f for f in table.functions if (f.interface or "") in sites]
+    used = {(f.class_module, f.class_name) for f in fns}
+    classes = [c for c in table.classes() if (c.module, c.name) in used]
+    ifaces = [(k, v) for k, v in table._interfaces.items() if k in sites]
+    sub = ExportTable(fns, classes, ifaces)
+    with _FILTERED_LOCK:
+        _FILTERED[key] = (table, sub)
+    return sub
+
+
+def required_classes(component: str | None = None) -> list[tuple[str | None, str, str]]:
     """The export classes the installed world needs the component's code to define
-    (none when no bindings are installed)."""
+    (none when no bindings are installed; only the component's own exports' classes
+    under :func:`set_component_exports`)."""
     from golem_fakes.bindings.install import installed
 
     if installed() is None:
         return []
-    from golem_fakes.bindings.exports import export_table
-
-    return [(c.module, c.name, c.purpose) for c in export_table().classes()]
+    return [(c.module, c.name, c.purpose) for c in export_table_for(component).classes()]
 
 
-def export_objects() -> list[tuple[str | None, str, str | None]]:
+def export_objects(component: str | None = None) -> list[tuple[str | None, str, str | None]]:
     """``(class module, class, WIT function)`` of every object componentize-py makes at
     build time: one per exported function (``worker/code.py``, ``LoadedCode.export_object``)."""
     from golem_fakes.bindings.install import installed
 
     if installed() is None:
         return []
-    from golem_fakes.bindings.exports import export_table
-
-    return [(f.class_module, f.class_name, f.function) for f in export_table()
+    return [(f.class_module, f.class_name, f.function) for f in export_table_for(component)
             if f.kind == "freestanding"]
 
 
-def export_table_or_error() -> Any:
-    """The installed world's export table; a clear error if nothing is installed."""
+def export_table_or_error(component: str | None = None) -> Any:
+    """The installed world's export table (as ``component`` has it, see
+    :func:`export_table_for`); a clear error if nothing is installed."""
     from golem_fakes.bindings.install import installed
 
     if installed() is None:
@@ -65,9 +117,7 @@ def export_table_or_error() -> Any:
             "invoking an export by name needs the component's WIT world, and no bindings "
             "are installed: use the golem pytest plugin (it installs the world found "
             "through golem.yaml or the golem_wit option) or call golem_fakes.install(...).")
-    from golem_fakes.bindings.exports import export_table
-
-    return export_table()
+    return export_table_for(component)
 
 
 class _Queue:
@@ -414,7 +464,7 @@ def enqueue(golem: "Golem", component: Any, name: str, fn: "Callable[..., Any] |
 
 def _resolve_export(golem: "Golem", component: Any, fn: str) -> Any:
     cname = getattr(component, "name", component)
-    table = export_table_or_error()
+    table = export_table_or_error(cname)
     export = table.lookup(fn)
     if golem._code_of(cname) is None:
         raise LookupError(

@@ -79,6 +79,10 @@ CASES = [
     Case("golem-template-names", "@vendored", "all-imports", NEW,
          interface_names=GOLEM_TEMPLATE_NAMES),
     Case("doc-comments", "docs", "docs-world", NEW),
+    # a caller importing the client golem-cli generates (golem_fakes/rpc/stubgen.py;
+    # deps/target-client/client.wit is its output, checked by tests/rpc/test_clients.py)
+    Case("rpc-client", "rpcclient", "caller-world", NEW + ("0.17.2",),
+         interface_names=GOLEM_TEMPLATE_NAMES),
     Case("export-name-override", "samename", "samename-world", NEW,
          export_interface_names={"golem-fakes:samename/host": "my-host"}),
     Case("full-names", "qualified", "qualified-world", ("0.25.1",), full_names=True),

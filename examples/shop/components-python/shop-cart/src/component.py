@@ -5,13 +5,22 @@ Inside Golem every worker is its own instance of this module, so the module-leve
 too (README "Workers are instances"): no test resets ``cart``.
 """
 
+import os
 import uuid
 
 from wit_world import exports
 from wit_world.imports import host
+from wit_world.imports import shop_inventory_client as inventory
+from wit_world.imports import wall_clock
 from wit_world.types import Err
 
 cart: dict[str, int] = {}
+
+
+def _warehouse() -> inventory.InventoryApi:
+    """A client of the shop:inventory worker named by INVENTORY (golem.yaml: the cart's
+    `type: wasm-rpc` dependency on shop:inventory)."""
+    return inventory.InventoryApi(os.environ.get("INVENTORY", "warehouse-1"))
 
 
 def _uuid(u) -> str:
@@ -50,3 +59,24 @@ class ShopCartApi(exports.ShopCartApi):
             while (page := workers.get_next()) is not None:
                 names += [m.worker_id.worker_name for m in page]
         return names
+
+    def buy(self, sku: str, qty: int) -> int:
+        with _warehouse() as warehouse:
+            left = warehouse.blocking_reserve(sku, qty)   # raises Err if out of stock
+        cart[sku] = cart.get(sku, 0) + qty
+        return left
+
+    def restock(self, sku: str, qty: int) -> int:
+        with _warehouse() as warehouse:
+            return warehouse.blocking_restock(sku, qty)
+
+    def stock(self, sku: str) -> int:
+        with _warehouse() as warehouse:
+            answer = warehouse.stock(sku)                 # sent now; a future-stock-result
+            while (value := answer.get()) is None:
+                answer.subscribe().block()
+            return value
+
+    def restock_at(self, sku: str, qty: int, at: int) -> None:
+        with _warehouse() as warehouse:
+            warehouse.schedule_restock(sku, qty, wall_clock.Datetime(at, 0))
