@@ -38,7 +38,8 @@ def test_benchmark_prints_both_baselines(script: str, calls: list[str],
 
 def test_instruction_counter_runs_every_case_in_its_child(monkeypatch: pytest.MonkeyPatch) -> None:
     """``bench_instructions.py`` counts the same batches the timed benchmarks time: its
-    child runs each case's three batches (valgrind itself is not run here)."""
+    child runs each case's three batches, and its set-up-only child sets them up without
+    running them (valgrind itself is not run here)."""
     monkeypatch.syspath_prepend(str(BENCHMARKS))
     spec = importlib.util.spec_from_file_location("_golem_bench_instructions",
                                                   BENCHMARKS / "bench_instructions.py")
@@ -50,6 +51,7 @@ def test_instruction_counter_runs_every_case_in_its_child(monkeypatch: pytest.Mo
             "descriptor.read(4096)", "get_oplog_index()"} <= set(names)
     for name in names:
         for variant in mod.VARIANTS:
-            mod.child(name, variant, 3)
+            mod.child(name, variant, 3, True)
+            mod.child(name, variant, 3, False)
     m = mod._COLLECTED.search("==1== Collected : 123456\n")
     assert m is not None and m.group(1) == "123456"

@@ -935,6 +935,7 @@ def generate_glue(world: World, flavor: Any, import_names: Any = None, export_na
         "    tuple as _golem_tuple, len as _golem_len, enumerate as _golem_enumerate,",
         "    Exception as _golem_Exception, dict as _golem_dict, KeyError as _golem_KeyError)",
         "_golem_Err = Err",
+        "_golem_new = object.__new__",
         f"_golem_VERSION = {flavor.version!r}",
         f"_golem_KINDS = {kinds!r}",
     ]

@@ -254,7 +254,12 @@ class _Gen:
                 out.append(f"{ind}except _golem_Exception as {err}:")
                 out.append(f"{ind}    raise _golem_rt.at({err}, {i}, {wit_type_str(et)!r}, {x}) from None")
                 parts.append(x)
-            out.append(f"{ind}{v} = ({', '.join(parts)}{',' if n == 1 else ''})")
+            # a plain tuple whose elements lifted to themselves is kept (immutable: the
+            # same value without a second tuple); a subclass or a changed element is
+            # rebuilt as a plain tuple
+            same = " or ".join(f"{x} is not {v}[{i}]" for i, x in enumerate(parts))
+            out.append(f"{ind}if _golem_type({v}) is not _golem_tuple or {same}: "
+                       f"{v} = ({', '.join(parts)}{',' if n == 1 else ''})")
         elif isinstance(t, HandleType):
             r = self._resource(t.resource)
             if t.kind == "borrow":
@@ -382,11 +387,28 @@ class _Gen:
                 out.append(f"{ind}except _golem_Exception as {err}:")
                 out.append(f"{ind}    raise _golem_rt.at({err}, {i}, {wit_type_str(et)!r}, {x}) from None")
                 parts.append(x)
-            out.append(f"{ind}{v} = ({', '.join(parts)}{',' if n == 1 else ''})")
+            # a plain tuple whose elements lifted to themselves is kept (immutable: the
+            # same value without a second tuple); a subclass or a changed element is
+            # rebuilt as a plain tuple
+            same = " or ".join(f"{x} is not {v}[{i}]" for i, x in enumerate(parts))
+            out.append(f"{ind}if _golem_type({v}) is not _golem_tuple or {same}: "
+                       f"{v} = ({', '.join(parts)}{',' if n == 1 else ''})")
         elif isinstance(t, HandleType):
             r = self._resource(t.resource)
-            # the class is bound in the footer (a parameter could shadow a module name)
-            out.append(f"{ind}{v} = _golem_rt.wrap(_golem_e, {_class_name(r)}, {r}, {v})")
+            # runtime.wrap written out (every returned resource takes this path; one
+            # call frame and the class's ``__new__`` lookup fewer): a new instance of
+            # the class (bound in the footer: a parameter could shadow a module name)
+            # built without ``__init__``, its ResourceFinalizer (also its row in the
+            # handle table), ``handle`` then ``finalizer`` set in wrap's order
+            w, n, h = self.fresh("w"), self.fresh("n"), self.fresh("h")
+            out.append(f"{ind}{w} = _golem_new({_class_name(r)})")
+            out.append(f"{ind}{n} = _golem_RF({w}, _golem_collected)")
+            out.append(f"{ind}{n}.rep = {v}")
+            out.append(f"{ind}{n}.rsite = {r}")
+            out.append(f"{ind}{n}.env = _golem_e")
+            out.append(f"{ind}{n}.handle = {w}.handle = {h} = _golem_next(_golem_e.handle_ids)")
+            out.append(f"{ind}_golem_e.handles[{h}] = {w}.finalizer = {n}")
+            out.append(f"{ind}{v} = {w}")
         elif isinstance(t, TypeDef):
             key = _type_key(t)
             self.lift_types[key] = t
@@ -482,7 +504,15 @@ class _Gen:
                 out.extend(body)
                 out.append(f"    except _golem_Exception as {err}:")
                 out.append(f"        raise _golem_rt.at({err}, '.{pys[i]}', {wit_type_str(f.type)!r}, {names[i]}) from None")
-            out.append(f"    return {self.namer.class_expr(td)}({', '.join(names)})")
+            if names:
+                # the dataclass's __init__ written out (it only sets the fields, in
+                # order): no Python frame for the generated __init__
+                out.append(f"    _golem_o = _golem_new({self.namer.class_expr(td)})")
+                for nm, py in zip(names, pys):
+                    out.append(f"    _golem_o.{py} = {nm}")
+                out.append("    return _golem_o")
+            else:
+                out.append(f"    return {self.namer.class_expr(td)}()")
         elif isinstance(k, Variant):
             out.append(f"    _golem_c, _golem_p = _golem_rt.variant_case(_golem_v, _golem_VT_{key})")
             for i, case in enumerate(k.cases):
@@ -700,6 +730,10 @@ def emit_module_footer(functions: list[tuple[Function, str]], namer: TypeNamer,
         "    tuple as _golem_tuple, len as _golem_len, enumerate as _golem_enumerate,",
         "    Exception as _golem_Exception, dict as _golem_dict, KeyError as _golem_KeyError)",
         "_golem_cur = _golem_rt.current_environment.get",
+        "_golem_new = object.__new__",
+        "_golem_next = next",
+        "_golem_RF = _golem_rt.ResourceFinalizer",
+        "_golem_collected = _golem_rt._collected",
         "_golem_Errs = _golem_rt.err_types(Err)",
     ]
     sites: list[str] = []

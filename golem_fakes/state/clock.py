@@ -186,8 +186,20 @@ class VirtualClock:
 
     def monotonic_ns(self) -> int:
         """The monotonic clock in ns since the epoch (Golem's system-time clock):
-        the wall clock, but never less than any value it had before."""
-        m = self.wall_ns()
+        the wall clock, but never less than any value it had before (:meth:`wall_ns`
+        written out: one frame fewer for every ``monotonic-clock.now``)."""
+        fg = _modules.get("freezegun.api")
+        if fg is not None and getattr(fg, "freeze_factories", None):
+            m = time.time_ns()
+        else:
+            tm = _modules.get("time_machine")
+            if tm is not None and (getattr(tm, "traveller_stack", None)
+                                   or getattr(tm, "coordinates_stack", None)):
+                m = time.time_ns()
+            elif self._frozen:
+                m = self._wall
+            else:
+                m = self._wall + (_REAL[0]() - self._origin)
         if m > self._floor:
             self._floor = m
             return m

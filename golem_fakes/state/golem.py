@@ -339,7 +339,9 @@ class Golem(Environment):
                  code_path: Any = None) -> None:
         # Environment.__init__ makes nothing (its state is made on first use), and
         # neither does this: the lists and dicts below come from _lazy_state, the
-        # ``None`` defaults are class attributes.
+        # ``None`` defaults are class attributes. Only the instance dict is made, as a
+        # combined dict (see Environment.__init__: attribute loads specialise).
+        self.__dict__ = {}
         if type(seed) is not int:
             if not isinstance(seed, int) or isinstance(seed, bool):
                 raise TypeError(f"Golem seed must be an int, got {seed!r}")

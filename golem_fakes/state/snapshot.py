@@ -359,9 +359,9 @@ def copy_golem(g: "Golem", *, running: Any = None) -> "Golem":
                             f"{cur.function_name}: copy it from the test, between invocations")
     t = type(g)
     new = t.__new__(t)
+    new.__dict__ = nd = {}  # a combined dict, as Environment.__init__ makes
     c = _Cloner({id(g): new})
     c.keep.append(g)
-    nd = new.__dict__
     for k, v in g.__dict__.items():
         if k in _GOLEM_SKIP:
             continue

@@ -577,3 +577,26 @@ def test_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:
     results = mod.main(number=50, repeat=3)
     assert len(results) == 3
     assert "worst seam overhead" in capsys.readouterr().out
+
+
+def test_a_lifted_tuple_is_a_plain_tuple_kept_when_unchanged(env: Any) -> None:
+    """``tuple<u64, s64>`` results: a plain tuple whose elements lift to themselves is
+    returned as it is (immutable: the same value); a subclass (a namedtuple) comes back
+    as a plain tuple, and an element that lifts to another object is rebuilt."""
+    from collections import namedtuple
+
+    same = (3, -3)
+    env.implement(KITCHEN, "tup", lambda e, t: same)
+    r = K.tup((3, "abc", 1.5))
+    assert r is same and type(r) is tuple
+    Pair = namedtuple("Pair", "a b")
+    env.implement(KITCHEN, "tup", lambda e, t: Pair(3, -3))
+    r = K.tup((3, "abc", 1.5))
+    assert type(r) is tuple and r == (3, -3)
+
+    class Big(int):
+        pass
+
+    env.implement(KITCHEN, "tup", lambda e, t: (Big(7), -1))
+    r = K.tup((3, "abc", 1.5))
+    assert type(r) is tuple and type(r[0]) is int and r == (7, -1)

@@ -15,26 +15,46 @@ from typing import Any
 from golem_fakes.bindings.registry import implements
 from golem_fakes.bindings.result import Ok
 from golem_fakes.bindings.runtime import Trap
-from golem_fakes.interfaces import durable_call, record_ok
+from golem_fakes.interfaces import crash_tick, durable_call
 from golem_fakes.interfaces.wasi_clocks import READ_LOCAL, WALL_CLOCK, clock_of
 from golem_fakes.state.clock import WALL_RESOLUTION_NS
+from golem_fakes.state.invocation import Invocation, current_invocation
 
 __all__ = ["now", "resolution"]
 
 _NS = 1_000_000_000
 
 
+_current_invocation = current_invocation.get
+_NOW = "wall_clock::now"
+
+
 @implements(WALL_CLOCK, "now")
 def now(env: Any) -> Any:
-    """The wall clock: ``{"seconds": s, "nanoseconds": ns}`` since the epoch."""
-    ns = clock_of(env, WALL_CLOCK, "now").wall_ns()
+    """The wall clock: ``{"seconds": s, "nanoseconds": ns}`` since the epoch, recorded
+    as ``wall_clock::now`` (read-local). :func:`~golem_fakes.interfaces.record_ok` and
+    ``clock_of``'s fast path written out (no frame for either)."""
+    clock = env.__dict__.get("_clock")
+    if clock is None:
+        clock = clock_of(env, WALL_CLOCK, "now")
+    ns = clock.wall_ns()
     if ns < 0:  # the host panics: nothing is recorded
         raise Trap(f"called `Result::unwrap()` on an `Err` value: SystemTimeError: the wall "
                    f"clock ({ns} ns since the epoch, set by freezegun/time-machine) is before "
                    f"1970-01-01, which wasmtime's WallClock::now cannot represent",
                    interface=WALL_CLOCK, function="now")
     value = {"seconds": ns // _NS, "nanoseconds": ns % _NS}
-    return record_ok(env, "wall_clock::now", READ_LOCAL, None, value)  # durable_call, no closure
+    inv = _current_invocation()
+    if inv is not None and inv.golem is env:
+        if type(inv) is not Invocation:
+            inv = inv.resolve()
+        rt = inv.runtime
+        if rt.replay is not None and rt.persistence_level != "persist-nothing":
+            return rt.replay.replayed(_NOW, None, READ_LOCAL)
+        rt.oplog.record_ok(_NOW, None, value, READ_LOCAL)
+        if rt.crash_in is not None:
+            crash_tick(rt)
+    return value
 
 
 @implements(WALL_CLOCK, "resolution")
