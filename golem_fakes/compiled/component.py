@@ -36,12 +36,32 @@ _ENGINE: wasmtime.Engine | None = None
 _BY_HASH: dict[tuple[str, int], "CompiledComponent"] = {}
 
 
+#: What differs from wasmtime's default configuration (part of the cache key).
+ENGINE_CONFIG = "concurrency-support=off"
+
+
 def engine() -> wasmtime.Engine:
-    """The process's wasmtime engine (default configuration)."""
+    """The process's wasmtime engine: wasmtime's default configuration with
+    component-model concurrency support off.
+
+    Why: with it on (the default of wasmtime 50), a guest call of a *dynamically
+    defined* host function (the only kind wasmtime-py's ``LinkerInstance.add_func``
+    makes) that passes two or more ``borrow`` handles traps inside wasmtime with
+    ``BUG: deferred host scope has no call context``
+    (``crates/wasmtime/src/runtime/vm/component/resources.rs:328``, wasmtime 50.0.0):
+    ``wasi:keyvalue/eventual.set(bucket, key, value)``, ``descriptor.is-same-object``,
+    ``poll([a, b])`` all fail. Reproducer: any component calling an imported
+    ``f: func(a: borrow<r>, b: borrow<r>)`` linked with ``add_func`` on a default
+    ``wasmtime.Engine()``. WASI 0.2 and Golem 1.3 components use no component-model
+    async, so turning it off changes nothing else."""
     global _ENGINE
     with _LOCK:
         if _ENGINE is None:
-            _ENGINE = wasmtime.Engine()
+            from wasmtime import _ffi
+
+            config = wasmtime.Config()
+            _ffi.wasmtime_config_concurrency_support_set(config.ptr(), False)
+            _ENGINE = wasmtime.Engine(config)
         return _ENGINE
 
 
@@ -62,7 +82,7 @@ def cache_root() -> Path:
 def _compile(eng: wasmtime.Engine, path: Path, data: bytes, digest: str) -> tuple[wc.Component, bool]:
     """The component, from the serialized cache when possible; ``(component, cached)``."""
     root = cache_root()
-    cwasm = root / f"{digest}-wasmtime-{wasmtime_version()}.cwasm"
+    cwasm = root / f"{digest}-wasmtime-{wasmtime_version()}-{ENGINE_CONFIG}.cwasm"
     if cwasm.exists():
         try:
             return wc.Component.deserialize_file(eng, str(cwasm)), True

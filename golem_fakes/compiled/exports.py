@@ -272,11 +272,17 @@ def _generic_out(vt: Any) -> Callable[[Any, Any], Any]:
 
         def pick(v: Any) -> str:
             if v is None:
-                return next(n for n, t, _ in sets if t is None)
-            exact = [n for n, t, cs in sets if t is not None and type(v) in cs]
-            if exact:
-                return exact[0]
-            return next(n for n, t, cs in sets if t is not None and isinstance(v, cs))
+                for n, t, _ in sets:
+                    if t is None:
+                        return n
+            for n, t, cs in sets:
+                if t is not None and type(v) in cs:
+                    return n
+            for n, t, cs in sets:
+                if t is not None and isinstance(v, cs):
+                    return n
+            raise convert.UnsupportedWitType(f"wasmtime gave {rt._short_repr(v)}, which fits "
+                                             f"no case of {[n for n, _, _ in sets]}")
 
         def variant(v: Any, h: Any) -> Any:
             tag, p = (v.tag, v.payload) if tagged else (pick(v), v)

@@ -107,13 +107,47 @@ class Model:
                 f"golem_fakes.install() first.") from None
 
     def interface(self, name: str) -> Interface | None:
-        return self._by_name.get(name)
+        """The interface ``name`` (``ns:pkg/iface@ver``), or one of the model with a
+        semver-compatible version (``wasi:cli/stdin@0.2.0`` → ``@0.2.3``: the WASI
+        0.2.x releases are compatible, and wasmtime's linker, like Golem's, links an
+        import to a compatible newer version; componentize-py's runtime imports some
+        ``@0.2.0`` interfaces next to the world's ``@0.2.3``)."""
+        hit = self._by_name.get(name)
+        if hit is not None:
+            return hit
+        base, _, version = name.partition("@")
+        want = _semver_key(version)
+        if want is None:
+            return None
+        best: tuple[tuple[int, int, int], Interface] | None = None
+        for qn, iface in self._by_name.items():
+            b, _, v = qn.partition("@")
+            have = _semver_key(v) if b == base else None
+            if have is None or have < want or _compat(have) != _compat(want):
+                continue
+            if best is None or have > best[0]:
+                best = (have, iface)
+        return best[1] if best is not None else None
 
     def class_of(self, td: TypeDef, case: Any = None) -> type:
         return self.strategies.class_of(td, case)  # type: ignore[no-any-return]
 
     def describe(self) -> str:
         return f"the installed world {self.world.qualified_name}"
+
+
+def _semver_key(version: str) -> tuple[int, int, int] | None:
+    """``(major, minor, patch)``; ``None`` for a missing or pre-release version (those
+    match exactly only)."""
+    parts = version.split(".")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        return None
+    return (int(parts[0]), int(parts[1]), int(parts[2]))
+
+
+def _compat(v: tuple[int, int, int]) -> tuple[int, ...]:
+    """What must be equal for semver compatibility: the major, or ``0.minor``."""
+    return (v[0],) if v[0] else (0, v[1])
 
 
 class LinkReport:
@@ -287,8 +321,9 @@ def build_linker(engine: wasmtime.Engine, component: wc.Component,
                             inst.add_func(item_name, _trapping_function(name, item_name, why))
                             report.trapping[f"{name}#{item_name}"] = why
                         else:
-                            inst.add_func(item_name, _host_function(name, fn, model))
-                            report.linked.append(f"{name}#{item_name}")
+                            inst.add_func(item_name, _host_function(iface.qualified_name, fn, model))
+                            report.linked.append(f"{name}#{item_name}" if iface.qualified_name == name else
+                                                  f"{name}#{item_name} (as {iface.qualified_name})")
             elif isinstance(ty, wc.FuncType):
                 world = model.world
                 fn = world.functions.get(name)
