@@ -24,7 +24,7 @@ from typing import Any, Callable
 from wasmtime import component as wc
 
 from golem_fakes.bindings import runtime as rt
-from golem_fakes.bindings.result import Err, Ok
+from golem_fakes.bindings.result import Err, Ok, Some
 from golem_fakes.compiled import convert
 from golem_fakes.wit.model import Function, ResultType
 
@@ -207,8 +207,16 @@ def _generic_in(vt: Any, what: str) -> Callable[[Any, Any], Any]:
     if isinstance(vt, wc.OptionType):
         f = _generic_in(vt.payload, what)
         tagged = vt._tagged()
-        return lambda v, h: (wc.Variant("none") if tagged else None) if v is None else \
-            (wc.Variant("some", f(v, h)) if tagged else f(v, h))
+        nested = isinstance(vt.payload, wc.OptionType)
+
+        def option(v: Any, h: Any) -> Any:
+            if v is None:
+                return wc.Variant("none") if tagged else None
+            if nested:  # the inner some of a nested option is Some(v), as in the bindings
+                v = rt.some_value(v)
+            p = f(v, h)
+            return wc.Variant("some", p) if tagged else p
+        return option
     if isinstance(vt, wc.ResultType):
         ok = _generic_in(vt.ok, what) if vt.ok is not None else None
         err = _generic_in(vt.err, what) if vt.err is not None else None
@@ -289,7 +297,9 @@ def _generic_out(vt: Any) -> Callable[[Any, Any], Any]:
             f = outs[tag]
             p = None if f is None else f(p, h)
             if isinstance(vt, wc.OptionType):
-                return None if tag == "none" else p
+                if tag == "none":
+                    return None
+                return Some(p) if isinstance(vt.payload, wc.OptionType) else p
             if isinstance(vt, wc.ResultType):
                 return Ok(p) if tag == "ok" else Err(p)
             return tag if f is None else (tag, p)
