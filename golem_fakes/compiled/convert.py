@@ -71,10 +71,15 @@ __all__ = ["Classes", "Handles", "UnsupportedWitType", "to_host", "to_wasm", "re
 #:   ``func() -> result<u32, bool>`` returning ``True`` from Python gives the guest
 #:   ``ok(1)``. The linker raises :class:`UnsupportedWitType` for such a value instead of
 #:   sending the wrong case; from the guest it tells the cases apart by exact type.
+#: * large ``list<u8>`` values: wasmtime-py converts every list element by element
+#:   through ctypes (``ListType.convert_to_c`` / ``convert_from_c``), bytes included, so
+#:   a value of megabytes takes seconds and a 64 MiB ``get-random-bytes`` result minutes
+#:   and gigabytes. Nothing to do from Python without a faster path in wasmtime-py.
 #: * ``error-context``, ``stream<T>`` and ``future<T>`` (component-model async): wasmtime-py
 #:   raises ``NotImplementedError`` converting them; the WIT model of golem-fakes has no
 #:   such types either (WASI 0.2 / Golem 1.3 use none).
-WASMTIME_PY_LIMITS = ("bool-int untagged cases", "error-context/stream/future")
+WASMTIME_PY_LIMITS = ("bool-int untagged cases", "large list<u8> values",
+                      "error-context/stream/future")
 
 
 class UnsupportedWitType(TypeError):

@@ -24,6 +24,17 @@ from test_differential import PROBE_NAMES, normalise, render_diff
 #: Probes whose two golem-fakes runs differ, and why (none may be a linker bug).
 LINKER_GAPS: dict[str, str] = {}
 
+#: Probes not run as .wasm, and why.
+_HUGE = ("moves 64 MiB as one list<u8> result (Golem's random has no limit; wasmtime's "
+         "traps above it): wasmtime-py 50 converts a list<u8> host result element by "
+         "element through ctypes (ListType.convert_to_c), minutes and gigabytes for "
+         "64 MiB (golem_fakes.compiled.convert.WASMTIME_PY_LIMITS)")
+LINKER_SKIPS: dict[str, str] = {
+    "rand.random_bytes_at_limit": _HUGE,
+    "rand.random_bytes_over_limit": _HUGE,
+    "rand.insecure_bytes_over_limit": _HUGE,
+}
+
 
 @pytest.fixture(scope="session")
 def probe_wasm(probe_build: Path) -> Path:
@@ -92,6 +103,8 @@ def http_env_for_linker(fake_results: dict[str, Any]) -> None:
 @pytest.mark.parametrize("name", PROBE_NAMES)
 def test_probe_as_wasm_on_the_fakes(name: str, probe_wasm: Path, fake_results: dict[str, Any],
                                     http_env_for_linker: None) -> None:
+    if name in LINKER_SKIPS:
+        pytest.skip(LINKER_SKIPS[name])
     python_run = fake_results["results"].get(name)
     assert python_run is not None, f"probe {name} missing from the Python run on the fakes"
     if python_run["outcome"] in ("setup-error", "error", "notfaked"):
