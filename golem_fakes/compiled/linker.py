@@ -49,7 +49,7 @@ from wasmtime import component as wc
 from golem_fakes.bindings import runtime as rt
 from golem_fakes.bindings.lowering import wit_type_str
 from golem_fakes.bindings.result import Err
-from golem_fakes.compiled import convert
+from golem_fakes.compiled import convert, signals
 from golem_fakes.wit.model import Function, HandleType, Interface, ResultType, TypeDef
 
 __all__ = ["Model", "HostCallFailed", "LinkReport", "build_linker", "WasmInstance",
@@ -413,6 +413,7 @@ class WasmInstance:
         #: the exception that ended the guest's last call, if it trapped
         self.trapped: BaseException | None = None
         self.dropped = False
+        signals.ensure()
         token = current_instance.set(self)
         try:
             self.instance = compiled.linker.instantiate(self.store, compiled.component)
@@ -489,6 +490,7 @@ class WasmInstance:
             raise rt.Trap(f"the wasm instance of this worker trapped before ({self.trapped}); "
                           f"a trapped component instance cannot be entered again")
         f = self.func(export)
+        signals.ensure()
         token = current_instance.set(self)
         try:
             try:
