@@ -39,6 +39,7 @@ Cache layout under ``$GOLEM_FAKES_CACHE`` (default ``~/.cache/golem-fakes``)::
 
     npm/<lock key>/node_modules/...        `npm ci` of package.json + package-lock.json
     npm/<lock key>/.complete                  written last: the install is whole
+    npm/.lock, ts-components/.lock            held while installing / building
     ts-components/<key>/wit/, src/, tsconfig.json   the inputs, as built
     ts-components/<key>/types/, dist/         jco's declarations, tsc's output
     ts-components/<key>.wasm                  the component (written atomically)
@@ -154,10 +155,11 @@ def lock_key() -> str:
 
 @contextlib.contextmanager
 def _locked(name: str) -> Iterator[None]:
-    """An exclusive lock under the cache root (pytest-xdist workers build once)."""
-    root = cache_root()
+    """An exclusive lock on ``<cache root>/<name>/.lock`` (pytest-xdist workers and
+    parallel checkouts install and build once)."""
+    root = cache_root() / name
     root.mkdir(parents=True, exist_ok=True)
-    with open(root / f"{name}.lock", "a") as f:
+    with open(root / ".lock", "a") as f:
         fcntl.flock(f, fcntl.LOCK_EX)
         try:
             yield
