@@ -59,7 +59,7 @@ from golem_fakes.wit.model import (
 )
 
 __all__ = ["Classes", "Handles", "UnsupportedWitType", "to_host", "to_wasm", "resolve",
-           "wit_str", "WASMTIME_PY_LIMITS"]
+           "wit_str", "short_repr", "identity", "WASMTIME_PY_LIMITS"]
 
 #: What wasmtime-py 50's component value API cannot express, and what the linker does:
 #:
@@ -71,10 +71,15 @@ __all__ = ["Classes", "Handles", "UnsupportedWitType", "to_host", "to_wasm", "re
 #:   ``func() -> result<u32, bool>`` returning ``True`` from Python gives the guest
 #:   ``ok(1)``. The linker raises :class:`UnsupportedWitType` for such a value instead of
 #:   sending the wrong case; from the guest it tells the cases apart by exact type.
+#: * large ``list<u8>`` values: wasmtime-py converts every list element by element
+#:   through ctypes (``ListType.convert_to_c`` / ``convert_from_c``), bytes included, so
+#:   a value of megabytes takes seconds and a 64 MiB ``get-random-bytes`` result minutes
+#:   and gigabytes. Nothing to do from Python without a faster path in wasmtime-py.
 #: * ``error-context``, ``stream<T>`` and ``future<T>`` (component-model async): wasmtime-py
 #:   raises ``NotImplementedError`` converting them; the WIT model of golem-fakes has no
 #:   such types either (WASI 0.2 / Golem 1.3 use none).
-WASMTIME_PY_LIMITS = ("bool-int untagged cases", "error-context/stream/future")
+WASMTIME_PY_LIMITS = ("bool-int untagged cases", "large list<u8> values",
+                      "error-context/stream/future")
 
 
 class UnsupportedWitType(TypeError):
@@ -102,6 +107,15 @@ class Handles(Protocol):
 
 
 Conv = Callable[[Any, Any], Any]
+
+
+def short_repr(value: Any, limit: int = 120) -> str:
+    """``repr(value)`` cut to ``limit`` characters (for messages)."""
+    try:
+        text = repr(value)
+    except Exception as e:  # noqa: BLE001 - any repr failure
+        text = f"<{type(value).__name__} object (repr failed: {e!r})>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def resolve(t: Type) -> Type:
@@ -205,7 +219,7 @@ def _case_picker(cases: list[tuple[str, Type | None]], what: str) -> Callable[[A
         for i, cs in enumerate(sets):
             if cases[i][1] is not None and isinstance(v, tuple(cs)):
                 return i
-        raise UnsupportedWitType(f"wasmtime gave {rt._short_repr(v)} for {what}, which fits "
+        raise UnsupportedWitType(f"wasmtime gave {short_repr(v)} for {what}, which fits "
                                  f"none of its cases")
 
     return pick
@@ -233,13 +247,13 @@ def to_host(t: Type, classes: Classes, own_taken: bool = True) -> Conv:
     of the instance's table (the host owns them now), ``borrow`` handles looked up."""
     t = resolve(t)
     if isinstance(t, Primitive):
-        return _ident
+        return identity
     if isinstance(t, ListType):
         el = resolve(t.element)
         if isinstance(el, Primitive) and el.name == "u8":
-            return _ident
+            return identity
         f = to_host(el, classes)
-        if f is _ident:
+        if f is identity:
             return lambda v, h: list(v)
         return lambda v, h: [f(x, h) for x in v]
     if isinstance(t, TupleType):
@@ -313,7 +327,8 @@ def to_host(t: Type, classes: Classes, own_taken: bool = True) -> Conv:
                              f"from wasmtime")
 
 
-def _ident(v: Any, h: Any) -> Any:
+def identity(v: Any, h: Any) -> Any:
+    """The converter of values wasmtime and the bindings spell alike."""
     return v
 
 

@@ -51,6 +51,18 @@ class WasmExport:
         self.function = export
         self.params = [n for n, _ in params]
         self.wit = wit
+        #: why this export cannot be called (a type the linker cannot carry), if so
+        self.unsupported: str | None = None
+        try:
+            self._converters(params, result, wit, model)
+        except convert.UnsupportedWitType as e:
+            self.unsupported = str(e)
+            self.param_types = [type(vt).__name__ for _, vt in params]
+            self.returns_result = False
+
+    def _converters(self, params: list[tuple[str, Any]], result: Any, wit: Function | None,
+                    model: Any) -> None:
+        name = self.name
         if wit is not None:
             self.param_types = [convert.wit_str(p.type) for p in wit.params]
             self._in = [convert.to_wasm(p.type, model) for p in wit.params]
@@ -71,25 +83,48 @@ class WasmExport:
         """The wasmtime values of ``args``; ``TypeError`` naming the export, the
         parameter, its WIT type and the value when one does not fit (Golem rejects such
         an invocation before it reaches the worker)."""
+        if self.unsupported is not None:
+            raise convert.UnsupportedWitType(f"{self.name} cannot be invoked through "
+                                             f"golem_fakes.compiled: {self.unsupported}")
         if len(args) != len(self._in):
             raise TypeError(f"{self.name} takes {len(self._in)} argument(s) "
                             f"({', '.join(self.params) or 'none'}), got {len(args)}")
         out = []
         for i, (f, a) in enumerate(zip(self._in, args)):
             try:
-                out.append(f(a, None))
+                out.append(f(a, _NO_HANDLES))
             except Exception as e:
                 inner = e.error if isinstance(e, rt.PathError) else e
                 where = "".join(e.path) if isinstance(e, rt.PathError) else ""
                 raise TypeError(f"{self.name}: argument {self.params[i]!r}{where} of type "
                                 f"{self.param_types[i]} does not fit: given "
-                                f"{rt._short_repr(a)} -> {inner}") from None
+                                f"{convert.short_repr(a)} -> {inner}") from None
         return out
 
     def lift_result(self, value: Any) -> Any:
         if self._out is None:
             return None
-        return self._out(value, None)
+        return self._out(value, _NO_HANDLES)
+
+
+class _ExportHandles:
+    """The handle table of export arguments and results: resource handles of the
+    component's *exported* resources are not carried yet (the linker serves imports;
+    invoking an exported resource's methods needs guest-resource handles,
+    ``ResourceAny`` of the worker's store, kept per worker like the Python path's
+    ``InstanceResources``)."""
+
+    store = None
+
+    def _refuse(self, *args: Any) -> Any:
+        raise convert.UnsupportedWitType(
+            "a resource handle in an export's arguments or result: golem_fakes.compiled "
+            "invokes exported functions whose parameters and results hold no handles")
+
+    take = peek = give = _refuse
+
+
+_NO_HANDLES = _ExportHandles()
 
 
 def _norm(name: str) -> str:
@@ -248,7 +283,7 @@ def _generic_in(vt: Any, what: str) -> Callable[[Any, Any], Any]:
 
 
 def _bad(v: Any, expected: str) -> Any:
-    raise rt.Mismatch(f"expected {expected}, got {rt._short_repr(v)} ({type(v).__name__})")
+    raise rt.Mismatch(f"expected {expected}, got {convert.short_repr(v)} ({type(v).__name__})")
 
 
 def _enum_name(v: Any, names: list[str]) -> str:
@@ -258,7 +293,7 @@ def _enum_name(v: Any, names: list[str]) -> str:
         for w in names:
             if w.lower() == n:
                 return w
-    raise rt.Mismatch(f"expected one of {', '.join(names)}, got {rt._short_repr(v)}")
+    raise rt.Mismatch(f"expected one of {', '.join(names)}, got {convert.short_repr(v)}")
 
 
 def _generic_out(vt: Any) -> Callable[[Any, Any], Any]:
@@ -289,7 +324,7 @@ def _generic_out(vt: Any) -> Callable[[Any, Any], Any]:
             for n, t, cs in sets:
                 if t is not None and isinstance(v, cs):
                     return n
-            raise convert.UnsupportedWitType(f"wasmtime gave {rt._short_repr(v)}, which fits "
+            raise convert.UnsupportedWitType(f"wasmtime gave {convert.short_repr(v)}, which fits "
                                              f"no case of {[n for n, _, _ in sets]}")
 
         def variant(v: Any, h: Any) -> Any:

@@ -22,6 +22,13 @@ a trap naming it (wasmtime-py's ``define_unknown_imports_as_traps`` gives only
 behaviour raises the seam's own :class:`~golem_fakes.bindings.runtime.NotFaked` when
 called (``env.implement`` may still provide it in the test).
 
+Interfaces are matched by name, or by a semver-compatible version of the model's
+(:meth:`Model.interface`: componentize-py's runtime imports ``wasi:cli/*@0.2.0`` next to
+a world's ``@0.2.3``; they link to the same behaviours, under the model's name). The
+guest's handles live in wasmtime's table of the worker's store; the host side of each
+is a row of :class:`WasmInstance` (handle rep → the behaviour's rep), not the
+environment's ``handles`` table the Python bindings use.
+
 A behaviour's ``Trap`` / crash (any ``BaseException``) cannot pass through
 wasmtime-py's callback, which catches only ``Exception``: the host function wraps it in
 :class:`HostCallFailed`, wasmtime turns that into a wasm trap that unwinds the guest,
@@ -207,7 +214,7 @@ def _host_function(interface: str, fn: Function, model: Model) -> Callable[..., 
     outer_result = isinstance(rres, ResultType)
     rconv = convert.to_wasm(result, model) if result is not None else None
     errs = (Err,)
-    ident = convert._ident
+    ident = convert.identity
     all_ident = all(c is ident for c in convs)
 
     def host(store: Any, *args: Any) -> Any:
@@ -265,9 +272,13 @@ def _dtor(key: str) -> Callable[[Any, int], None]:
 
     def dtor(store: Any, rep: int) -> None:
         inst = current_instance.get()
+        if inst is None or inst.dropped:
+            # not during a call of the guest (the store is being freed): the instance's
+            # drop already dropped what it held (WasmInstance.drop); raising here would
+            # leave the exception in wasmtime-py's global LAST_EXCEPTION for an
+            # unrelated later call
+            return
         try:
-            if inst is None:
-                raise _no_instance(rsite.describe())
             value = inst.forget(rep)
             if value is _GONE:
                 return
@@ -291,6 +302,7 @@ def build_linker(engine: wasmtime.Engine, component: wc.Component,
     linker = wc.Linker(engine)
     report = LinkReport()
     imports = component.type.imports(engine)
+    seen: list[tuple[wc.ResourceType, str]] = []  # the component's resource types so far
     with linker.root() as root:
         for name, ext in imports.items():
             ty = ext.ty
@@ -301,7 +313,7 @@ def build_linker(engine: wasmtime.Engine, component: wc.Component,
                     for item_name, item in items.items():
                         ity = item.ty
                         if isinstance(ity, wc.ResourceType):
-                            key = _resource_key(iface, name, item_name)
+                            key = _resource_key(iface, name, item_name, ity, seen)
                             inst.add_resource(item_name, wc.ResourceType.host(resource_type_id(key)),
                                               _dtor(key))
                             report.resources.append(key)
@@ -321,7 +333,14 @@ def build_linker(engine: wasmtime.Engine, component: wc.Component,
                             inst.add_func(item_name, _trapping_function(name, item_name, why))
                             report.trapping[f"{name}#{item_name}"] = why
                         else:
-                            inst.add_func(item_name, _host_function(iface.qualified_name, fn, model))
+                            try:
+                                host = _host_function(iface.qualified_name, fn, model)
+                            except convert.UnsupportedWitType as e:
+                                why = f"its types cannot cross wasmtime-py's API: {e}"
+                                inst.add_func(item_name, _trapping_function(name, item_name, why))
+                                report.trapping[f"{name}#{item_name}"] = why
+                                continue
+                            inst.add_func(item_name, host)
                             report.linked.append(f"{name}#{item_name}" if iface.qualified_name == name else
                                                   f"{name}#{item_name} (as {iface.qualified_name})")
             elif isinstance(ty, wc.FuncType):
@@ -342,16 +361,34 @@ def build_linker(engine: wasmtime.Engine, component: wc.Component,
     return linker, report
 
 
-def _resource_key(iface: Interface | None, iname: str, rname: str) -> str:
+def _resource_key(iface: Interface | None, iname: str, rname: str, ty: wc.ResourceType,
+                  seen: list[tuple[wc.ResourceType, str]]) -> str:
     """``interface#resource`` of a resource the import ``iname`` exports: the defining
-    interface's (a ``use``d resource is the same type in both)."""
+    interface's (a ``use``d resource is the same type in both). Without a WIT model,
+    the key of an equal resource type of an earlier import (the component's own type
+    identity, ``ResourceType.__eq__``), else ``iname#rname``."""
+    key = None
     if iface is not None:
         td = iface.types.get(rname)
         if td is not None:
             d = td.dealias()
             if isinstance(d, TypeDef):
-                return convert.resource_key(d)
-    return f"{iname}#{rname}"
+                key = convert.resource_key(d)
+    if key is None:
+        key = next((k for t, k in seen if t == ty), f"{iname}#{rname}")
+    seen.append((ty, key))
+    return key
+
+
+def _raise_last_exception() -> None:
+    """wasmtime-py's ``maybe_raise_last_exn``: raise (and clear) the exception a host
+    function raised during the last call into wasm, if any. That slot is one global of
+    wasmtime-py 50 (``wasmtime/component/_enter.py``), not per thread: two threads
+    running wasm that fails in host functions at the same moment may swap exceptions
+    (the fakes run one invocation of a worker at a time)."""
+    from wasmtime.component._enter import maybe_raise_last_exn
+
+    maybe_raise_last_exn()
 
 
 # --- one instance per worker ----------------------------------------------------------
@@ -381,6 +418,15 @@ class WasmInstance:
             self.instance = compiled.linker.instantiate(self.store, compiled.component)
         except HostCallFailed as e:
             raise e.error from None
+        except wasmtime.WasmtimeError:
+            # Linker.instantiate does not re-raise what a host function raised (its
+            # Func.__call__ does): take it from wasmtime-py's global, or it would be
+            # raised by the next unrelated failing call
+            try:
+                _raise_last_exception()
+            except HostCallFailed as e:
+                raise e.error from None
+            raise
         finally:
             current_instance.reset(token)
 

@@ -214,18 +214,24 @@ class WorkerInstance:
 
     def _drop_wasm_resource(self, key: str, rep: Any) -> None:
         """The ``[resource-drop]`` behaviour of a host resource a dropped wasm instance
-        held (``key``: ``interface#resource``), through the seam; never raises into
-        the lost instance."""
-        from golem_fakes.bindings.runtime import no_drop, resource_site
+        held (``key``: ``interface#resource``), through the seam, flagged as a drop by
+        the collector (``dropped_by_collector()``), as the handles of a Python
+        instance are dropped above: no trap of it can reach the lost instance (e.g.
+        ``resource has children``, whose order here is the table's)."""
+        from golem_fakes.bindings import runtime as rt
 
         interface, _, name = key.rpartition("#")
-        binding = self.golem.bindings[resource_site(interface, name, key)]
+        binding = self.golem.bindings[rt.resource_site(interface, name, key)]
         binding.count += 1
-        if binding.impl is not no_drop:
-            try:
-                binding.impl(binding.env, rep)
-            except Exception:  # noqa: BLE001 - as a drop by the collector: nobody to tell
-                pass
+        if binding.impl is rt.no_drop:
+            return
+        flag = rt._COLLECTING
+        previous = getattr(flag, "on", False)
+        flag.on = True
+        try:
+            binding.impl(binding.env, rep)
+        finally:
+            flag.on = previous
 
     def __repr__(self) -> str:
         state = "dropped" if self.dropped else ("with code" if self.loaded else "no code")

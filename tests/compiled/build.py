@@ -106,5 +106,11 @@ def linker_test_component() -> Path:
     return build(HERE / "wit", "linker-test", HERE / "app", "linker_app", LINKER_TEST_DEPS)
 
 
+def bench_component() -> Path:
+    """The benchmark's component (world ``bench``, ``app/bench_app.py``)."""
+    return build(HERE / "wit", "bench", HERE / "app", "bench_app", LINKER_TEST_DEPS)
+
+
 if __name__ == "__main__":
     print(linker_test_component())
+    print(bench_component())

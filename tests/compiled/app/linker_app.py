@@ -90,3 +90,4 @@ class Api(exports.Api):
     def increments(self, bucket: str, key: str, n: int) -> list[int]:
         with _bucket(bucket) as b:
             return [atomic.increment(b, key, 1) for _ in range(n)]
+
