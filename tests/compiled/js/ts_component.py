@@ -1,0 +1,353 @@
+"""Build the TypeScript test worker (``src/cart.ts``) to a component, cached.
+
+A Golem TypeScript worker is an ES module turned into a component by componentize-js
+(SpiderMonkey/StarlingMonkey compiled to wasm, with the module's source and a snapshot
+of its initialised heap baked in). This module builds the test worker the same way, with
+the npm toolchain pinned in ``package.json`` / ``package-lock.json`` beside it:
+
+``@bytecodealliance/componentize-js`` 0.19.3
+    Turns ``dist/cart.js`` into ``cart.wasm``. The last 0.19 release; its
+    StarlingMonkey imports WASI at ``@0.2.3``, the version of the vendored WIT (and of
+    Golem v1.3's host), so every import of the component (its own ``wasi:cli/stdout``,
+    ``wasi:io/streams``, ``wasi:clocks/*``, ``wasi:random/random``, ``wasi:filesystem/*``
+    and terminal interfaces, and the world's) is named exactly as an interface of the
+    installed bindings. The newest, 0.23.0, embeds a StarlingMonkey importing
+    ``@0.2.10`` (with jco 1.35 its components import all of WASI at ``@0.2.12``). ``http`` and ``fetch-event``
+    are disabled (``-d http fetch-event``): the world uses neither, so nothing of
+    ``wasi:http`` is imported.
+``@bytecodealliance/jco`` 1.32.1
+    Generates the TypeScript declarations of the world (``jco guest-types``: one
+    ``declare module "wasi:keyvalue/eventual@0.1.0"`` etc. per import, and the export
+    interface), which ``tsc`` type-checks the worker against; componentize-js also
+    builds the component with jco's ``componentNew`` (its ``^1.15.1``: npm resolves it
+    to this copy) and jco's WASI preview1 adapter, whose imports are merged into the
+    component's. 1.32.1 is the newest jco whose adapter imports WASI ``@0.2.3`` (1.33.0
+    and later ship a ``@0.2.12`` adapter, which lifts every WASI import of the component
+    to ``@0.2.12``); 1.35.0's ``guest-types`` cannot read a WIT directory at all (its
+    preview2-shim 0.26 starts with no preopened directory: "No such file or
+    directory").
+``typescript`` 5.9.3
+    ``tsc -p tsconfig.json`` type-checks (``strict``) and emits ES2022 JavaScript
+    (``dist/cart.js``); componentize-js only takes JavaScript. The generated
+    declarations make a call with a wrong type, or an export missing from the WIT, a
+    build error rather than a trap at run time.
+
+Node.js 20 or newer is required: the versions above were verified on node 20.20 with
+npm 11 (Debian 12's node 18 was not, and the tests skip on it).
+
+Cache layout under ``$GOLEM_FAKES_CACHE`` (default ``~/.cache/golem-fakes``)::
+
+    npm/<lock key>/node_modules/...        `npm ci` of package.json + package-lock.json
+    npm/<lock key>/.complete                  written last: the install is whole
+    npm/.lock, ts-components/.lock            held while installing / building
+    ts-components/<key>/wit/, src/, tsconfig.json   the inputs, as built
+    ts-components/<key>/types/, dist/         jco's declarations, tsc's output
+    ts-components/<key>.wasm                  the component (written atomically)
+
+``<lock key>`` hashes the two npm files; ``<key>`` hashes every input (the world, the
+WIT packages it uses as copied from ``golem_fakes/data/wit/deps``, the TypeScript
+sources, ``tsconfig.json``, ``package.json``, ``package-lock.json``), the versions of
+the three installed tools and node's version. Nothing is installed into the repository;
+old builds and installs are pruned (:func:`prune_components`,
+:func:`prune_installs`).
+
+Skips and failures: :class:`ToolchainUnavailable` (the tests skip with its message)
+when ``node`` or ``npm`` is not on ``PATH``, when node is older than 20, or when
+``npm ci`` fails (offline, registry unreachable); its message says what to install.
+A failing build (``jco``, ``tsc`` or componentize-js reporting an error) is a
+:class:`BuildError`, and the tests fail with the tool's output: the sources are wrong.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent.parent
+DEPS_SRC = REPO / "golem_fakes" / "data" / "wit" / "deps"
+#: the vendored WIT packages the ts-cart world uses (golem:api/host uses golem:rpc
+#: types and wasi:clocks; wasi:keyvalue uses wasi:io streams)
+DEPS = ("golem-1.x", "golem-rpc", "keyvalue", "clocks", "logging", "io")
+WORLD = "ts-cart"
+ENTRY = "cart"
+#: the npm packages whose installed versions enter the build key
+TOOLS = ("@bytecodealliance/componentize-js", "@bytecodealliance/jco", "typescript")
+MIN_NODE = (20, 0)
+#: componentize-js features the world does not use (so nothing of wasi:http is imported)
+DISABLED_FEATURES = ("http", "fetch-event")
+
+INSTALL_HINT = ("install Node.js 20 or newer with npm (Debian 13 / Ubuntu 24.10: "
+                "`apt-get install nodejs npm`; .ci/run installs them when missing)")
+
+
+class ToolchainUnavailable(RuntimeError):
+    """The npm toolchain cannot be had here: the TypeScript tests skip with this."""
+
+
+class BuildError(RuntimeError):
+    """A build step failed: the worker's sources, its world or the toolchain are wrong."""
+
+
+def cache_root() -> Path:
+    env = os.environ.get("GOLEM_FAKES_CACHE")
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "golem-fakes"
+
+
+def node_executables() -> tuple[str, str]:
+    """``(node, npm)`` from ``PATH``, checked: :class:`ToolchainUnavailable` if either is
+    missing or node is older than :data:`MIN_NODE`."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    missing = [name for name, path in (("node", node), ("npm", npm)) if path is None]
+    if missing:
+        raise ToolchainUnavailable(
+            f"{' and '.join(missing)} not found on PATH: the TypeScript worker "
+            f"(tests/compiled/js) is built with componentize-js; {INSTALL_HINT}")
+    assert node is not None and npm is not None
+    version = node_version(node)
+    if version[:2] < MIN_NODE:
+        raise ToolchainUnavailable(
+            f"node {'.'.join(map(str, version))} at {node} is older than "
+            f"{'.'.join(map(str, MIN_NODE))}, which the pinned jco 1.32 / "
+            f"componentize-js 0.19 were verified with; {INSTALL_HINT}")
+    return node, npm
+
+
+def node_version(node: str) -> tuple[int, ...]:
+    proc = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=60)
+    text = proc.stdout.strip().lstrip("v")
+    try:
+        return tuple(int(part) for part in text.split("."))
+    except ValueError:
+        raise ToolchainUnavailable(f"`{node} --version` printed {proc.stdout!r} "
+                                   f"{proc.stderr!r}, not a version; {INSTALL_HINT}") from None
+
+
+def _hash_files(files: list[tuple[str, Path]], *extra: str) -> str:
+    h = hashlib.sha256()
+    for line in extra:
+        h.update(f"{line}\n".encode())
+    for name, path in files:
+        data = path.read_bytes()
+        h.update(f"{name}\0{len(data)}\0".encode())
+        h.update(data)
+    return h.hexdigest()[:24]
+
+
+def npm_files() -> list[tuple[str, Path]]:
+    return [("package.json", HERE / "package.json"),
+            ("package-lock.json", HERE / "package-lock.json")]
+
+
+def lock_key() -> str:
+    """The key of the npm install: a hash of ``package.json`` and its lock file."""
+    return _hash_files(npm_files())
+
+
+@contextlib.contextmanager
+def _locked(name: str) -> Iterator[None]:
+    """An exclusive lock on ``<cache root>/<name>/.lock`` (pytest-xdist workers and
+    parallel checkouts install and build once)."""
+    root = cache_root() / name
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".lock", "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def toolchain(npm: str | None = None) -> Path:
+    """The directory whose ``node_modules`` holds the pinned toolchain: ``npm ci`` into
+    ``$GOLEM_FAKES_CACHE/npm/<lock key>`` the first time, then reused."""
+    if npm is None:
+        npm = node_executables()[1]
+    directory = cache_root() / "npm" / lock_key()
+    if (directory / ".complete").exists():
+        return directory
+    with _locked("npm"):
+        if (directory / ".complete").exists():
+            return directory
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=directory.name + ".", dir=directory.parent))
+        try:
+            for name, path in npm_files():
+                shutil.copyfile(path, tmp / name)
+            env = dict(os.environ, npm_config_update_notifier="false", npm_config_fund="false",
+                       npm_config_audit="false")
+            cmd = [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"]
+            try:
+                proc = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True,
+                                      env=env, timeout=900)
+            except subprocess.TimeoutExpired:
+                raise ToolchainUnavailable(
+                    f"`npm ci` of tests/compiled/js/package-lock.json did not finish in "
+                    f"15 minutes (is the npm registry reachable?)") from None
+            if proc.returncode != 0:
+                tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
+                raise ToolchainUnavailable(
+                    f"`npm ci` of tests/compiled/js/package-lock.json failed "
+                    f"({proc.returncode}; offline, or the npm registry unreachable?): "
+                    f"the TypeScript worker needs componentize-js, jco and typescript "
+                    f"from the npm registry once (cached in {directory.parent}).\n{tail}")
+            (tmp / ".complete").write_text(time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+            if directory.exists():  # an incomplete install left by a killed run
+                shutil.rmtree(directory, ignore_errors=True)
+            os.rename(tmp, directory)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+    prune_installs(keep=directory.name)
+    return directory
+
+
+def tool_versions(toolchain_dir: Path, node: str) -> dict[str, str]:
+    """The installed version of each of :data:`TOOLS`, and node's."""
+    versions = {"node": ".".join(map(str, node_version(node)))}
+    for name in TOOLS:
+        meta = json.loads((toolchain_dir / "node_modules" / name / "package.json").read_text())
+        versions[name] = meta["version"]
+    return versions
+
+
+def source_files(sources: Path = HERE) -> list[tuple[str, Path]]:
+    """(name in the build directory, path) of every input of the build, sorted:
+    ``tsconfig.json``, ``wit/*.wit`` and ``src/**/*.ts`` of ``sources`` (this directory;
+    a test passes a changed copy), the vendored WIT packages of :data:`DEPS`, and the
+    npm files of this directory (the toolchain is always this directory's)."""
+    files: list[tuple[str, Path]] = [("tsconfig.json", sources / "tsconfig.json")]
+    files += [(f"wit/{p.name}", p) for p in sorted((sources / "wit").glob("*.wit"))]
+    files += [(f"src/{p.relative_to(sources / 'src').as_posix()}", p)
+              for p in sorted((sources / "src").rglob("*.ts"))]
+    for dep in DEPS:
+        for p in sorted((DEPS_SRC / dep).rglob("*.wit")):
+            files.append((f"wit/deps/{dep}/{p.relative_to(DEPS_SRC / dep).as_posix()}", p))
+    return files + npm_files()
+
+
+def content_key(files: list[tuple[str, Path]], versions: dict[str, str]) -> str:
+    """Hash of every build input and every tool version."""
+    return _hash_files(files, *(f"{k} {v}" for k, v in sorted(versions.items())))
+
+
+def _bin(toolchain_dir: Path, name: str) -> str:
+    """The script behind ``node_modules/.bin/<name>`` (run with the checked node)."""
+    return str((toolchain_dir / "node_modules" / ".bin" / name).resolve())
+
+
+def _run(cmd: list[str], cwd: Path, step: str) -> None:
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=900)
+    if proc.returncode != 0:
+        raise BuildError(f"{step} failed ({proc.returncode}) in {cwd}:\n{' '.join(cmd)}\n"
+                         f"{proc.stdout[-6000:]}\n{proc.stderr[-6000:]}")
+
+
+#: seconds each step of the last build in this process took ({} when it was cached)
+last_build: dict[str, float] = {}
+
+
+def build(sources: Path = HERE) -> Path:
+    """The component of the current sources (:func:`source_files`): built if not cached;
+    its path.
+
+    Steps, in ``ts-components/<key>/``: ``jco guest-types wit -n ts-cart -o types``,
+    ``tsc -p tsconfig.json`` (writes ``dist/cart.js``), ``componentize-js dist/cart.js
+    --wit wit -n ts-cart -d http fetch-event -o <key>.wasm``.
+    """
+    node, npm = node_executables()
+    t0 = time.perf_counter()
+    tools = toolchain(npm)
+    install_s = time.perf_counter() - t0
+    files = source_files(sources)
+    key = content_key(files, tool_versions(tools, node))
+    root = cache_root() / "ts-components"
+    out = root / f"{key}.wasm"
+    last_build.clear()
+    if out.exists():
+        return out
+    with _locked("ts-components"):
+        if out.exists():
+            return out
+        root.mkdir(parents=True, exist_ok=True)
+        directory = root / key
+        if directory.exists():  # a build that failed or was killed part-way
+            shutil.rmtree(directory)
+        for name, path in files:
+            target = directory / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+        timings = {"npm ci": install_s}
+        steps = [
+            ("jco guest-types", [node, _bin(tools, "jco"), "guest-types", str(directory / "wit"),
+                                 "-n", WORLD, "-o", str(directory / "types"), "-q"]),
+            ("tsc", [node, _bin(tools, "tsc"), "-p", str(directory / "tsconfig.json")]),
+        ]
+        tmp = out.with_name(f"{out.name}.{os.getpid()}.tmp")
+        steps.append(("componentize-js",
+                      [node, _bin(tools, "componentize-js"),
+                       str(directory / "dist" / f"{ENTRY}.js"), "--wit", str(directory / "wit"),
+                       "-n", WORLD, "-d", *DISABLED_FEATURES, "-o", str(tmp)]))
+        try:
+            for step, cmd in steps:
+                started = time.perf_counter()
+                _run(cmd, directory, step)
+                timings[step] = time.perf_counter() - started
+            if not tmp.exists():
+                raise BuildError(f"componentize-js exited 0 but wrote no {tmp}")
+            os.replace(tmp, out)
+        finally:
+            tmp.unlink(missing_ok=True)
+        last_build.update(timings)
+    prune_components(keep=key)
+    return out
+
+
+def _prune(root: Path, keep: str, newest: int, min_age: float) -> None:
+    """Delete the entries of ``root`` named ``<24 hex>`` / ``<24 hex>.*`` but ``keep``, the
+    ``newest`` few, and any touched within ``min_age`` seconds (another checkout's)."""
+    if not root.is_dir():
+        return
+    keys: dict[str, float] = {}
+    for p in root.iterdir():
+        k = p.name.split(".", 1)[0]
+        if len(k) == 24 and all(c in "0123456789abcdef" for c in k):
+            with contextlib.suppress(OSError):
+                keys[k] = max(keys.get(k, 0.0), p.stat().st_mtime)
+    recent = set(sorted(keys, key=keys.__getitem__, reverse=True)[:newest])
+    now = time.time()
+    for k, mtime in keys.items():
+        if k == keep or k in recent or now - mtime < min_age:
+            continue
+        for p in root.glob(f"{k}*"):
+            if p.is_dir():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    p.unlink()
+
+
+def prune_components(keep: str) -> None:
+    """Old components (about 14 MB each): the three newest are kept."""
+    _prune(cache_root() / "ts-components", keep, newest=3, min_age=3600.0)
+
+
+def prune_installs(keep: str) -> None:
+    """Old toolchain installs (about 400 MB each): one besides the current is kept."""
+    _prune(cache_root() / "npm", keep, newest=2, min_age=3600.0)
+
+
+if __name__ == "__main__":
+    started = time.perf_counter()
+    path = build()
+    print(path)
+    print(f"{time.perf_counter() - started:.1f} s", last_build or "(cached)")
