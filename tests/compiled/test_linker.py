@@ -206,3 +206,50 @@ def test_compiled_form_is_cached_by_content(linker_wasm: Path) -> None:
     assert CompiledComponent.get(str(linker_wasm)) is comp
     cached = list(cache_root().glob(f"{comp.sha256}-wasmtime-*-concurrency-support=off.cwasm"))
     assert len(cached) == 1 and cached[0].stat().st_size > 0
+
+
+def test_a_replay_that_takes_another_branch_is_a_divergence(g: Golem) -> None:
+    """Golem does not record file reads: a file changed behind the worker's back makes
+    the replayed wasm code reach another host call than the oplog holds."""
+    from golem_fakes import Divergence
+
+    g.add_worker("lt", "w1")
+    fs = g.filesystem("lt", "w1")
+    fs["/data/mode.txt"] = b"random"
+    g.invoke("lt", "w1", "by-file", "/data/mode.txt")  # get-random-u64, recorded
+    fs["/data/mode.txt"] = b"index"
+    with pytest.raises(Divergence) as e:
+        g.crash("lt", "w1")
+    text = str(e.value)
+    assert "recorded: imported-function-invoked 'golem random::get_random_u64'" in text
+    assert g.worker("lt", "w1").status.name == "FAILED"
+
+
+def test_traps_are_retried_per_the_retry_policy(linker_wasm: Path) -> None:
+    """A trap at every host call of an invocation: Golem retries it (replay, then live)
+    and it completes; with no retries the worker fails. As for Python workers
+    (tests/worker/test_explore_snapshots.py::test_traps_retried_and_not_retried)."""
+    from golem_fakes.state.invocation import RetryPolicy
+
+    def make(retries: bool) -> Golem:
+        golem_fakes.install()
+        golem = Golem(seed=7)
+        golem.add_component("lt", wasm=linker_wasm)
+        if not retries:
+            golem.retry_policy = RetryPolicy(max_attempts=0)
+        golem.invoke("lt", "w1", "counter-next")
+        return golem
+
+    def check(copy: Golem, result: object) -> None:
+        assert result is None, result
+        assert copy.keyvalue["t"]["n"] == b"v"
+        assert copy.instance("lt", "w1").wasm is not None
+
+    report = make(True).explore_crashes("lt", "w1", "kv-set", "t", "n", b"v", traps=True,
+                                        check=check)
+    assert report.ok and report.points and all(p.plan.mode == "trap" for p in report.points)
+    report = make(False).explore_crashes("lt", "w1", "kv-set", "t", "n", b"v", traps=True,
+                                         check=check, raise_on_failure=False)
+    assert report.failures and len(report.failures) == len(report.points)
+    assert all("golem.crash(mode='trap')" in str(p.result) for p in report.failures)
+    assert report.failures[0].golem.worker("lt", "w1").status.name == "FAILED"

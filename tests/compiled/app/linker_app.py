@@ -91,3 +91,10 @@ class Api(exports.Api):
         with _bucket(bucket) as b:
             return [atomic.increment(b, key, 1) for _ in range(n)]
 
+    def by_file(self, path: str) -> int:
+        """``random`` in the file: get-random-u64; anything else: get-oplog-index. Golem
+        does not record file reads, so a file changed from outside makes a replay take
+        the other branch (a divergence)."""
+        with open(path) as f:
+            mode = f.read()
+        return random.get_random_u64() if mode == "random" else host.get_oplog_index()
