@@ -613,6 +613,33 @@ class GolemApp:
                 out.append(target)
         return out
 
+    def built_wasm(self, component: str | None = None) -> Path | None:
+        """The built ``.wasm`` of ``component`` (default: the only component) after
+        ``golem app build``: its ``linkedWasm`` if that file exists (the component
+        golem-cli uploads, linked with its dependencies), else its ``componentWasm``
+        (the componentize output), else ``None``. The paths are the manifest's, with
+        ``{{ component_name | ... }}`` expanded, relative to the component's
+        directory (where golem-cli runs the build). For
+        ``golem.add_component(name, wasm=...)``."""
+        if component is None:
+            if len(self.components) != 1:
+                raise DiscoveryError(
+                    f"the application at {self.root} has {len(self.components)} components "
+                    f"({', '.join(sorted(self.components)) or 'none'}): name the one whose "
+                    f".wasm you want")
+            component = next(iter(self.components))
+        c = self.components.get(component)
+        if c is None:
+            raise DiscoveryError(f"the application at {self.root} has no component "
+                                 f"{component!r} (it has {', '.join(sorted(self.components))})")
+        for key in ("linkedWasm", "componentWasm"):
+            value = c.properties.get(key)
+            if isinstance(value, str) and value:
+                path = (c.directory / _render_template(value, c.name)).resolve()
+                if path.is_file():
+                    return path
+        return None
+
     def component_at(self, path: Path) -> AppComponent | None:
         """The component whose directory holds ``path``."""
         path = path.resolve()

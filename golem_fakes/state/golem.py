@@ -322,8 +322,11 @@ class Golem(Environment):
         "_instances": lambda g: {},
         "_codes": lambda g: {},
         "_version_codes": lambda g: {},
+        "_wasms": lambda g: {},
     }
     _instances: dict[tuple[str, str], "WorkerInstance"]
+    #: component name → its compiled component (``add_component(wasm=...)``)
+    _wasms: dict[str, Any]
     _codes: dict[str, tuple[str, Any]]
     #: component name → version → ``(module, path)`` given for that version
     _version_codes: dict[str, dict[int, tuple[str, Any]]]
@@ -531,7 +534,7 @@ class Golem(Environment):
     def add_component(self, name: str, *, version: int = 0,
                       env: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
                       files: Mapping[str, Any] | None = None, code: str | None = None,
-                      path: Any = None) -> Component:
+                      path: Any = None, wasm: Any = None) -> Component:
         """Upload component ``name``: its id is a v4-shaped UUID derived from the seed
         and the name (Golem assigns a random v4, ``ComponentId::new_v4``); ``version``
         is the current version (Golem's first upload is 0); ``env`` is added to every
@@ -541,7 +544,21 @@ class Golem(Environment):
         system of each of its workers. ``code`` is the Python module componentize-py
         would componentize (``componentize -p PATH MODULE``: ``code="component",
         path="src"``): each worker of the component then runs its own instance of it
-        (:meth:`instance`; README "Workers are instances")."""
+        (:meth:`instance`; README "Workers are instances"). ``wasm`` is instead the
+        path of the built component (``golem-temp/components/<name>.wasm``, any
+        language): each worker runs its own instance of it (one wasmtime store), every
+        import served by the fakes through the same seam as Python code
+        (:mod:`golem_fakes.compiled`); ``invoke`` calls its exports by name. It is
+        compiled once per process and cached across runs (README "Testing a built
+        component")."""
+        if code is not None and wasm is not None:
+            raise ValueError(f"add_component({name!r}): give the component's Python code "
+                             f"(code=, path=) or its built .wasm (wasm=), not both")
+        compiled = None
+        if wasm is not None:
+            from golem_fakes.compiled import CompiledComponent
+
+            compiled = CompiledComponent.get(wasm)  # unreadable / not a component: fails here
         if code is not None:
             from golem_fakes.worker.code import ComponentCode
 
@@ -559,7 +576,14 @@ class Golem(Environment):
             self._version_codes.setdefault(name, {})[comp.version] = (code, path)
             if name == self._default[0]:
                 self._default_code = (code, path)
+        if compiled is not None:
+            self._wasms[name] = compiled
         return comp
+
+    def _wasm_of(self, component: str) -> Any:
+        """The compiled component of ``component`` (``add_component(wasm=...)``), or
+        ``None``."""
+        return self.__dict__.get("_wasms", {}).get(component)
 
     def add_component_version(self, name: str, *, code: str | None = None, path: Any = None,
                               env: Mapping[str, str] | Iterable[tuple[str, str]] | None = None
@@ -777,7 +801,10 @@ class Golem(Environment):
                     default = key == self._default[:2]
                     inst = WorkerInstance(self, component, name, own_table=not default)
                     code = self._code_of(component, self._code_version(component, name))
-                    if code is not None:
+                    compiled = self._wasm_of(component)
+                    if compiled is not None:  # instantiated at its first export call
+                        inst.compiled = compiled
+                    elif code is not None:
                         from golem_fakes.worker.code import ComponentCode
                         from golem_fakes.worker.executor import export_objects, required_classes
 

@@ -464,6 +464,9 @@ def enqueue(golem: "Golem", component: Any, name: str, fn: "Callable[..., Any] |
 
 def _resolve_export(golem: "Golem", component: Any, fn: str) -> Any:
     cname = getattr(component, "name", component)
+    compiled = golem._wasm_of(cname)
+    if compiled is not None:  # a built component: its own exports (golem_fakes.compiled)
+        return compiled.exports.lookup(fn)
     table = export_table_or_error(cname)
     export = table.lookup(fn)
     if golem._code_of(cname) is None:
@@ -531,6 +534,9 @@ def check_args(golem: "Golem", component: Any, name: str, export: Any,
     for the real call), with the component's objects replaced by a stand-in."""
     from golem_fakes.bindings.exports import InstanceResources
 
+    if getattr(export, "kind", None) == "wasm":
+        export.lower_args(args)  # TypeError naming the export, parameter and type
+        return
     cname = getattr(component, "name", component)
     inst = golem.__dict__.get("_instances", {}).get((cname, name))
     table = inst.resources if inst is not None and inst.resources is not None \
@@ -550,6 +556,9 @@ def _call_export(golem: "Golem", worker: "Worker", export: Any, args: tuple[Any,
     from golem_fakes.bindings.runtime import Trap
 
     inst: WorkerInstance = golem._instance_for(worker.component.name, worker.name)
+    if export.kind == "wasm":  # the worker's instance of its compiled component
+        wasm = inst.wasm_instance()
+        return export.lift_result(wasm.call(export, export.lower_args(args)))
     loaded = inst.loaded
     assert loaded is not None  # _resolve_export checked the component has code
     if inst.resources is None:

@@ -100,7 +100,7 @@ class WorkerInstance:
     """The instance of worker ``component/name`` of a Golem (see the module docstring)."""
 
     __slots__ = ("golem", "component", "name", "env", "loaded", "resources", "dropped",
-                 "environ", "argv")
+                 "environ", "argv", "compiled", "wasm")
 
     def __init__(self, golem: "Golem", component: str, name: str, *, own_table: bool) -> None:
         self.golem = golem
@@ -114,6 +114,17 @@ class WorkerInstance:
         #: instance's first invocation (:meth:`enter_process`)
         self.environ: dict[str, str] | None = None
         self.argv: list[str] = []
+        #: the compiled component the worker runs (``add_component(wasm=...)``), and its
+        #: wasm instance (:class:`golem_fakes.compiled.WasmInstance`), made at the first
+        #: export call
+        self.compiled: Any = None
+        self.wasm: Any = None
+
+    def wasm_instance(self) -> Any:
+        """The worker's wasm instance of its compiled component (made on first use)."""
+        if self.wasm is None:
+            self.wasm = self.compiled.instantiate()
+        return self.wasm
 
     def describe(self) -> str:
         return f"{self.component}/{self.name}"
@@ -196,7 +207,31 @@ class WorkerInstance:
             # no trap of a drop behaviour can reach the lost instance's code (e.g.
             # ``resource has children``, whose order here is the table's)
             _drop_handle(env, handle, collected=True)
+        if self.wasm is not None:  # the host resources its guest held are dropped too
+            wasm, self.wasm = self.wasm, None
+            wasm.drop(self._drop_wasm_resource)
         self.golem._forget_instance(self)
+
+    def _drop_wasm_resource(self, key: str, rep: Any) -> None:
+        """The ``[resource-drop]`` behaviour of a host resource a dropped wasm instance
+        held (``key``: ``interface#resource``), through the seam, flagged as a drop by
+        the collector (``dropped_by_collector()``), as the handles of a Python
+        instance are dropped above: no trap of it can reach the lost instance (e.g.
+        ``resource has children``, whose order here is the table's)."""
+        from golem_fakes.bindings import runtime as rt
+
+        interface, _, name = key.rpartition("#")
+        binding = self.golem.bindings[rt.resource_site(interface, name, key)]
+        binding.count += 1
+        if binding.impl is rt.no_drop:
+            return
+        flag = rt._COLLECTING
+        previous = getattr(flag, "on", False)
+        flag.on = True
+        try:
+            binding.impl(binding.env, rep)
+        finally:
+            flag.on = previous
 
     def __repr__(self) -> str:
         state = "dropped" if self.dropped else ("with code" if self.loaded else "no code")
