@@ -26,6 +26,7 @@ from typing import Any
 import wasmtime
 from wasmtime import component as wc
 
+from golem_fakes.compiled import signals
 from golem_fakes.compiled.exports import WasmExports
 from golem_fakes.compiled.linker import LinkReport, Model, WasmInstance, build_linker
 
@@ -62,6 +63,8 @@ def engine() -> wasmtime.Engine:
             config = wasmtime.Config()
             _ffi.wasmtime_config_concurrency_support_set(config.ptr(), False)
             _ENGINE = wasmtime.Engine(config)
+            wasmtime.Store(_ENGINE)  # wasmtime's trap handlers are in place from here
+            signals.remember()
         return _ENGINE
 
 

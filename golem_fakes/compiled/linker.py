@@ -22,6 +22,13 @@ a trap naming it (wasmtime-py's ``define_unknown_imports_as_traps`` gives only
 behaviour raises the seam's own :class:`~golem_fakes.bindings.runtime.NotFaked` when
 called (``env.implement`` may still provide it in the test).
 
+Interfaces are matched by name, or by a semver-compatible version of the model's
+(:meth:`Model.interface`: componentize-py's runtime imports ``wasi:cli/*@0.2.0`` next to
+a world's ``@0.2.3``; they link to the same behaviours, under the model's name). The
+guest's handles live in wasmtime's table of the worker's store; the host side of each
+is a row of :class:`WasmInstance` (handle rep → the behaviour's rep), not the
+environment's ``handles`` table the Python bindings use.
+
 A behaviour's ``Trap`` / crash (any ``BaseException``) cannot pass through
 wasmtime-py's callback, which catches only ``Exception``: the host function wraps it in
 :class:`HostCallFailed`, wasmtime turns that into a wasm trap that unwinds the guest,
@@ -42,7 +49,7 @@ from wasmtime import component as wc
 from golem_fakes.bindings import runtime as rt
 from golem_fakes.bindings.lowering import wit_type_str
 from golem_fakes.bindings.result import Err
-from golem_fakes.compiled import convert
+from golem_fakes.compiled import convert, signals
 from golem_fakes.wit.model import Function, HandleType, Interface, ResultType, TypeDef
 
 __all__ = ["Model", "HostCallFailed", "LinkReport", "build_linker", "WasmInstance",
@@ -406,6 +413,7 @@ class WasmInstance:
         #: the exception that ended the guest's last call, if it trapped
         self.trapped: BaseException | None = None
         self.dropped = False
+        signals.ensure()
         token = current_instance.set(self)
         try:
             self.instance = compiled.linker.instantiate(self.store, compiled.component)
@@ -482,6 +490,7 @@ class WasmInstance:
             raise rt.Trap(f"the wasm instance of this worker trapped before ({self.trapped}); "
                           f"a trapped component instance cannot be entered again")
         f = self.func(export)
+        signals.ensure()
         token = current_instance.set(self)
         try:
             try:

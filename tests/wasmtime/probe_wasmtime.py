@@ -151,6 +151,13 @@ def run(name: str | None) -> dict[str, Any]:
     "stderr": str, "logs": [[level, context, message], ...], "detail": str}``;
     ``exit`` carries the code in ``detail``; a trap its message."""
     engine, comp = _engine_and_component()
+    # wasmtime installs its trap handlers once per process; an in-process pytester run
+    # of an earlier test uninstalls them (faulthandler.disable()). If golem_fakes.compiled
+    # made the process's first engine, it recorded them: put them back
+    # (golem_fakes/compiled/signals.py), or the probe's first trap kills the process.
+    from golem_fakes.compiled import signals
+
+    signals.ensure()
     host = _Host()
     linker = host.linker(engine)
     with tempfile.TemporaryDirectory(prefix="probe-wasmtime-") as tmp:
