@@ -23,8 +23,10 @@ def _app(tmp_path: Path) -> Path:
 def test_no_build_no_wasm(tmp_path: Path) -> None:
     app = find_app(_app(tmp_path))
     assert app is not None
-    assert app.built_wasm() is None
     assert app.built_wasm("shop:cart") is None
+    # examples/shop has two components (shop:cart, shop:inventory): the name is needed
+    with pytest.raises(DiscoveryError, match="has 2 components"):
+        app.built_wasm()
 
 
 def test_component_wasm_then_linked_wasm(tmp_path: Path) -> None:
@@ -34,7 +36,7 @@ def test_component_wasm_then_linked_wasm(tmp_path: Path) -> None:
     component = root / "golem-temp" / "python" / "components" / "shop_cart.wasm"
     component.parent.mkdir(parents=True)
     component.write_bytes(b"\0asm")
-    assert app.built_wasm() == component.resolve()
+    assert app.built_wasm("shop:cart") == component.resolve()
     linked = root / "golem-temp" / "components" / "shop_cart.wasm"
     linked.parent.mkdir(parents=True)
     linked.write_bytes(b"\0asm")
