@@ -103,7 +103,7 @@ class UnknownExport(LookupError):
         self.candidates = tuple(candidates)
 
 
-class InvalidArgument(Exception):
+class InvalidArgument(TypeError):
     """An invocation argument does not fit the export's WIT parameter type (or the
     number of arguments is wrong). Golem's executor rejects such an invocation before
     the component runs (``validate_function_parameters`` in
@@ -113,7 +113,8 @@ class InvalidArgument(Exception):
     expected 2, got 3 parameters``).
 
     Attributes: ``function`` (Golem name of the export), ``parameter`` (WIT name, or
-    ``None`` for a wrong count), ``wit_type``, ``value``."""
+    ``None`` for a wrong count), ``wit_type``, ``value``. A ``TypeError``: the same
+    error whether the worker runs Python code or a built .wasm (golem_fakes.compiled)."""
 
     def __init__(self, message: str, *, function: str | None = None,
                  parameter: str | None = None, wit_type: str | None = None,

@@ -587,6 +587,30 @@ class Golem(Environment):
         ``None``."""
         return self.__dict__.get("_wasms", {}).get(component)
 
+    def set_component_wasm(self, name: str, wasm: Any) -> None:
+        """Run component ``name``, added already (the pytest plugin's default component
+        with its Python code, say), as its built ``.wasm`` from now on, as
+        ``add_component(name, wasm=...)`` would have: every export invoked by name
+        (:meth:`invoke`, RPC) runs in the worker's own wasm instance, made at its next
+        export call, and recoveries instantiate the wasm. The component keeps its id,
+        version, env, files and workers. Python code a test calls directly (a class of
+        ``component.py``, bindings in the test body) still runs in the test process:
+        only invocations by export name cross into the wasm. In Golem a component's
+        workers all run the one uploaded binary, so this is for tests that run one test
+        file against both forms (README "Testing a built component")."""
+        from golem_fakes.compiled import CompiledComponent
+
+        if name == self._default[0]:
+            self.registry.ensure_component(name)  # the default component: exists implicitly
+        else:
+            self.registry.component(name)  # KeyError naming the known components
+        compiled = CompiledComponent.get(wasm)  # unreadable / not a component: fails here
+        with _LAZY:
+            self._wasms[name] = compiled
+            for (component, _), inst in self._instances.items():
+                if component == name:
+                    inst.compiled = compiled
+
     def add_component_version(self, name: str, *, code: str | None = None, path: Any = None,
                               env: Mapping[str, str] | Iterable[tuple[str, str]] | None = None
                               ) -> int:

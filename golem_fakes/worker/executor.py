@@ -532,10 +532,13 @@ def check_args(golem: "Golem", component: Any, name: str, export: Any,
     reaches the worker (``InvalidArgument``: no worker made, nothing recorded, the code
     never runs). The export glue itself is the check (the same code lifts them again
     for the real call), with the component's objects replaced by a stand-in."""
-    from golem_fakes.bindings.exports import InstanceResources
+    from golem_fakes.bindings.exports import InstanceResources, InvalidArgument
 
     if getattr(export, "kind", None) == "wasm":
-        export.lower_args(args)  # TypeError naming the export, parameter and type
+        try:
+            export.lower_args(args)  # TypeError naming the export, parameter and type
+        except TypeError as e:  # as for Python code: Golem rejects it before the worker
+            raise InvalidArgument(str(e), function=export.name) from None
         return
     cname = getattr(component, "name", component)
     inst = golem.__dict__.get("_instances", {}).get((cname, name))

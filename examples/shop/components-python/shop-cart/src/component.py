@@ -32,6 +32,9 @@ class ShopCartApi(exports.ShopCartApi):
         cart[sku] = cart.get(sku, 0) + qty
         return sum(cart.values())
 
+    def items(self) -> list[tuple[str, int]]:
+        return list(cart.items())
+
     def checkout(self) -> str:
         if not cart:
             raise Err("cart is empty")

@@ -6,6 +6,9 @@ The plugin reads the dependency from golem.yaml, installs the client interface
 (`wit_world.imports.shop_inventory_client`) and adds shop:inventory with its code to
 every test's Golem. `golem_postgres_url` is a throwaway PostgreSQL server (or the one
 given with --golem-postgres-url); without one these tests skip.
+
+Every test runs twice through the ``cart`` fixture (conftest.py): the cart as its Python
+source and as its built .wasm; the inventory is Python in both.
 """
 
 import uuid
@@ -19,7 +22,7 @@ CART, INVENTORY = "shop:cart", "shop:inventory"
 
 
 @pytest.fixture
-def warehouse(golem, golem_postgres_url) -> str:
+def warehouse(golem, cart, golem_postgres_url) -> str:
     """A fresh warehouse (an inventory worker name) and a cart `alice` that uses it."""
     name = f"warehouse-{uuid.uuid4().hex[:12]}"
     golem.add_worker(CART, "alice", env={"INVENTORY": name, "INVENTORY_DB": golem_postgres_url})
@@ -36,12 +39,12 @@ def test_buying_reserves_stock_in_the_warehouse(golem, warehouse):
     # the cart's blocking-restock creates the warehouse worker (with the cart's env)
     assert golem.invoke(CART, "alice", "restock", "apple", 5) == 5
     assert golem.invoke(CART, "alice", "buy", "apple", 2) == 3
-    assert golem.instance(CART, "alice").module("component").cart == {"apple": 2}
+    assert golem.invoke(CART, "alice", "items") == [("apple", 2)]
     assert golem.invoke(INVENTORY, warehouse, "stock", "apple") == 3
     with pytest.raises(Err) as e:   # the warehouse's err result comes back as the cart's
         golem.invoke(CART, "alice", "buy", "apple", 10)
     assert e.value.value == "not enough apple in stock"
-    assert golem.instance(CART, "alice").module("component").cart == {"apple": 2}
+    assert golem.invoke(CART, "alice", "items") == [("apple", 2)]
 
 
 def test_the_asynchronous_stub_answers_through_its_future(golem, warehouse):
@@ -58,7 +61,7 @@ def test_a_crash_of_the_cart_after_the_call_does_not_call_again(golem, warehouse
     golem.invoke(CART, "alice", "restock", "fig", 5)
     assert golem.invoke(CART, "alice", "buy", "fig", 2) == 3
     golem.crash(CART, "alice")   # the cart replays its oplog: the recorded result
-    assert golem.instance(CART, "alice").module("component").cart == {"fig": 2}
+    assert golem.invoke(CART, "alice", "items") == [("fig", 2)]
     assert reserve_calls(golem, warehouse) == 1
     assert golem.invoke(INVENTORY, warehouse, "stock", "fig") == 3
     assert golem.runtime(CART, "alice").recoveries == 1
@@ -74,7 +77,16 @@ def test_a_crash_of_the_warehouse_during_the_call_is_recovered(golem, warehouse)
     assert golem.invoke(INVENTORY, warehouse, "stock", "kiwi") == 3
 
 
-def test_a_trap_of_the_warehouse_traps_the_cart(golem, warehouse):
+def test_a_trap_of_the_warehouse_traps_the_cart(golem, warehouse, request):
+    if request.node.callspec.params["cart"] == "wasm":
+        # golem-fakes bug, not the cart's: the trapped wasm instance's client resource
+        # is dropped after the invocation's `error` entry, so its finish-span lands
+        # after it in the oplog and the retry's replay diverges there (Divergence
+        # instead of Trap). strict: this fails once the linker is fixed.
+        from golem_fakes.worker.replay import Divergence
+
+        request.applymarker(pytest.mark.xfail(strict=True, raises=Divergence, reason=(
+            "linker: drops of a trapped wasm instance are recorded after its error entry")))
     with pytest.raises(Trap, match=r'RpcError::RemoteInternalError\(".*restock of 0 plum'):
         golem.invoke(CART, "alice", "restock", "plum", 0)
     assert golem.worker(INVENTORY, warehouse).status.name == "FAILED"
