@@ -209,8 +209,27 @@ class WorkerInstance:
             _drop_handle(env, handle, collected=True)
         if self.wasm is not None:  # the host resources its guest held are dropped too
             wasm, self.wasm = self.wasm, None
+            oplog = self._real_oplog()
+            at = len(oplog) if oplog is not None else 0
             wasm.drop(self._drop_wasm_resource)
+            # wasmtime drops a discarded store's resource table without calling the
+            # guest-facing drop host functions, so in Golem a dropped instance writes
+            # nothing (no finish-span of a client the guest held when it trapped):
+            # entries its drops wrote are cut back (as replay.forget_lost_instance does)
+            if oplog is not None and len(oplog) > at:
+                oplog.truncate(at)
         self.golem._forget_instance(self)
+
+    def _real_oplog(self) -> Any:
+        """The worker's oplog (not the replaying view), or ``None`` if the worker or its
+        runtime no longer exists (nothing is created here)."""
+        from golem_fakes.worker.replay import ReplayingOplog
+
+        w = self.golem.registry.find(self.component, self.name)
+        rt = self.golem.__dict__.get("_runtimes", {}).get(w) if w is not None else None
+        if rt is None:
+            return None
+        return rt.oplog.real if isinstance(rt.oplog, ReplayingOplog) else rt.oplog
 
     def _drop_wasm_resource(self, key: str, rep: Any) -> None:
         """The ``[resource-drop]`` behaviour of a host resource a dropped wasm instance

@@ -77,16 +77,7 @@ def test_a_crash_of_the_warehouse_during_the_call_is_recovered(golem, warehouse)
     assert golem.invoke(INVENTORY, warehouse, "stock", "kiwi") == 3
 
 
-def test_a_trap_of_the_warehouse_traps_the_cart(golem, warehouse, request):
-    if request.node.callspec.params["cart"] == "wasm":
-        # golem-fakes bug, not the cart's: the trapped wasm instance's client resource
-        # is dropped after the invocation's `error` entry, so its finish-span lands
-        # after it in the oplog and the retry's replay diverges there (Divergence
-        # instead of Trap). strict: this fails once the linker is fixed.
-        from golem_fakes.worker.replay import Divergence
-
-        request.applymarker(pytest.mark.xfail(strict=True, raises=Divergence, reason=(
-            "linker: drops of a trapped wasm instance are recorded after its error entry")))
+def test_a_trap_of_the_warehouse_traps_the_cart(golem, warehouse):
     with pytest.raises(Trap, match=r'RpcError::RemoteInternalError\(".*restock of 0 plum'):
         golem.invoke(CART, "alice", "restock", "plum", 0)
     assert golem.worker(INVENTORY, warehouse).status.name == "FAILED"
