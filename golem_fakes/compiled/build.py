@@ -44,6 +44,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from golem_fakes.bindings import importer
 from golem_fakes.discovery import (DiscoveryError, _build_commands, _render_template,
                                    componentize_py_pin, discover, find_app,
                                    parse_componentize_command)
@@ -58,9 +59,7 @@ class BuildError(RuntimeError):
 
 def built_root() -> Path:
     """``$GOLEM_FAKES_CACHE/built`` (default ``~/.cache/golem-fakes/built``)."""
-    env = os.environ.get("GOLEM_FAKES_CACHE")
-    root = Path(env).expanduser() if env else Path.home() / ".cache" / "golem-fakes"
-    return root / "built"
+    return importer.cache_root() / "built"
 
 
 def componentize_py() -> str | None:
@@ -121,7 +120,6 @@ def _tool(pin: str | None, component: str) -> tuple[list[str], str]:
 
 def _build_wit(start: Path, component: str) -> Path:
     """The WIT folder of ``component``'s build (see the module docstring), in the cache."""
-    from golem_fakes.bindings import importer
 
     d = discover(start, component=component)
     installed = Path(d.install_kwargs["wit"])

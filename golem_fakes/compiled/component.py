@@ -21,14 +21,13 @@ import os
 import threading
 from importlib.metadata import version as _dist_version
 from pathlib import Path
-from typing import Any
 
 import wasmtime
 from wasmtime import component as wc
 
 from golem_fakes.compiled import signals
 from golem_fakes.compiled.exports import WasmExports
-from golem_fakes.compiled.linker import LinkReport, Model, WasmInstance, build_linker
+from golem_fakes.compiled.linker import Model, WasmInstance, build_linker
 
 __all__ = ["CompiledComponent", "cache_root", "engine", "wasmtime_version"]
 
@@ -77,9 +76,9 @@ def wasmtime_version() -> str:
 
 def cache_root() -> Path:
     """``$GOLEM_FAKES_CACHE/components`` (default ``~/.cache/golem-fakes/components``)."""
-    env = os.environ.get("GOLEM_FAKES_CACHE")
-    root = Path(env).expanduser() if env else Path.home() / ".cache" / "golem-fakes"
-    return root / "components"
+    from golem_fakes.bindings.importer import cache_root as root
+
+    return root() / "components"
 
 
 def _compile(eng: wasmtime.Engine, path: Path, data: bytes, digest: str) -> tuple[wc.Component, bool]:

@@ -39,6 +39,7 @@ from wasmtime.component import ResourceAny, ResourceHost
 from wasmtime.component import Variant as WVariant
 
 from golem_fakes.bindings import runtime as rt
+from golem_fakes.bindings.lowering import _resolve, wit_type_str
 from golem_fakes.bindings.naming import escape, snake
 from golem_fakes.bindings.result import Err, Ok, Some
 from golem_fakes.wit.model import (
@@ -50,7 +51,6 @@ from golem_fakes.wit.model import (
     OptionType,
     Primitive,
     Record,
-    Resource,
     ResultType,
     TupleType,
     Type,
@@ -109,28 +109,12 @@ class Handles(Protocol):
 Conv = Callable[[Any, Any], Any]
 
 
-def short_repr(value: Any, limit: int = 120) -> str:
-    """``repr(value)`` cut to ``limit`` characters (for messages)."""
-    try:
-        text = repr(value)
-    except Exception as e:  # noqa: BLE001 - any repr failure
-        text = f"<{type(value).__name__} object (repr failed: {e!r})>"
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def resolve(t: Type) -> Type:
-    """Follow aliases; a bare resource ``TypeDef`` is an owned handle."""
-    if isinstance(t, TypeDef):
-        t = t.dealias()
-        if isinstance(t, TypeDef) and isinstance(t.kind, Resource):
-            return HandleType(t, "own")
-    return t
-
-
-def wit_str(t: Type | None) -> str:
-    from golem_fakes.bindings.lowering import wit_type_str
-
-    return wit_type_str(t)
+#: ``repr(value)`` cut to a length, for messages (the seam's own helper)
+short_repr = rt._short_repr
+#: follow aliases; a bare resource ``TypeDef`` is an owned handle (as the bindings do)
+resolve = _resolve
+#: the WIT spelling of a type, for messages
+wit_str = wit_type_str
 
 
 def resource_key(td: TypeDef) -> str:

@@ -16,9 +16,12 @@ import hashlib
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
+
+from golem_fakes.bindings.importer import cache_root
+from golem_fakes.compiled.build import _componentize_py_version as _version
+from golem_fakes.compiled.build import componentize_py
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -26,26 +29,7 @@ DEPS_SRC = REPO / "golem_fakes" / "data" / "wit" / "deps"
 
 
 def cache_dir() -> Path:
-    env = os.environ.get("GOLEM_FAKES_CACHE")
-    root = Path(env).expanduser() if env else Path.home() / ".cache" / "golem-fakes"
-    return root / "compiled-tests"
-
-
-def componentize_py() -> str | None:
-    """The componentize-py executable next to the running interpreter, else on PATH."""
-    here = Path(sys.executable).parent / "componentize-py"
-    if here.exists():
-        return str(here)
-    return shutil.which("componentize-py")
-
-
-def _version() -> str:
-    try:
-        from importlib.metadata import version
-
-        return version("componentize-py")
-    except Exception:  # noqa: BLE001
-        return "unknown"
+    return cache_root() / "compiled-tests"
 
 
 def inputs(wit_dir: Path, src_dir: Path, deps: tuple[str, ...]) -> list[tuple[str, Path]]:

@@ -8,7 +8,7 @@ import shutil
 import sys
 import uuid
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 
 import pytest
 
@@ -20,10 +20,9 @@ from golem_fakes.worker.executor import component_exports, set_component_exports
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "worker"))
 sys.path.insert(0, str(HERE))
-from test_clients import RESOURCES, TARGET_CODE, WIT, target_world  # noqa: E402
+from test_clients import (  # noqa: E402
+    CALLER, RESOURCES, TARGET, TARGET_CODE, WIT, client, target_world)
 from worker_world import component_sources  # noqa: E402
-
-TARGET, CALLER = "test:target", "test:caller"
 
 
 @pytest.fixture(scope="module")
@@ -54,12 +53,6 @@ def g(src: Path) -> Iterator[golem_fakes.Golem]:
     golem.add_component(TARGET, code="target", path=src)
     with golem:
         yield golem
-
-
-def client() -> Any:
-    import importlib
-
-    return importlib.import_module("wit_world.imports.target_world_client")
 
 
 def test_the_ephemeral_client_wit() -> None:

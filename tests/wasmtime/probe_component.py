@@ -23,9 +23,12 @@ import hashlib
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
+
+from golem_fakes.bindings.importer import cache_root
+from golem_fakes.compiled.build import _componentize_py_version as componentize_py_version
+from golem_fakes.compiled.build import componentize_py as find_componentize_py
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -36,30 +39,16 @@ WORLD = "probe"
 
 
 def cache_dir() -> Path:
-    env = os.environ.get("GOLEM_FAKES_CACHE")
-    root = Path(env).expanduser() if env else Path.home() / ".cache" / "golem-fakes"
-    return root / "probes"
+    return cache_root() / "probes"
 
 
 def componentize_py() -> str:
     """The componentize-py executable next to the running interpreter, else on PATH."""
-    here = Path(sys.executable).parent / "componentize-py"
-    if here.exists():
-        return str(here)
-    found = shutil.which("componentize-py")
+    found = find_componentize_py()
     if not found:
         raise RuntimeError("componentize-py not found: install the test extra "
                            "(pip install -e '.[test]')")
     return found
-
-
-def componentize_py_version() -> str:
-    try:
-        from importlib.metadata import version
-
-        return version("componentize-py")
-    except Exception:  # noqa: BLE001
-        return "unknown"
 
 
 def source_files() -> list[tuple[str, Path]]:

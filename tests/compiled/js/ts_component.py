@@ -72,6 +72,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from golem_fakes.bindings.importer import cache_root
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent.parent
 DEPS_SRC = REPO / "golem_fakes" / "data" / "wit" / "deps"
@@ -96,11 +98,6 @@ class ToolchainUnavailable(RuntimeError):
 
 class BuildError(RuntimeError):
     """A build step failed: the worker's sources, its world or the toolchain are wrong."""
-
-
-def cache_root() -> Path:
-    env = os.environ.get("GOLEM_FAKES_CACHE")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "golem-fakes"
 
 
 def node_executables() -> tuple[str, str]:

@@ -66,9 +66,10 @@ def _show_get(v: Any) -> str:
     return f"ok(err {err_name(inner)})"
 
 
-def _read_body(resp: Any, out: list[str], label: str = "body") -> Any:
-    """Read the whole body; print its bytes and how the stream ended; returns the
-    future-trailers (the body finished)."""
+def _read_body(resp: Any, out: list[str], label: str = "body", code: bool = False) -> Any:
+    """Read the whole body; print its bytes and how the stream ended (``code``: with the
+    stream error's ``http-error-code``); returns the future-trailers (the body
+    finished)."""
     body = resp.consume()
     s = body.stream()
     data = bytearray()
@@ -76,7 +77,11 @@ def _read_body(resp: Any, out: list[str], label: str = "body") -> Any:
         try:
             data += s.blocking_read(65536)
         except Err as e:
-            out.append(f"{label}: {render(bytes(data))} end {err_name(e)}")
+            end = f"{label}: {render(bytes(data))} end {err_name(e)}"
+            if code:
+                failed = t.http_error_code(e.value.value) if hasattr(e.value, "value") else None
+                end += f" code {render(failed)}"
+            out.append(end)
             break
     _drop(s)
     return t.IncomingBody.finish(body)
@@ -470,18 +475,7 @@ def probe_between_bytes_timeout(out: list[str]) -> None:
     o.set_between_bytes_timeout(100_000_000)
     resp = _wait(outgoing_handler.handle(_request("/stall"), o)).value.value
     out.append(f"status {resp.status()}")
-    body = resp.consume()
-    s = body.stream()
-    data = bytearray()
-    while True:
-        try:
-            data += s.blocking_read(65536)
-        except Err as e:
-            code = t.http_error_code(e.value.value) if hasattr(e.value, "value") else None
-            out.append(f"body: {render(bytes(data))} end {err_name(e)} code {render(code)}")
-            break
-    _drop(s)
-    _drop(body)
+    _read_body(resp, out, code=True)
 
 
 def probe_dns_error(out: list[str]) -> None:
