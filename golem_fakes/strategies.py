@@ -575,6 +575,25 @@ def current() -> WitStrategies:
         return ws
 
 
+_VENDORED: WitStrategies | None = None
+
+
+def vendored() -> WitStrategies:
+    """The :class:`WitStrategies` of golem-fakes' private bindings of its vendored world
+    (:func:`golem_fakes.bindings.install.vendored_bindings`): every interface the fakes
+    implement, with classes of their own, whatever world is installed."""
+    global _VENDORED
+    if _VENDORED is not None and not _VENDORED.stale():
+        return _VENDORED
+    with _CURRENT_LOCK:
+        if _VENDORED is None or _VENDORED.stale():
+            from golem_fakes.bindings.install import vendored_bindings
+
+            world, flavor = vendored_bindings()
+            _VENDORED = WitStrategies(world, flavor)
+        return _VENDORED
+
+
 def from_wit(interface: str, name: str) -> SearchStrategy[Any]:
     """Values of the WIT type ``name`` of ``interface``:
     ``from_wit("golem:api/host@1.1.7", "worker-metadata")``."""

@@ -14,9 +14,14 @@ from typing import Any, Iterable, Mapping
 from golem_fakes.bindings.errors import BindingsAlreadyInstalled, BindingsConflict
 from golem_fakes.bindings.naming import resolve_flavor, snake
 
-__all__ = ["install", "installed", "InstalledBindings", "vendored_wit", "DEFAULT_WORLD"]
+__all__ = ["install", "installed", "InstalledBindings", "vendored_wit", "DEFAULT_WORLD",
+           "vendored_bindings", "VENDORED_PACKAGE"]
 
 DEFAULT_WORLD = "all-imports"
+
+#: Top-level package of golem-fakes' private bindings of its vendored world
+#: (:func:`vendored_bindings`); a leading underscore so that it never meets a user's.
+VENDORED_PACKAGE = "_golem_fakes_vendored"
 
 @dataclass(frozen=True)
 class InstalledBindings:
@@ -150,6 +155,47 @@ def install(wit: str | os.PathLike[str] | None = None, world: str | None = None,
             modules=tuple(manifest["modules"]), top_level=tuple(top_level),
             generated=generated, seconds=time.perf_counter() - t0, options=options)
         return _INSTALLED
+
+
+_VENDORED: tuple[Any, Any] | None = None
+
+
+def vendored_bindings() -> tuple[Any, Any]:
+    """``(world, flavor)`` of golem-fakes' vendored world ``all-imports``, generated (or
+    found in the cache, like :func:`install`) under the private top-level package
+    :data:`VENDORED_PACKAGE` (layout 0.17, so that no ``componentize_py_types`` is
+    served beside a user's) and made importable — *not* installed: ``wit_world`` and
+    :func:`installed` stay the user's.
+
+    The compiled-component linker (:mod:`golem_fakes.compiled.linker`) converts values
+    of the interfaces a component imports but the installed world lacks with these
+    classes: componentize-py's own runtime imports ``wasi:cli``, ``wasi:filesystem``,
+    ``wasi:random`` and ``wasi:sockets`` interfaces into every component it builds,
+    whatever the world says, and a component of another language imports what its
+    toolchain's adapter needs. Behaviours are written against WIT identities and read
+    values by field, case and flag name, so the same behaviour serves either class."""
+    global _VENDORED
+    with _LOCK:
+        if _VENDORED is not None:
+            return _VENDORED
+        from golem_fakes import __version__
+        from golem_fakes.bindings import importer
+
+        wit_path = vendored_wit()
+        flavor = resolve_flavor(DEFAULT_WORLD, layout="0.17", package=VENDORED_PACKAGE)
+        options: dict[str, Any] = {
+            "wit": str(wit_path), "world": DEFAULT_WORLD, "package": VENDORED_PACKAGE,
+            "layout": flavor.layout, "version": flavor.version, "interface_names": (),
+            "export_interface_names": (), "features": (), "all_features": False,
+            "full_names": False}
+        directory = importer.cache_root() / importer.cache_key(wit_path, options, __version__)
+        if importer.read_manifest(directory) is None:
+            _generate(wit_path, DEFAULT_WORLD, flavor.layout, flavor.version,
+                      VENDORED_PACKAGE, options, directory)
+        importer.finder().serve([VENDORED_PACKAGE], directory)
+        world = select_world(_load(wit_path, ()), DEFAULT_WORLD)
+        _VENDORED = (world, flavor)
+        return _VENDORED
 
 
 def installed() -> InstalledBindings | None:

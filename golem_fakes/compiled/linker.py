@@ -22,9 +22,11 @@ a trap naming it (wasmtime-py's ``define_unknown_imports_as_traps`` gives only
 behaviour raises the seam's own :class:`~golem_fakes.bindings.runtime.NotFaked` when
 called (``env.implement`` may still provide it in the test).
 
-Interfaces are matched by name, or by a semver-compatible version of the model's
-(:meth:`Model.interface`: componentize-py's runtime imports ``wasi:cli/*@0.2.0`` next to
-a world's ``@0.2.3``; they link to the same behaviours, under the model's name). The
+Interfaces are looked up in the installed world, then in golem-fakes' vendored world
+(:class:`Model`: a component imports what its toolchain's runtime needs, whatever its
+world says), by name or by a semver-compatible version (:meth:`Model.interface`, as
+wasmtime's linker matches: ``wasi:cli/stdin@0.2.0`` links to ``@0.2.3``, under the
+model's name). The
 guest's handles live in wasmtime's table of the worker's store; the host side of each
 is a row of :class:`WasmInstance` (handle rep → the behaviour's rep), not the
 environment's ``handles`` table the Python bindings use.
@@ -88,24 +90,44 @@ def resource_type_id(key: str) -> int:
 
 
 class Model:
-    """The WIT model and generated classes the linker converts values with: the world of
-    the installed bindings (:func:`golem_fakes.strategies.current`, the same classes a
-    Python worker's bindings give behaviours)."""
+    """The WIT model and generated classes the linker converts values with.
 
-    def __init__(self, strategies: Any) -> None:
+    First the world of the installed bindings (:func:`golem_fakes.strategies.current`,
+    the same classes a Python worker's bindings give behaviours); then, for an import
+    that world lacks, golem-fakes' vendored world (``fallback``:
+    :func:`golem_fakes.strategies.vendored`, private classes of their own, made on the
+    first such import). A component imports more than its world says: componentize-py's
+    runtime imports ``wasi:cli/*``, ``wasi:filesystem/*``, ``wasi:random/*`` and
+    ``wasi:sockets/*`` into every component it builds, and Golem's executor links every
+    interface it implements whatever the component's world, so the fakes link every
+    interface they implement too. ``fallback=False`` links only the installed world
+    (the rest trap as not linked)."""
+
+    def __init__(self, strategies: Any, fallback: Any = True) -> None:
         self.strategies = strategies
         self.world = strategies.world
-        self._by_name: dict[str, Interface] = {}
-        for it in (*self.world.imports, *self.world.exports):
+        self._fallback_spec = fallback
+        self._layers: list[tuple[Any, dict[str, Interface]]] = [
+            (strategies, self._interfaces_of(strategies.world))]
+        #: id of every interface, type owner included, → the strategies owning its classes
+        self._owner: dict[int, Any] = {id(i): strategies for i in self._layers[0][1].values()}
+        self._owner[id(self.world)] = strategies
+        self._fallback_loaded = fallback is False
+
+    @staticmethod
+    def _interfaces_of(world: Any) -> dict[str, Interface]:
+        out: dict[str, Interface] = {}
+        for it in (*world.imports, *world.exports):
             if isinstance(it.item, Interface):
-                self._by_name.setdefault(it.item.qualified_name, it.item)
+                out.setdefault(it.item.qualified_name, it.item)
+        return out
 
     @classmethod
-    def installed(cls) -> "Model":
+    def installed(cls, fallback: bool = True) -> "Model":
         from golem_fakes.strategies import UnsupportedType, current
 
         try:
-            return cls(current())
+            return cls(current(), fallback=fallback)
         except UnsupportedType as e:
             raise LookupError(
                 f"a compiled component is linked against the WIT of the installed "
@@ -113,34 +135,70 @@ class Model:
                 f"plugin (it installs golem-fakes' vendored WIT, or golem_wit) or call "
                 f"golem_fakes.install() first.") from None
 
+    def _load_fallback(self) -> bool:
+        """Add the vendored layer (once); whether one is there."""
+        if not self._fallback_loaded:
+            self._fallback_loaded = True
+            spec = self._fallback_spec
+            if spec is True:
+                from golem_fakes.strategies import vendored
+
+                spec = vendored()
+            if spec is not None and spec is not self.strategies:
+                ifaces = self._interfaces_of(spec.world)
+                self._layers.append((spec, ifaces))
+                for i in ifaces.values():
+                    self._owner.setdefault(id(i), spec)
+        return len(self._layers) > 1
+
     def interface(self, name: str) -> Interface | None:
-        """The interface ``name`` (``ns:pkg/iface@ver``), or one of the model with a
-        semver-compatible version (``wasi:cli/stdin@0.2.0`` → ``@0.2.3``: the WASI
-        0.2.x releases are compatible, and wasmtime's linker, like Golem's, links an
-        import to a compatible newer version; componentize-py's runtime imports some
-        ``@0.2.0`` interfaces next to the world's ``@0.2.3``)."""
-        hit = self._by_name.get(name)
-        if hit is not None:
-            return hit
-        base, _, version = name.partition("@")
-        want = _semver_key(version)
-        if want is None:
-            return None
-        best: tuple[tuple[int, int, int], Interface] | None = None
-        for qn, iface in self._by_name.items():
-            b, _, v = qn.partition("@")
-            have = _semver_key(v) if b == base else None
-            if have is None or have < want or _compat(have) != _compat(want):
-                continue
-            if best is None or have > best[0]:
-                best = (have, iface)
-        return best[1] if best is not None else None
+        """The interface ``name`` (``ns:pkg/iface@ver``) of the installed world, else of
+        the vendored one: the same name, or a semver-compatible version, older or newer
+        (``wasi:cli/stdin@0.2.0`` and ``@0.2.12`` → ``@0.2.3``). This is wasmtime's
+        ``NameMap`` (``crates/environ/src/component/names.rs``, wasmtime 33.0.0, the
+        linker Golem uses): an exact definition first, else the newest definition on
+        the import's semver track (``@0.2`` for ``0.2.x``, ``@1`` for ``1.x.y``), with no
+        check that it is as new as the import. componentize-py's runtime imports some
+        ``@0.2.0`` interfaces next to a world's ``@0.2.3``; jco 1.33 and later import
+        ``@0.2.12``. A function of a newer import that the model lacks traps as not
+        linked, as every import the fakes do not implement."""
+        hit = _lookup(self._layers[0][1], name)
+        if hit is None and self._load_fallback():
+            hit = _lookup(self._layers[1][1], name)
+        return hit
+
+    def in_installed_world(self, iface: Interface) -> bool:
+        """Whether ``iface`` comes from the installed world (not the vendored layer)."""
+        return self._owner.get(id(iface)) is self.strategies
 
     def class_of(self, td: TypeDef, case: Any = None) -> type:
-        return self.strategies.class_of(td, case)  # type: ignore[no-any-return]
+        d = td.dealias()
+        owner = self._owner.get(id(getattr(d, "owner", None)), self.strategies)
+        return owner.class_of(td, case)  # type: ignore[no-any-return]
 
     def describe(self) -> str:
-        return f"the installed world {self.world.qualified_name}"
+        more = " and golem-fakes' vendored WIT" if self._fallback_spec is not False else ""
+        return f"the installed world {self.world.qualified_name}{more}"
+
+
+def _lookup(by_name: dict[str, Interface], name: str) -> Interface | None:
+    """``name`` in ``by_name``, or the newest semver-compatible version there."""
+    hit = by_name.get(name)
+    if hit is not None:
+        return hit
+    base, _, version = name.partition("@")
+    want = _semver_key(version)
+    if want is None:
+        return None
+    best: tuple[tuple[int, int, int], Interface] | None = None
+    for qn, iface in by_name.items():
+        b, _, v = qn.partition("@")
+        have = _semver_key(v) if b == base else None
+        if have is None or _compat(have) != _compat(want):
+            continue
+        if best is None or have > best[0]:
+            best = (have, iface)
+    return best[1] if best is not None else None
 
 
 def _semver_key(version: str) -> tuple[int, int, int] | None:
