@@ -94,8 +94,11 @@ class Classes(Protocol):
 
 
 class Handles(Protocol):
-    """A worker's host-resource table (one per wasm instance), see
-    :class:`golem_fakes.compiled.linker.WasmInstance`."""
+    """A worker's resource table: for imports the host resources the guest holds
+    (:class:`golem_fakes.compiled.linker.WasmInstance`), for exports the invoker's
+    handles of exported resources (:class:`golem_fakes.compiled.exports.ExportedHandles`).
+    ``take``/``peek`` lift an own/borrow handle coming from wasm; ``give``/``lend``
+    lower an own/borrow handle going into wasm."""
 
     store: Any
 
@@ -104,6 +107,8 @@ class Handles(Protocol):
     def peek(self, value: Any, key: str) -> Any: ...
 
     def give(self, rep: Any, key: str) -> Any: ...
+
+    def lend(self, rep: Any, key: str) -> Any: ...
 
 
 Conv = Callable[[Any, Any], Any]
@@ -379,6 +384,8 @@ def to_wasm(t: Type, classes: Classes | None) -> Conv:
         return tuple_
     if isinstance(t, HandleType):
         key = resource_key(t.resource)
+        if t.kind == "borrow":  # an export's borrow parameter (no host result is one)
+            return lambda v, h: h.lend(v, key)
         return lambda v, h: h.give(v, key)
     if isinstance(t, OptionType):
         inner = to_wasm(t.inner, classes)

@@ -13,6 +13,13 @@ conversion (:func:`_generic_in` / :func:`_generic_out`): records are given as ob
 with the (snake-case) field attributes or dicts and come back as
 ``types.SimpleNamespace``; variants are ``(case, payload)`` / ``case``; enums and flags
 are WIT names; exported resources need the WIT model and are refused there.
+
+Exported resources (with the WIT model): ``{res.new}`` returns an
+:class:`~golem_fakes.bindings.exports.ExportedResource` handle, the same kind the
+Python path gives, which the test passes to ``{res.method}``, ``{[static]res.fn}``,
+``own``/``borrow`` parameters, and ``{res.drop}`` (wasmtime then runs the guest's
+destructor: for componentize-py an empty one, for componentize-js its finaliser).
+The handles live per worker instance (:class:`ExportedHandles`).
 """
 
 from __future__ import annotations
@@ -24,31 +31,74 @@ from typing import Any, Callable
 from wasmtime import component as wc
 
 from golem_fakes.bindings import runtime as rt
+from golem_fakes.bindings.exports import (
+    ExportedResource,
+    ExportTable,
+    InvalidArgument,
+    UnknownExport,
+)
 from golem_fakes.bindings.result import Err, Ok, Some
 from golem_fakes.compiled import convert
-from golem_fakes.wit.model import Function, ResultType
+from golem_fakes.wit.model import Function, HandleType, Param, ResultType
 
-__all__ = ["WasmExport", "WasmExports", "UnknownWasmExport"]
+__all__ = ["WasmExport", "WasmExports", "UnknownWasmExport", "ExportedHandles"]
 
 
-class UnknownWasmExport(LookupError):
-    """No export of the compiled component has that name."""
+class UnknownWasmExport(UnknownExport):
+    """No export of the compiled component has that name (or more than one does)."""
+
+
+#: Golem's names of an exported resource's functions, by WIT kind (as for Python code,
+#: :func:`golem_fakes.bindings.exports`): ``(canonical name, aliases)`` from the
+#: interface name ``site``, the resource and the item name.
+def _golem_names(site: str, kind: str, res: str | None, item: str,
+                 abi: str) -> tuple[str, tuple[str, ...]]:
+    if kind == "constructor":
+        return f"{site}.{{{res}.new}}", (f"{site}.{{[constructor]{res}}}",)
+    if kind == "method":
+        return f"{site}.{{{res}.{item}}}", (f"{site}.{{[method]{res}.{item}}}",)
+    if kind == "static":
+        return f"{site}.{{[static]{res}.{item}}}", (f"{site}.{{{res}.{item}}}",)
+    if kind == "drop":
+        return f"{site}.{{{res}.drop}}", (f"{site}.{{[drop]{res}}}",)
+    return f"{site}.{{{abi}}}", ()
+
+
+def _kind_of(abi: str) -> tuple[str, str | None, str]:
+    """``(kind, resource, item)`` of a canonical-ABI export name."""
+    for prefix, kind in (("[constructor]", "constructor"), ("[method]", "method"),
+                         ("[static]", "static"), ("[drop]", "drop")):
+        if abi.startswith(prefix):
+            rest = abi[len(prefix):]
+            res, _, item = rest.partition(".")
+            return kind, res, item or res
+    return "freestanding", None, abi
 
 
 class WasmExport:
-    """One exported function of a compiled component (the executor's ``export``)."""
+    """One exported function of a compiled component (the executor's ``export``), or the
+    drop of one of its exported resources (``{res.drop}``, :attr:`wit_kind` ``"drop"``:
+    wasmtime runs the guest's destructor)."""
 
     kind = "wasm"
 
     def __init__(self, name: str, instance: str | None, export: str,
                  params: list[tuple[str, Any]], result: Any, wit: Function | None,
-                 model: Any) -> None:
+                 model: Any, *, aliases: tuple[str, ...] = (),
+                 resource_key: str | None = None) -> None:
         self.name = name
+        self.aliases = aliases
         #: the exported instance (interface) name, ``None`` for a world-level export
         self.instance = instance
         self.export = export
         self.interface = instance
+        #: the canonical-ABI name (``[method]counter.add``; ``[drop]counter``)
         self.function = export
+        self.wit_kind, self.resource, item = _kind_of(export)
+        #: the Python method name (``add_item``), for plain-name lookups
+        self.method_name = item.replace("-", "_")
+        #: ``interface#resource`` of the resource this function belongs to
+        self.resource_key = resource_key
         self.params = [n for n, _ in params]
         self.wit = wit
         #: why this export cannot be called (a type the linker cannot carry), if so
@@ -64,12 +114,19 @@ class WasmExport:
                     model: Any) -> None:
         name = self.name
         if wit is not None:
-            self.param_types = [convert.wit_str(p.type) for p in wit.params]
-            self._in = [convert.to_wasm(p.type, model) for p in wit.params]
-            self._out = (convert.to_host(wit.result, model)
-                         if wit.result is not None else None)
-            self.returns_result = isinstance(convert.resolve(wit.result), ResultType) \
-                if wit.result is not None else False
+            from golem_fakes.compiled.linker import _params
+
+            names, types_ = _params(wit)
+            if self.wit_kind == "constructor" and wit.result is None:
+                assert wit.resource is not None
+                result_t: Any = HandleType(wit.resource, "own")
+            else:
+                result_t = wit.result
+            self.param_types = [convert.wit_str(t) for t in types_]
+            self._in = [convert.to_wasm(t, model) for t in types_]
+            self._out = convert.to_host(result_t, model) if result_t is not None else None
+            self.returns_result = isinstance(convert.resolve(result_t), ResultType) \
+                if result_t is not None else False
         else:
             self.param_types = [type(vt).__name__ for _, vt in params]
             self._in = [_generic_in(vt, f"{name} parameter {n!r}") for n, vt in params]
@@ -79,20 +136,22 @@ class WasmExport:
     def __repr__(self) -> str:
         return f"<WasmExport {self.name}>"
 
-    def lower_args(self, args: tuple[Any, ...]) -> list[Any]:
+    def lower_args(self, args: tuple[Any, ...], handles: Any = None) -> list[Any]:
         """The wasmtime values of ``args``; ``TypeError`` naming the export, the
         parameter, its WIT type and the value when one does not fit (Golem rejects such
-        an invocation before it reaches the worker)."""
+        an invocation before it reaches the worker). ``handles``: the worker's
+        :class:`ExportedHandles` (``None``: no handle is known)."""
         if self.unsupported is not None:
             raise convert.UnsupportedWitType(f"{self.name} cannot be invoked through "
                                              f"golem_fakes.compiled: {self.unsupported}")
         if len(args) != len(self._in):
             raise TypeError(f"{self.name} takes {len(self._in)} argument(s) "
                             f"({', '.join(self.params) or 'none'}), got {len(args)}")
+        h = handles if handles is not None else _NO_HANDLES
         out = []
         for i, (f, a) in enumerate(zip(self._in, args)):
             try:
-                out.append(f(a, _NO_HANDLES))
+                out.append(f(a, h))
             except Exception as e:
                 inner = e.error if isinstance(e, rt.PathError) else e
                 where = "".join(e.path) if isinstance(e, rt.PathError) else ""
@@ -101,27 +160,125 @@ class WasmExport:
                                 f"{convert.short_repr(a)} -> {inner}") from None
         return out
 
-    def lift_result(self, value: Any) -> Any:
+    def lift_result(self, value: Any, handles: Any = None) -> Any:
         if self._out is None:
             return None
-        return self._out(value, _NO_HANDLES)
+        return self._out(value, handles if handles is not None else _NO_HANDLES)
+
+    def invoke(self, wasm: Any, args: tuple[Any, ...]) -> Any:
+        """Run the export in the worker's wasm instance ``wasm``
+        (:class:`~golem_fakes.compiled.linker.WasmInstance`): the result as the invoker
+        sees it (generated classes, :class:`ExportedResource` handles, ``Ok``/``Err``
+        for a ``result``)."""
+        handles = wasm.exported_handles(self)
+        lowered = self.lower_args(args, handles)
+        if self.wit_kind == "drop":
+            wasm.drop_guest_resource(self, lowered[0])
+            return None
+        return self.lift_result(wasm.call(self, lowered), handles)
+
+
+class ExportedHandles:
+    """The invoker's handles of a worker's *exported* resources: what the test holds
+    (:class:`~golem_fakes.bindings.exports.ExportedResource`, the same handles the
+    Python path gives, numbered from 1 per worker instance) → wasmtime's ``ResourceAny``
+    of the guest's resource in the worker's store (Golem's executor keeps the same kind
+    of table: ``Value::Handle`` ids → the instance's resources).
+
+    ``take`` lifts a returned ``own`` handle (a new :class:`ExportedResource`); as an
+    argument, ``give`` moves an owned one into the call (it is gone from the table) and
+    ``lend`` passes a borrowed one (it stays). An unknown handle — never issued, dropped,
+    given away, of another resource, another worker's — is Golem's ``InvalidArgument``
+    (as :class:`~golem_fakes.bindings.exports.InstanceResources` says for Python code).
+    A new instance (recovery replays the invocations in order) numbers its handles the
+    same way, so the handles the test holds stay valid across a crash."""
+
+    def __init__(self, wasm: Any, exported: frozenset[str]) -> None:
+        self._wasm = wasm
+        self._exported = exported
+        self._objects: dict[ExportedResource, Any] = {}
+        self._next = 1
+
+    @property
+    def store(self) -> Any:
+        return self._wasm.store
+
+    def take(self, value: Any, key: str) -> ExportedResource:
+        if key not in self._exported:
+            raise convert.UnsupportedWitType(
+                f"the export returned a handle of the imported resource {key}: golem_fakes."
+                f"compiled gives the invoker handles of the component's exported resources "
+                f"only ({', '.join(sorted(self._exported)) or 'none'})")
+        handle = ExportedResource(key, self._next)
+        self._next += 1
+        self._objects[handle] = value
+        return handle
+
+    peek = take  # a borrow is never returned (WIT forbids it); kept for the protocol
+
+    def _get(self, handle: Any, key: str) -> Any:
+        obj = self._objects.get(handle) if type(handle) is ExportedResource else None
+        if obj is None:
+            if isinstance(handle, ExportedResource) and handle.resource != key:
+                raise InvalidArgument(f"handle {handle!r} is a {handle.resource} resource, "
+                                      f"expected {key}")
+            live = ", ".join(str(h.id) for h in self._objects if h.resource == key)
+            raise InvalidArgument(f"unknown resource handle {convert.short_repr(handle)} for "
+                                  f"{key} (live handles: {live or 'none'})")
+        return obj
+
+    def give(self, handle: Any, key: str) -> Any:
+        obj = self._get(handle, key)
+        del self._objects[handle]
+        return obj
+
+    def lend(self, handle: Any, key: str) -> Any:
+        return self._get(handle, key)
+
+    def check(self) -> "_CheckingHandles":
+        """A view that checks handles without moving any (Golem's check of the
+        arguments before the invocation reaches the worker)."""
+        return _CheckingHandles(self)
+
+    def live(self) -> dict[ExportedResource, Any]:
+        """Every handle the invoker holds → wasmtime's ``ResourceAny``."""
+        return dict(self._objects)
+
+    def __len__(self) -> int:
+        return len(self._objects)
+
+
+class _CheckingHandles:
+    __slots__ = ("table",)
+
+    def __init__(self, table: ExportedHandles | None) -> None:
+        self.table = table
+
+    def give(self, handle: Any, key: str) -> Any:
+        if self.table is None:
+            return _NO_HANDLES.lend(handle, key)
+        self.table._get(handle, key)
+        return None
+
+    lend = give
 
 
 class _ExportHandles:
-    """The handle table of export arguments and results: resource handles of the
-    component's *exported* resources are not carried yet (the linker serves imports;
-    invoking an exported resource's methods needs guest-resource handles,
-    ``ResourceAny`` of the worker's store, kept per worker like the Python path's
-    ``InstanceResources``)."""
+    """The handle table of a worker without an instance yet: no handle is known."""
 
     store = None
 
-    def _refuse(self, *args: Any) -> Any:
-        raise convert.UnsupportedWitType(
-            "a resource handle in an export's arguments or result: golem_fakes.compiled "
-            "invokes exported functions whose parameters and results hold no handles")
+    def _unknown(self, handle: Any, key: str) -> Any:
+        raise InvalidArgument(f"unknown resource handle {convert.short_repr(handle)} for {key} "
+                              f"(the worker has no live instance, so no handles)")
 
-    take = peek = give = _refuse
+    give = lend = _unknown
+
+    def take(self, value: Any, key: str) -> Any:
+        raise convert.UnsupportedWitType(
+            "a resource handle in an export's result needs the worker's instance")
+
+    peek = take
 
 
 _NO_HANDLES = _ExportHandles()
@@ -131,14 +288,35 @@ def _norm(name: str) -> str:
     return name.replace("_", "-")
 
 
-_QUALIFIED = re.compile(r"^(?P<iface>[^{}]+)\.\{(?P<fn>[^{}]+)\}$")
+class _Table(ExportTable):
+    """Golem's name forms over the wasm exports (:class:`ExportTable`'s lookup)."""
+
+    @staticmethod
+    def _plain_names(f: Any) -> list[str]:
+        res = f.resource
+        if f.wit_kind == "freestanding":
+            return [f.function, f.method_name]
+        item = f.function.rpartition(".")[2]
+        if f.wit_kind == "constructor":
+            return [f"{res}.new", f"[constructor]{res}"]
+        if f.wit_kind == "drop":
+            return [f"{res}.drop", f"[drop]{res}"]
+        if f.wit_kind == "method":
+            return [f"{res}.{item}", f"[method]{res}.{item}"]
+        return [f"{res}.{item}", f"[static]{res}.{item}"]
 
 
 class WasmExports:
-    """Every exported function of a compiled component, by name."""
+    """Every exported function of a compiled component, by name (Golem's forms:
+    ``ns:pkg/iface@ver.{fn}`` with the version optional or semver-compatible,
+    ``{res.new}``, ``{res.method}``, ``{[static]res.fn}``, ``{res.drop}``, a world-level
+    name, a plain unambiguous name)."""
 
     def __init__(self, engine: Any, component: wc.Component, model: Any) -> None:
         self._all: dict[str, WasmExport] = {}
+        #: ``interface#resource`` of every resource the component exports
+        self.resources: set[str] = set()
+        interfaces: list[tuple[str, str | None]] = []
         for name, ext in component.type.exports(engine).items():
             ty = ext.ty
             if isinstance(ty, wc.FuncType):
@@ -147,44 +325,60 @@ class WasmExports:
                 self._all[name] = WasmExport(name, None, name, ty.params, ty.result, wit, model)
             elif isinstance(ty, wc.ComponentInstanceType):
                 iface = model.interface(name) if model is not None else None
-                for fname, item in ty.exports(engine).items():
+                base, _, version = name.partition("@")
+                interfaces.append((name, version or None))
+                items = ty.exports(engine)
+                keys: dict[str, str] = {}
+                for rname, item in items.items():
+                    if isinstance(item.ty, wc.ResourceType):
+                        td = iface.types.get(rname) if iface is not None else None
+                        key = convert.resource_key(td.dealias()) if td is not None else f"{name}#{rname}"
+                        keys[rname] = key
+                        self.resources.add(key)
+                for fname, item in items.items():
                     fty = item.ty
                     if not isinstance(fty, wc.FuncType):
                         continue
                     wit = iface.functions.get(fname) if iface is not None else None
                     wit = wit if wit is not None and _fits(wit, fty) else None
-                    full = f"{name}.{{{fname}}}"
+                    kind, res, it = _kind_of(fname)
+                    full, aliases = _golem_names(name, kind, res, it, fname)
                     self._all[full] = WasmExport(full, name, fname, fty.params, fty.result,
-                                                 wit, model)
+                                                 wit, model, aliases=aliases,
+                                                 resource_key=keys.get(res or ""))
+                for rname, key in keys.items():
+                    full, aliases = _golem_names(name, "drop", rname, rname, f"[drop]{rname}")
+                    td = iface.types.get(rname) if iface is not None else None
+                    self._all[full] = WasmExport(
+                        full, name, f"[drop]{rname}", [("self", None)], None,
+                        _drop_function(td), model, aliases=aliases, resource_key=key)
+        self._table = _Table(self._all.values(), (), interfaces)
 
     def names(self) -> list[str]:
         return list(self._all)
 
     def lookup(self, name: str) -> WasmExport:
-        hit = self._all.get(name)
-        if hit is not None:
-            return hit
-        m = _QUALIFIED.match(name)
-        if m is not None:  # the version may be left out
-            iface, fn = m.group("iface"), _norm(m.group("fn"))
-            found = [e for e in self._all.values() if e.instance is not None and
-                     e.export == fn and (e.instance == iface or
-                                         e.instance.split("@", 1)[0] == iface)]
-        else:
-            found = [e for e in self._all.values() if e.export == _norm(name)]
-        if len(found) == 1:
-            return found[0]
-        if found:
-            raise UnknownWasmExport(f"export name {name!r} is ambiguous: it matches "
-                                    f"{', '.join(e.name for e in found)}; give the full name")
-        raise UnknownWasmExport(f"the compiled component has no export {name!r}; it exports "
-                                f"{', '.join(self._all) or '(nothing)'}")
+        try:
+            return self._table.lookup(name)  # type: ignore[return-value]
+        except UnknownExport as e:
+            raise UnknownWasmExport(str(e).replace("The component exports", "The compiled "
+                                                   "component exports"), e.candidates) from None
+
+
+def _drop_function(td: Any) -> Function | None:
+    """A WIT-model stand-in for ``[drop]res``: one ``own<res>`` parameter, no result."""
+    if td is None:
+        return None
+    return Function(name=f"[drop]{td.name}", item_name=td.name, kind="freestanding",
+                    params=[Param("self", HandleType(td.dealias(), "own"))], result=None)
 
 
 def _fits(fn: Function, fty: wc.FuncType) -> bool:
     """Whether the WIT function has the export's parameters (a world that merely shares
     an interface name with the component is not used)."""
-    return [p.name for p in fn.params] == [n for n, _ in fty.params]
+    from golem_fakes.compiled.linker import _params
+
+    return [n for n, _ in _params(fn)[0]] == [n for n, _ in fty.params]
 
 
 # --- conversion without a WIT model -----------------------------------------------------

@@ -471,6 +471,7 @@ class WasmInstance:
         #: the exception that ended the guest's last call, if it trapped
         self.trapped: BaseException | None = None
         self.dropped = False
+        self._exported: Any = None
         signals.ensure()
         token = current_instance.set(self)
         try:
@@ -495,6 +496,10 @@ class WasmInstance:
         n = next(self._ids)
         self._reps[n] = (key, rep)
         return wc.ResourceHost.own(n, resource_type_id(key))
+
+    def lend(self, rep: Any, key: str) -> wc.ResourceHost:
+        # a host function never returns a borrow (WIT has no borrow results)
+        raise convert.UnsupportedWitType(f"a borrow<{key}> going from the host into wasm")
 
     def _entry(self, value: Any, key: str, pop: bool) -> Any:
         host = value.to_host(self.ctx) if isinstance(value, wc.ResourceAny) else value
@@ -540,20 +545,42 @@ class WasmInstance:
             self._funcs[export.name] = f
         return f
 
-    def call(self, export: Any, args: tuple[Any, ...]) -> Any:
+    def exported_handles(self, export: Any) -> Any:
+        """The invoker's handles of this instance's exported resources
+        (:class:`golem_fakes.compiled.exports.ExportedHandles`, made on first use)."""
+        h = self._exported
+        if h is None:
+            from golem_fakes.compiled.exports import ExportedHandles
+
+            h = self._exported = ExportedHandles(self, frozenset(self.compiled.exports.resources))
+        return h
+
+    def call(self, export: Any, args: tuple[Any, ...] | list[Any]) -> Any:
         """Call ``export`` with already checked wasmtime values; the guest's result in
         wasmtime's form. A trap raises :class:`~golem_fakes.bindings.runtime.Trap` (or
         what the host function raised: a crash, an exit, ``NotFaked``...)."""
+        f = self.func(export)
+
+        def run() -> Any:
+            value = f(self.store, *args)
+            f.post_return(self.store)
+            return value
+        return self._enter(export, run)
+
+    def drop_guest_resource(self, export: Any, value: wc.ResourceAny) -> None:
+        """``{res.drop}``: drop an exported resource's handle; wasmtime runs the guest's
+        destructor (``[dtor]res``) in this instance, which may call host functions."""
+        self._enter(export, lambda: value.drop(self.store))
+
+    def _enter(self, export: Any, run: Callable[[], Any]) -> Any:
         if self.trapped is not None:
             raise rt.Trap(f"the wasm instance of this worker trapped before ({self.trapped}); "
                           f"a trapped component instance cannot be entered again")
-        f = self.func(export)
         signals.ensure()
         token = current_instance.set(self)
         try:
             try:
-                value = f(self.store, *args)
-                f.post_return(self.store)
+                value = run()
             except HostCallFailed as e:
                 self.trapped = e.error
                 raise e.error from None

@@ -535,8 +535,13 @@ def check_args(golem: "Golem", component: Any, name: str, export: Any,
     from golem_fakes.bindings.exports import InstanceResources, InvalidArgument
 
     if getattr(export, "kind", None) == "wasm":
+        cname = getattr(component, "name", component)
+        inst = golem.__dict__.get("_instances", {}).get((cname, name))
+        wasm = getattr(inst, "wasm", None) if inst is not None else None
+        handles = wasm._exported if wasm is not None and not wasm.dropped else None
         try:
-            export.lower_args(args)  # TypeError naming the export, parameter and type
+            # TypeError naming the export, parameter and type; handles checked, not moved
+            export.lower_args(args, handles.check() if handles is not None else None)
         except TypeError as e:  # as for Python code: Golem rejects it before the worker
             raise InvalidArgument(str(e), function=export.name) from None
         return
@@ -560,8 +565,7 @@ def _call_export(golem: "Golem", worker: "Worker", export: Any, args: tuple[Any,
 
     inst: WorkerInstance = golem._instance_for(worker.component.name, worker.name)
     if export.kind == "wasm":  # the worker's instance of its compiled component
-        wasm = inst.wasm_instance()
-        return export.lift_result(wasm.call(export, export.lower_args(args)))
+        return export.invoke(inst.wasm_instance(), args)
     loaded = inst.loaded
     assert loaded is not None  # _resolve_export checked the component has code
     if inst.resources is None:

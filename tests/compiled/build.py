@@ -90,6 +90,12 @@ def linker_test_component() -> Path:
     return build(HERE / "wit", "linker-test", HERE / "app", "linker_app", LINKER_TEST_DEPS)
 
 
+def resource_test_component() -> Path:
+    """The exported-resource test component (``wit_res/``, ``app_res/resource_app.py``)."""
+    return build(HERE / "wit_res", "resource-test", HERE / "app_res", "resource_app",
+                 ("random",))
+
+
 def bench_component() -> Path:
     """The benchmark's component (world ``bench``, ``app/bench_app.py``)."""
     return build(HERE / "wit", "bench", HERE / "app", "bench_app", LINKER_TEST_DEPS)

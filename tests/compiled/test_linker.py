@@ -185,7 +185,7 @@ def test_arguments_are_checked_before_the_worker_runs(g: Golem) -> None:
         g.invoke("lt", "w1", "say", 5)
     with pytest.raises(TypeError, match="takes 1 argument"):
         g.invoke("lt", "w1", "say")
-    with pytest.raises(LookupError, match="no export 'nope'"):
+    with pytest.raises(LookupError, match="no export named 'nope'"):
         g.invoke("lt", "w1", "nope")
     assert g.registry.find("lt", "w1") is None  # nothing was created
 
