@@ -357,6 +357,10 @@ class WasmExports:
     def names(self) -> list[str]:
         return list(self._all)
 
+    def owns(self, export: Any) -> bool:
+        """Whether ``export`` is one of these (not another component's or version's)."""
+        return self._all.get(getattr(export, "name", None)) is export  # type: ignore[arg-type]
+
     def lookup(self, name: str) -> WasmExport:
         try:
             return self._table.lookup(name)  # type: ignore[return-value]

@@ -323,10 +323,14 @@ class Golem(Environment):
         "_codes": lambda g: {},
         "_version_codes": lambda g: {},
         "_wasms": lambda g: {},
+        "_version_wasms": lambda g: {},
     }
     _instances: dict[tuple[str, str], "WorkerInstance"]
     #: component name → its compiled component (``add_component(wasm=...)``)
     _wasms: dict[str, Any]
+    #: component name → version → the compiled component given for that version
+    #: (``add_component_version(wasm=...)``; ``None``: that version is Python code)
+    _version_wasms: dict[str, dict[int, Any]]
     _codes: dict[str, tuple[str, Any]]
     #: component name → version → ``(module, path)`` given for that version
     _version_codes: dict[str, dict[int, tuple[str, Any]]]
@@ -582,10 +586,19 @@ class Golem(Environment):
             self._wasms[name] = compiled
         return comp
 
-    def _wasm_of(self, component: str) -> Any:
+    def _wasm_of(self, component: str, version: int | None = None) -> Any:
         """The compiled component of ``component`` (``add_component(wasm=...)``), or
-        ``None``."""
-        return self.__dict__.get("_wasms", {}).get(component)
+        ``None`` (Python code). With ``version``, that of the version: the one given for
+        the highest version up to it (:meth:`add_component_version`), else the
+        component's first."""
+        d = self.__dict__
+        if version is not None:
+            per = d.get("_version_wasms", {}).get(component)
+            if per:
+                below = [v for v in per if v <= version]
+                if below:
+                    return per[max(below)]
+        return d.get("_wasms", {}).get(component)
 
     def set_component_wasm(self, name: str, wasm: Any) -> None:
         """Run component ``name``, added already (the pytest plugin's default component
@@ -612,16 +625,27 @@ class Golem(Environment):
                     inst.compiled = compiled
 
     def add_component_version(self, name: str, *, code: str | None = None, path: Any = None,
-                              env: Mapping[str, str] | Iterable[tuple[str, str]] | None = None
-                              ) -> int:
+                              env: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+                              wasm: Any = None) -> int:
         """Upload a new version of component ``name`` (as ``golem component update``
         does): its current version goes up by one and that number is returned. ``code``
-        / ``path`` are the new version's Python module and directory (as for
-        :meth:`add_component`); without them the new version runs the code of the
-        version before. ``env`` replaces the component's env. Existing workers stay on
-        their version until an ``update-worker`` moves them (an automatic update replays
-        the worker's oplog on this code; :mod:`golem_fakes.worker.admin`)."""
+        / ``path`` are the new version's Python module and directory, or ``wasm`` its
+        built component (as for :meth:`add_component`; either may follow either);
+        without them the new version runs the code of the version before. ``env``
+        replaces the component's env. Existing workers stay on their version until an
+        ``update-worker`` moves them (an automatic update replays the worker's oplog on
+        the new version's code or .wasm; a snapshot update calls the old instance's
+        ``save-snapshot`` and the new one's ``load-snapshot`` exports;
+        :mod:`golem_fakes.worker.admin`)."""
+        if code is not None and wasm is not None:
+            raise ValueError(f"add_component_version({name!r}): give the new version's Python "
+                             f"code (code=, path=) or its built .wasm (wasm=), not both")
         comp = self.registry.component(name)
+        compiled = None
+        if wasm is not None:
+            from golem_fakes.compiled import CompiledComponent
+
+            compiled = CompiledComponent.get(wasm)  # unreadable / not a component: fails here
         if code is not None:
             from golem_fakes.worker.code import ComponentCode
 
@@ -635,6 +659,10 @@ class Golem(Environment):
             self._version_codes.setdefault(name, {})[comp.version] = (code, path)
             if name not in self._codes:
                 self._codes[name] = (code, path)
+            if self._wasm_of(name, comp.version) is not None:  # .wasm before, Python now
+                self._version_wasms.setdefault(name, {})[comp.version] = None
+        if compiled is not None:
+            self._version_wasms.setdefault(name, {})[comp.version] = compiled
         return comp.version
 
     def add_worker(self, component: str | Component, name: str, *, args: Iterable[str] = (),
@@ -826,8 +854,9 @@ class Golem(Environment):
                 if inst is None:
                     default = key == self._default[:2]
                     inst = WorkerInstance(self, component, name, own_table=not default)
-                    code = self._code_of(component, self._code_version(component, name))
-                    compiled = self._wasm_of(component)
+                    version = self._code_version(component, name)
+                    code = self._code_of(component, version)
+                    compiled = self._wasm_of(component, version)
                     if compiled is not None:  # instantiated at its first export call
                         inst.compiled = compiled
                     elif code is not None:

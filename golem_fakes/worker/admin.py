@@ -331,6 +331,12 @@ def _snapshot_export(g: "Golem", w: "Worker", name: str) -> Any:
     from golem_fakes.bindings.exports import UnknownExport
     from golem_fakes.bindings.install import installed
 
+    compiled = g._wasm_of(w.component.name, g._code_version(w.component.name, w.name))
+    if compiled is not None:  # the .wasm of the version the instance runs
+        try:
+            return compiled.exports.lookup(name)
+        except UnknownExport:
+            return None
     if installed() is None or g._code_of(w.component.name) is None:
         return None
     from golem_fakes.worker.executor import export_table_for

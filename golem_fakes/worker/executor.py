@@ -444,7 +444,7 @@ def enqueue(golem: "Golem", component: Any, name: str, fn: "Callable[..., Any] |
 
     export = None
     if isinstance(fn, str):
-        export = _resolve_export(golem, component, fn)
+        export = _resolve_export(golem, component, fn, name)
         if kwargs:
             raise TypeError(f"{export.name}: an export is invoked with positional arguments "
                             f"in WIT order, got keyword arguments {sorted(kwargs)}")
@@ -462,9 +462,15 @@ def enqueue(golem: "Golem", component: Any, name: str, fn: "Callable[..., Any] |
     return h
 
 
-def _resolve_export(golem: "Golem", component: Any, fn: str) -> Any:
+def _resolve_export(golem: "Golem", component: Any, fn: str, name: str | None = None) -> Any:
     cname = getattr(component, "name", component)
-    compiled = golem._wasm_of(cname)
+    # the .wasm of the version worker `name` runs (its exports may differ between
+    # versions); a worker not made yet will be made at the component's latest version
+    version = golem._code_version(cname, name) if name else None
+    if version is None and name:
+        comp = golem.registry.components.get(cname)
+        version = comp.version if comp is not None else None
+    compiled = golem._wasm_of(cname, version)
     if compiled is not None:  # a built component: its own exports (golem_fakes.compiled)
         return compiled.exports.lookup(fn)
     table = export_table_or_error(cname)
@@ -564,8 +570,15 @@ def _call_export(golem: "Golem", worker: "Worker", export: Any, args: tuple[Any,
     from golem_fakes.bindings.runtime import Trap
 
     inst: WorkerInstance = golem._instance_for(worker.component.name, worker.name)
-    if export.kind == "wasm":  # the worker's instance of its compiled component
+    if inst.compiled is not None:  # the worker's instance of its compiled component
+        if not inst.compiled.exports.owns(export):
+            # resolved against another version's code (an update replays the oplog on
+            # the new version, or a .wasm version follows Python code): Golem's oplog
+            # names the function, and the new code's export of that name runs
+            export = inst.compiled.exports.lookup(export.name)
         return export.invoke(inst.wasm_instance(), args)
+    if export.kind == "wasm":  # a Python-code version after a .wasm one: the same by name
+        export = export_table_or_error(worker.component.name).lookup(export.name)
     loaded = inst.loaded
     assert loaded is not None  # _resolve_export checked the component has code
     if inst.resources is None:

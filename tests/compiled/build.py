@@ -90,10 +90,30 @@ def linker_test_component() -> Path:
     return build(HERE / "wit", "linker-test", HERE / "app", "linker_app", LINKER_TEST_DEPS)
 
 
-def resource_test_component() -> Path:
-    """The exported-resource test component (``wit_res/``, ``app_res/resource_app.py``)."""
-    return build(HERE / "wit_res", "resource-test", HERE / "app_res", "resource_app",
-                 ("random",))
+RESOURCE_TEST_DEPS = ("clocks", "golem-1.x", "golem-rpc", "io", "random")
+
+
+def resource_test_component(suffix: str = "") -> Path:
+    """The exported-resource test component (``wit_res/``, ``app_res/resource_app.py``);
+    with ``suffix``, another version of it whose counters' names end in ``suffix``
+    (``app_res/version.py`` replaced)."""
+    src = HERE / "app_res"
+    if suffix:
+        cache_dir().mkdir(parents=True, exist_ok=True)
+        h = hashlib.sha256(suffix.encode())
+        for p in sorted((HERE / "app_res").glob("*.py")):
+            h.update(p.name.encode() + b"\0" + p.read_bytes())
+        src = cache_dir() / f"app_res-{h.hexdigest()[:16]}"
+        if not (src / "version.py").exists():
+            tmp = Path(tempfile.mkdtemp(prefix="app_res.", dir=cache_dir()))
+            for p in (HERE / "app_res").glob("*.py"):
+                shutil.copyfile(p, tmp / p.name)
+            (tmp / "version.py").write_text(f"SUFFIX = {suffix!r}\n")
+            try:
+                os.rename(tmp, src)
+            except OSError:  # another process made it first
+                shutil.rmtree(tmp, ignore_errors=True)
+    return build(HERE / "wit_res", "resource-test", src, "resource_app", RESOURCE_TEST_DEPS)
 
 
 def bench_component() -> Path:

@@ -1,6 +1,8 @@
 """The freestanding exports of golem-fakes:resource-test/counters."""
 
+import counters
 from counters import Counter
+from componentize_py_types import Err
 
 
 class Counters:
@@ -15,3 +17,18 @@ class Counters:
 
     def maybe(self, name: str | None) -> Counter | None:
         return None if name is None else Counter(name)
+
+    def created(self) -> list[str]:
+        return list(counters.CREATED)
+
+
+class SaveSnapshot:
+    def save(self) -> bytes:
+        return "\n".join(counters.CREATED).encode()
+
+
+class LoadSnapshot:
+    def load(self, bytes_: bytes) -> None:
+        if bytes_ == b"refuse":
+            raise Err("refused")
+        counters.CREATED[:] = bytes_.decode().split("\n") if bytes_ else []
