@@ -168,6 +168,22 @@ def _noop() -> None:
     return None
 
 
+def handle_object(objects: dict[ExportedResource, Any], resource: str, handle: Any) -> Any:
+    """``objects[handle]`` for a live handle of ``resource``; else Golem's
+    :class:`InvalidArgument` saying why (another resource's handle, or an unknown one,
+    with the live handles of ``resource``). Shared by the Python path's table and the
+    compiled one's (:class:`golem_fakes.compiled.exports.ExportedHandles`)."""
+    obj = objects.get(handle) if type(handle) is ExportedResource else None
+    if obj is None:
+        if isinstance(handle, ExportedResource) and handle.resource != resource:
+            raise InvalidArgument(f"handle {handle!r} is a {handle.resource} resource, "
+                                  f"expected {resource}")
+        live = ", ".join(str(h.id) for h in objects if h.resource == resource)
+        raise InvalidArgument(f"unknown resource handle {_short_repr(handle)} for {resource} "
+                              f"(live handles: {live or 'none'})")
+    return obj
+
+
 class InstanceResources:
     """The default :class:`ResourceTable`: one per worker instance, handles
     ``ExportedResource(resource, n)`` numbered from 1.
@@ -217,14 +233,7 @@ class InstanceResources:
         return handle
 
     def _get(self, resource: str, handle: Any) -> Any:
-        obj = self._objects.get(handle) if type(handle) is ExportedResource else None
-        if obj is None:
-            if isinstance(handle, ExportedResource) and handle.resource != resource:
-                raise InvalidArgument(f"handle {handle!r} is a {handle.resource} resource, "
-                                      f"expected {resource}")
-            raise InvalidArgument(f"unknown resource handle {_short_repr(handle)} for {resource} "
-                                  f"(live handles: {', '.join(str(h.id) for h in self._objects if h.resource == resource) or 'none'})")
-        return obj
+        return handle_object(self._objects, resource, handle)
 
     def lift_borrow(self, resource: str, handle: Any) -> Any:
         return self._get(resource, handle)
@@ -377,18 +386,25 @@ class ExportTable:
         return f.function
 
     @staticmethod
-    def _plain_names(f: ExportFunction) -> list[str]:
+    def _kind(f: Any) -> str:
+        """The WIT kind of ``f`` (``freestanding``, ``constructor``, ``method``,
+        ``static``, ``drop``); a table of other export objects overrides it."""
+        return f.kind  # type: ignore[no-any-return]
+
+    @classmethod
+    def _plain_names(cls, f: ExportFunction) -> list[str]:
         res = f.resource
-        if f.kind == "freestanding":
+        kind = cls._kind(f)
+        if kind == "freestanding":
             return [f.function, f.method_name or f.function]
         if res is None:  # pragma: no cover - resources always have one
             return []
         item = f.function.rpartition(".")[2]
-        if f.kind == "constructor":
+        if kind == "constructor":
             return [f"{res}.new", f"[constructor]{res}"]
-        if f.kind == "drop":
+        if kind == "drop":
             return [f"{res}.drop", f"[drop]{res}"]
-        if f.kind == "method":
+        if kind == "method":
             return [f"{res}.{item}", f"[method]{res}.{item}"]
         return [f"{res}.{item}", f"[static]{res}.{item}"]
 

@@ -36,6 +36,7 @@ from golem_fakes.bindings.exports import (
     ExportTable,
     InvalidArgument,
     UnknownExport,
+    handle_object,
 )
 from golem_fakes.bindings.result import Err, Ok, Some
 from golem_fakes.compiled import convert
@@ -217,15 +218,7 @@ class ExportedHandles:
     peek = take  # a borrow is never returned (WIT forbids it); kept for the protocol
 
     def _get(self, handle: Any, key: str) -> Any:
-        obj = self._objects.get(handle) if type(handle) is ExportedResource else None
-        if obj is None:
-            if isinstance(handle, ExportedResource) and handle.resource != key:
-                raise InvalidArgument(f"handle {handle!r} is a {handle.resource} resource, "
-                                      f"expected {key}")
-            live = ", ".join(str(h.id) for h in self._objects if h.resource == key)
-            raise InvalidArgument(f"unknown resource handle {convert.short_repr(handle)} for "
-                                  f"{key} (live handles: {live or 'none'})")
-        return obj
+        return handle_object(self._objects, key, handle)
 
     def give(self, handle: Any, key: str) -> Any:
         obj = self._get(handle, key)
@@ -289,21 +282,13 @@ def _norm(name: str) -> str:
 
 
 class _Table(ExportTable):
-    """Golem's name forms over the wasm exports (:class:`ExportTable`'s lookup)."""
+    """Golem's name forms over the wasm exports (:class:`ExportTable`'s lookup; a
+    :class:`WasmExport`'s ``kind`` is ``"wasm"`` for the executor, its WIT kind is
+    ``wit_kind``)."""
 
     @staticmethod
-    def _plain_names(f: Any) -> list[str]:
-        res = f.resource
-        if f.wit_kind == "freestanding":
-            return [f.function, f.method_name]
-        item = f.function.rpartition(".")[2]
-        if f.wit_kind == "constructor":
-            return [f"{res}.new", f"[constructor]{res}"]
-        if f.wit_kind == "drop":
-            return [f"{res}.drop", f"[drop]{res}"]
-        if f.wit_kind == "method":
-            return [f"{res}.{item}", f"[method]{res}.{item}"]
-        return [f"{res}.{item}", f"[static]{res}.{item}"]
+    def _kind(f: Any) -> str:
+        return f.wit_kind  # type: ignore[no-any-return]
 
 
 class WasmExports:
