@@ -251,6 +251,13 @@ class Oplog:
         the guest got ``value`` itself unless ``guest`` says otherwise."""
         self._log.append((_RAW_OK, self.now(), function_name, request, value, dtype, guest))
 
+    def record_ok_at(self, timestamp: int, function_name: str, request: Any, value: Any,
+                     dtype: str, guest: Any = SAME) -> None:
+        """:meth:`record_ok` timestamped ``timestamp`` (epoch ms) instead of now: for a
+        clock call that has just read the clock this oplog is timestamped by (one
+        reading for the value and the entry)."""
+        self._log.append((_RAW_OK, timestamp, function_name, request, value, dtype, guest))
+
     def commit(self) -> None:
         """Flush buffered entries: everything appended so far is committed. Atomic
         without a lock on the host-call path: the length is appended to a list of

@@ -32,8 +32,9 @@ _NOW = "wall_clock::now"
 @implements(WALL_CLOCK, "now")
 def now(env: Any) -> Any:
     """The wall clock: ``{"seconds": s, "nanoseconds": ns}`` since the epoch, recorded
-    as ``wall_clock::now`` (read-local). :func:`~golem_fakes.interfaces.record_ok` and
-    ``clock_of``'s fast path written out (no frame for either)."""
+    as ``wall_clock::now`` (read-local), the entry timestamped with the same reading.
+    :func:`~golem_fakes.interfaces.record_ok` and ``clock_of``'s fast path written out
+    (no frame for either)."""
     clock = env.__dict__.get("_clock")
     if clock is None:
         clock = clock_of(env, WALL_CLOCK, "now")
@@ -51,7 +52,9 @@ def now(env: Any) -> Any:
         rt = inv.runtime
         if rt.replay is not None and rt.persistence_level != "persist-nothing":
             return rt.replay.replayed(_NOW, None, READ_LOCAL)
-        rt.oplog.record_ok(_NOW, None, value, READ_LOCAL)
+        # the entry's timestamp is this reading: the oplog is timestamped by this
+        # Golem's clock (Golem.runtime: Oplog(clock.wall_ms)), read once for both
+        rt.oplog.record_ok_at(ns // 1_000_000, _NOW, None, value, READ_LOCAL)
         if rt.crash_in is not None:
             crash_tick(rt)
     return value
