@@ -258,6 +258,17 @@ class Oplog:
         reading for the value and the entry)."""
         self._log.append((_RAW_OK, timestamp, function_name, request, value, dtype, guest))
 
+    def record_ok_commit(self, function_name: str, request: Any, value: Any, dtype: str,
+                         guest: Any = SAME) -> None:
+        """:meth:`record_ok` then :meth:`commit`, in one call (a durable write's fast
+        path: its entry is committed at once)."""
+        log = self._log
+        log.append((_RAW_OK, self.now(), function_name, request, value, dtype, guest))
+        commits = self._commits
+        commits.append(len(log))
+        if len(commits) >= _FOLD_AT:
+            self._fold()
+
     def commit(self) -> None:
         """Flush buffered entries: everything appended so far is committed. Atomic
         without a lock on the host-call path: the length is appended to a list of

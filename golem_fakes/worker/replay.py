@@ -510,6 +510,11 @@ class ReplayingOplog:
         elif rp.rt.persistence_level != PERSIST_NOTHING:
             rp.take_call(function_name, request)
 
+    def record_ok_commit(self, function_name: str, request: Any, value: Any, dtype: str,
+                         guest: Any = SAME) -> None:
+        self.record_ok(function_name, request, value, dtype, guest)
+        self.commit()
+
     def commit(self) -> None:
         if self.replay.live:
             self.real.commit()

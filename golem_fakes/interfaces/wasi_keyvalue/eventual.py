@@ -130,9 +130,8 @@ def set_(env: Any, bucket: BucketRep, key: str, outgoing_value: OutgoingValueRep
             return replay.replayed(_SET, (bucket.name, key, len(value)), WRITE_REMOTE)
         if rt.idempotent and replay is None:  # no begin/end-remote-write bracket (§0.1)
             kv.put(bucket.project, bucket.name, key, value)
-            oplog = rt.oplog
-            oplog.record_ok(_SET, (bucket.name, key, len(value)), None, WRITE_REMOTE, OK_NONE)
-            oplog.commit()
+            rt.oplog.record_ok_commit(_SET, (bucket.name, key, len(value)), None,
+                                      WRITE_REMOTE, OK_NONE)
             if rt.crash_in is not None:
                 crash_tick(rt)
             return OK_NONE
