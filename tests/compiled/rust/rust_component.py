@@ -1,7 +1,7 @@
 """Build the Rust test worker (``lib.rs``) to a component, cached.
 
-A Golem Rust worker is built by ``cargo component build --release`` (cargo-component;
-the Golem app templates' ``golem.yaml`` runs it): rustc compiles the crate for the
+A Golem Rust worker is built by cargo-component (``cargo component build --release``):
+rustc compiles the crate for the
 ``wasm32-wasi`` (preview1; ``wasm32-wasip1`` since Rust 1.78) target to a ``cdylib``
 core module, wit-bindgen's generated glue lowering the world's imports and exports to
 the canonical ABI and carrying the world as a ``component-type`` custom section, and
