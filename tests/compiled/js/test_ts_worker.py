@@ -6,6 +6,11 @@ Most tests use the ``golem`` fixture: the test's own code is the default (Python
 worker, calling the bindings, and ``ts-cart`` is the compiled TypeScript component. The
 crash-point tests take a plain ``Golem`` (``plain``): ``explore_crashes`` copies the
 environment, which cannot be done while the fixture's own worker is running the test.
+
+Every test runs twice (``ts_wasm``): ``[pinned]`` on the component of the toolchain
+pinned in package-lock.json (imports at WASI ``@0.2.3``), ``[latest]`` on the component
+of the newest componentize-js and jco, only with ``GOLEM_FAKES_TS_LATEST=1`` (their WASI
+imports, ``@0.2.10`` / ``@0.2.12`` so far, link by semver to the installed ``@0.2.3``).
 """
 
 from __future__ import annotations
@@ -29,16 +34,16 @@ CART = "golem-fakes:ts-cart/cart"
 
 
 @pytest.fixture
-def ts(golem: Golem, ts_cart_wasm: Path) -> Golem:
-    golem.add_component(TS, wasm=ts_cart_wasm)
+def ts(golem: Golem, ts_wasm: Path) -> Golem:
+    golem.add_component(TS, wasm=ts_wasm)
     return golem
 
 
 @pytest.fixture
-def plain(ts_cart_wasm: Path) -> Golem:
+def plain(ts_wasm: Path) -> Golem:
     golem_fakes.install()
     g = Golem(seed=7)
-    g.add_component(TS, wasm=ts_cart_wasm)
+    g.add_component(TS, wasm=ts_wasm)
     return g
 
 
@@ -126,7 +131,7 @@ def test_arguments_are_checked_against_the_wit_before_the_worker_runs(ts: Golem)
 
 
 def test_the_order_id_is_the_invocation_s_idempotency_key(ts: Golem,
-                                                         ts_cart_wasm: Path) -> None:
+                                                         ts_wasm: Path) -> None:
     """Golem re-runs a failed invocation with the same idempotency key, and the key the
     worker generates derives from it: a re-run places the same order, not a second one."""
     def place_order(g: Golem, key: str) -> Any:
@@ -135,7 +140,7 @@ def test_the_order_id_is_the_invocation_s_idempotency_key(ts: Golem,
 
     def another_golem() -> Golem:
         g = ts.fresh()   # the same seed and configuration; components are added again
-        g.add_component(TS, wasm=ts_cart_wasm)
+        g.add_component(TS, wasm=ts_wasm)
         return g
 
     first = place_order(ts, "order-42")

@@ -32,6 +32,15 @@ the npm toolchain pinned in ``package.json`` / ``package-lock.json`` beside it:
     declarations make a call with a wrong type, or an export missing from the WIT, a
     build error rather than a trap at run time.
 
+With ``GOLEM_FAKES_TS_LATEST=1`` the worker tests (``test_ts_worker.py``) also run
+against a component built by the newest componentize-js and jco on the npm registry
+(:func:`latest_toolchain`; :func:`build` with ``componentizer=``): declarations and
+``tsc`` stay the pinned install's, the component is the new componentize-js's (with the
+new jco's ``componentNew`` and WASI adapter). Off by default, as the newest versions
+move; verified with componentize-js 0.23.0 + jco 1.35.0 (every WASI import at
+``@0.2.12``) and componentize-js 0.23.0 + jco 1.32.1 (at ``@0.2.10``): both link, by
+semver, to the installed ``@0.2.3`` interfaces, and all the worker tests pass.
+
 Node.js 20 or newer is required: the versions above were verified on node 20.20 with
 npm 11 (Debian 12's node 18 was not, and the tests skip on it).
 
@@ -39,6 +48,7 @@ Cache layout under ``$GOLEM_FAKES_CACHE`` (default ``~/.cache/golem-fakes``)::
 
     npm/<lock key>/node_modules/...        `npm ci` of package.json + package-lock.json
     npm/<lock key>/.complete                  written last: the install is whole
+    npm-latest/<versions key>/node_modules/...  GOLEM_FAKES_TS_LATEST's install
     npm/.lock, ts-components/.lock            held while installing / building
     ts-components/<key>/wit/, src/, tsconfig.json   the inputs, as built
     ts-components/<key>/types/, dist/         jco's declarations, tsc's output
@@ -85,6 +95,10 @@ ENTRY = "cart"
 #: the npm packages whose installed versions enter the build key
 TOOLS = ("@bytecodealliance/componentize-js", "@bytecodealliance/jco", "typescript")
 MIN_NODE = (20, 0)
+#: the packages :func:`latest_toolchain` installs at their newest release
+LATEST_TOOLS = ("@bytecodealliance/componentize-js", "@bytecodealliance/jco")
+#: the environment variable that turns on the worker tests of the newest toolchain
+LATEST_ENV = "GOLEM_FAKES_TS_LATEST"
 #: componentize-js features the world does not use (so nothing of wasi:http is imported)
 DISABLED_FEATURES = ("http", "fetch-event")
 
@@ -170,33 +184,85 @@ def toolchain(npm: str | None = None) -> Path:
     if npm is None:
         npm = node_executables()[1]
     directory = cache_root() / "npm" / lock_key()
+    _install(directory, [(name, path.read_text()) for name, path in npm_files()],
+             [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+             "`npm ci` of tests/compiled/js/package-lock.json",
+             "the TypeScript worker needs componentize-js, jco and typescript")
+    prune_installs(keep=directory.name)
+    return directory
+
+
+def latest_versions(npm: str) -> dict[str, str]:
+    """The newest release of each of :data:`LATEST_TOOLS` (``npm view <name> version``:
+    one registry look-up each); :class:`ToolchainUnavailable` if the registry cannot
+    be asked."""
+    versions = {}
+    for name in LATEST_TOOLS:
+        try:
+            proc = subprocess.run([npm, "view", name, "version"], capture_output=True,
+                                  text=True, timeout=120)
+        except subprocess.TimeoutExpired:
+            proc = None
+        if proc is None or proc.returncode != 0 or not proc.stdout.strip():
+            detail = "timed out" if proc is None else (proc.stdout + proc.stderr).strip()[-500:]
+            raise ToolchainUnavailable(
+                f"`npm view {name} version` failed ({detail}): {LATEST_ENV}=1 builds the "
+                f"worker with the newest {' and '.join(LATEST_TOOLS)} from the npm "
+                f"registry; unset it to test the pinned toolchain only")
+        versions[name] = proc.stdout.strip().splitlines()[-1]
+    return versions
+
+
+def latest_toolchain(npm: str | None = None) -> Path:
+    """The directory whose ``node_modules`` holds the newest componentize-js and jco
+    (:func:`latest_versions`, installed together so componentize-js resolves its
+    ``^1.15.1`` jco to that jco): ``npm install`` into
+    ``$GOLEM_FAKES_CACHE/npm-latest/<versions key>`` once per pair of versions."""
+    if npm is None:
+        npm = node_executables()[1]
+    versions = latest_versions(npm)
+    key = _hash_files([], *(f"{k} {v}" for k, v in sorted(versions.items())))
+    directory = cache_root() / "npm-latest" / key
+    package = {"name": "golem-fakes-ts-cart-latest", "version": "0.0.0", "private": True,
+               "type": "module", "dependencies": versions}
+    _install(directory, [("package.json", json.dumps(package, indent=2) + "\n")],
+             [npm, "install", "--no-audit", "--no-fund", "--loglevel=error"],
+             f"`npm install` of {', '.join(f'{k}@{v}' for k, v in versions.items())}",
+             f"{LATEST_ENV}=1 needs the newest componentize-js and jco")
+    _prune(cache_root() / "npm-latest", directory.name, newest=2, min_age=3600.0)
+    return directory
+
+
+def _install(directory: Path, files: list[tuple[str, str]], cmd: list[str], what: str,
+             need: str) -> None:
+    """Run ``cmd`` (an npm install) in a fresh directory holding ``files`` and move it
+    to ``directory`` when it succeeded; nothing when ``directory`` is already complete.
+    :class:`ToolchainUnavailable` (the tests skip) when npm fails or takes 15 minutes."""
     if (directory / ".complete").exists():
-        return directory
-    with _locked("npm"):
+        return
+    with _locked(directory.parent.name):
         if (directory / ".complete").exists():
-            return directory
+            return
         directory.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=directory.name + ".", dir=directory.parent))
         try:
-            for name, path in npm_files():
-                shutil.copyfile(path, tmp / name)
+            for name, text in files:
+                (tmp / name).write_text(text)
             env = dict(os.environ, npm_config_update_notifier="false", npm_config_fund="false",
                        npm_config_audit="false")
-            cmd = [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"]
             try:
                 proc = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True,
                                       env=env, timeout=900)
             except subprocess.TimeoutExpired:
                 raise ToolchainUnavailable(
-                    f"`npm ci` of tests/compiled/js/package-lock.json did not finish in "
-                    f"15 minutes (is the npm registry reachable?)") from None
+                    f"{what} did not finish in 15 minutes (is the npm registry "
+                    f"reachable?)") from None
             if proc.returncode != 0:
                 tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
                 raise ToolchainUnavailable(
-                    f"`npm ci` of tests/compiled/js/package-lock.json failed "
-                    f"({proc.returncode}; offline, or the npm registry unreachable?): "
-                    f"the TypeScript worker needs componentize-js, jco and typescript "
-                    f"from the npm registry once (cached in {directory.parent}).\n{tail}")
+                    f"{what} failed ({proc.returncode}; offline, or the npm registry "
+                    f"unreachable?): {need} from the npm registry once (cached in "
+                    f"{directory.parent}).\n{tail}")
             (tmp / ".complete").write_text(time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
             if directory.exists():  # an incomplete install left by a killed run
                 shutil.rmtree(directory, ignore_errors=True)
@@ -204,14 +270,13 @@ def toolchain(npm: str | None = None) -> Path:
         finally:
             if tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
-    prune_installs(keep=directory.name)
-    return directory
 
 
-def tool_versions(toolchain_dir: Path, node: str) -> dict[str, str]:
-    """The installed version of each of :data:`TOOLS`, and node's."""
+def tool_versions(toolchain_dir: Path, node: str,
+                  tools: tuple[str, ...] = TOOLS) -> dict[str, str]:
+    """The installed version of each of ``tools`` (:data:`TOOLS`), and node's."""
     versions = {"node": ".".join(map(str, node_version(node)))}
-    for name in TOOLS:
+    for name in tools:
         meta = json.loads((toolchain_dir / "node_modules" / name / "package.json").read_text())
         versions[name] = meta["version"]
     return versions
@@ -253,20 +318,26 @@ def _run(cmd: list[str], cwd: Path, step: str) -> None:
 last_build: dict[str, float] = {}
 
 
-def build(sources: Path = HERE) -> Path:
+def build(sources: Path = HERE, componentizer: Path | None = None) -> Path:
     """The component of the current sources (:func:`source_files`): built if not cached;
     its path.
 
     Steps, in ``ts-components/<key>/``: ``jco guest-types wit -n ts-cart -o types``,
     ``tsc -p tsconfig.json`` (writes ``dist/cart.js``), ``componentize-js dist/cart.js
-    --wit wit -n ts-cart -d http fetch-event -o <key>.wasm``.
+    --wit wit -n ts-cart -d http fetch-event -o <key>.wasm``. The first two always run
+    the pinned install's tools; ``componentizer`` (:func:`latest_toolchain`'s directory)
+    runs that install's componentize-js instead (its versions enter the key).
     """
     node, npm = node_executables()
     t0 = time.perf_counter()
     tools = toolchain(npm)
     install_s = time.perf_counter() - t0
     files = source_files(sources)
-    key = content_key(files, tool_versions(tools, node))
+    versions = tool_versions(tools, node)
+    if componentizer is not None:
+        versions.update({f"componentizer {name}": version for name, version
+                         in tool_versions(componentizer, node, LATEST_TOOLS).items()})
+    key = content_key(files, versions)
     root = cache_root() / "ts-components"
     out = root / f"{key}.wasm"
     last_build.clear()
@@ -291,7 +362,7 @@ def build(sources: Path = HERE) -> Path:
         ]
         tmp = out.with_name(f"{out.name}.{os.getpid()}.tmp")
         steps.append(("componentize-js",
-                      [node, _bin(tools, "componentize-js"),
+                      [node, _bin(componentizer or tools, "componentize-js"),
                        str(directory / "dist" / f"{ENTRY}.js"), "--wit", str(directory / "wit"),
                        "-n", WORLD, "-d", *DISABLED_FEATURES, "-o", str(tmp)]))
         try:
