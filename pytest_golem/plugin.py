@@ -603,16 +603,28 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
-@pytest.hookimpl(wrapper=True, trylast=True)
-def pytest_runtest_call(item: pytest.Item) -> Any:
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item: pytest.Item) -> None:
     """pytest swaps ``sys.stdout`` / ``sys.stderr`` between test phases (its output
     capture); inside the call phase, wrap them again in golem-fakes' ``print()`` tee if a
     Golem is entered (the fixture's), so worker code's ``print`` reaches the worker's
-    stdout as it would inside a component (``golem_fakes/state/stdio.py``)."""
+    stdout as it would inside a component (``golem_fakes/state/stdio.py``).
+
+    The first plain implementation: it runs after every wrapper's set-up (pytest's
+    capture has put its streams in place) and before the test function, as a
+    ``trylast`` wrapper did, without a generator per test."""
+    (_ensure_tee or _import_ensure_tee())()
+
+
+_ensure_tee: Any = None
+
+
+def _import_ensure_tee() -> Any:
+    global _ensure_tee
     from golem_fakes.state.stdio import ensure_tee
 
-    ensure_tee()
-    return (yield)
+    _ensure_tee = ensure_tee
+    return ensure_tee
 
 
 # --- databases (golem:rdbms) ---------------------------------------------------------
