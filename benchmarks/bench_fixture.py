@@ -18,9 +18,11 @@ per-test figure. Prints medians:
 * the same from CPU time (``time.process_time``) of collection *plus* the loop: work
   the plugin does at collection (the marker and seed plan) counts too, and other
   processes on the machine disturb it less than wall time;
-* the most robust figure: one process running ``test_mixed.py`` (plain, ``golem`` and
-  bare-``yield``-fixture tests interleaved); the median per-test protocol time of each
-  kind, and the differences (golem − plain is the fixture's cost per test);
+* the most robust timed figure: one process running ``test_mixed.py`` (plain tests,
+  ``golem``, a bare ``yield`` fixture, a bare ``return`` fixture, a fixture depending on
+  ``golem``, time-machine's ``time_machine``, interleaved); the median per-test protocol
+  time of each kind minus the plain test's (golem − plain is the fixture's cost per
+  test), and the golem fixture's cost over each bare fixture's in the same process;
 * ``pytest --collect-only`` wall time of the plain file with the plugin vs
   ``-p no:golem`` (start-up, bindings install from a warm cache, collection), the
   difference and the ratio (budget: ≤ 50 ms).
@@ -29,7 +31,9 @@ hypothesis' plugin is disabled in every run (``-p no:hypothesispytest``): import
 costs about a second and would only add noise to both sides. The binding cache is the
 user's (warm after the first run); bytecode caching is on in the measured processes
 even if ``PYTHONDONTWRITEBYTECODE`` is set here. Run: ``python benchmarks/bench_fixture.py [--tests N]
-[--repeat R]``.
+[--repeat R]``; ``--mixed-only`` runs only the interleaved processes; ``--instructions N
+[--kinds golem,ret,...]`` counts instructions per test of each kind with callgrind
+instead (:func:`main_instructions`: noise-free, slow: four valgrind runs per kind).
 """
 
 from __future__ import annotations
