@@ -18,9 +18,11 @@ per-test figure. Prints medians:
 * the same from CPU time (``time.process_time``) of collection *plus* the loop: work
   the plugin does at collection (the marker and seed plan) counts too, and other
   processes on the machine disturb it less than wall time;
-* the most robust figure: one process running ``test_mixed.py`` (plain, ``golem`` and
-  bare-``yield``-fixture tests interleaved); the median per-test protocol time of each
-  kind, and the differences (golem − plain is the fixture's cost per test);
+* the most robust timed figure: one process running ``test_mixed.py`` (plain tests,
+  ``golem``, a bare ``yield`` fixture, a bare ``return`` fixture, a fixture depending on
+  ``golem``, time-machine's ``time_machine``, interleaved); the median per-test protocol
+  time of each kind minus the plain test's (golem − plain is the fixture's cost per
+  test), and the golem fixture's cost over each bare fixture's in the same process;
 * ``pytest --collect-only`` wall time of the plain file with the plugin vs
   ``-p no:golem`` (start-up, bindings install from a warm cache, collection), the
   difference and the ratio (budget: ≤ 50 ms).
@@ -29,7 +31,9 @@ hypothesis' plugin is disabled in every run (``-p no:hypothesispytest``): import
 costs about a second and would only add noise to both sides. The binding cache is the
 user's (warm after the first run); bytecode caching is on in the measured processes
 even if ``PYTHONDONTWRITEBYTECODE`` is set here. Run: ``python benchmarks/bench_fixture.py [--tests N]
-[--repeat R]``.
+[--repeat R]``; ``--mixed-only`` runs only the interleaved processes; ``--instructions N
+[--kinds golem,ret,...]`` counts instructions per test of each kind with callgrind
+instead (:func:`main_instructions`: noise-free, slow: four valgrind runs per kind).
 """
 
 from __future__ import annotations
@@ -37,7 +41,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -122,15 +128,35 @@ def make_project(root: Path, n: int) -> None:
                                        "    yield 1\n\n" + "".join(
         f"def test_{i}(noop):\n    pass\n\n" for i in range(n)))
     (root / "item_timer.py").write_text(ITEM_TIMER_PLUGIN)
-    (root / "test_mixed.py").write_text(
-        "import pytest\n\n@pytest.fixture\ndef noop():\n    yield 1\n\n" + "".join(
-            f"def test_plain_{i}():\n    pass\n\ndef test_golem_{i}(golem):\n    pass\n\n"
-            f"def test_noop_{i}(noop):\n    pass\n\n" for i in range(n)))
+    (root / "test_mixed.py").write_text(MIXED_HEADER + "".join(
+        "".join(f"def test_{kind}_{i}({arg}):\n    pass\n\n" for kind, arg in mixed_kinds())
+        for i in range(n)))
     (root / "test_marker.py").write_text("import pytest\n\n" + "".join(
         f"@pytest.mark.golem(worker='w')\ndef test_{i}():\n    pass\n\n" for i in range(n)))
 
 
 BASE_ARGS = ("-q", "-p", "no:cacheprovider", "-p", "no:hypothesispytest")
+
+#: The fixtures of ``test_mixed.py`` and of the instruction-count files: pytest's
+#: bare machinery (a ``yield`` and a ``return`` fixture) and a fixture that depends on
+#: ``golem`` (which takes pytest's fixture path for it, see pytest_golem.plugin).
+MIXED_HEADER = ("import pytest\n\n@pytest.fixture\ndef noop():\n    yield 1\n\n"
+                "@pytest.fixture\ndef ret():\n    return 1\n\n"
+                "@pytest.fixture\ndef dep(golem):\n    return golem\n\n")
+
+
+def mixed_kinds() -> list[tuple[str, str]]:
+    """``(kind, argument)`` of each test kind of ``test_mixed.py``: plain, the
+    ``golem`` fixture, a bare ``yield`` fixture, a bare ``return`` fixture, a fixture
+    depending on ``golem``, and time-machine's ``time_machine`` fixture (the
+    comparison the goal names) when time-machine is installed."""
+    import importlib.util
+
+    kinds = [("plain", ""), ("golem", "golem"), ("noop", "noop"), ("ret", "ret"),
+             ("dep", "dep")]
+    if importlib.util.find_spec("time_machine") is not None:
+        kinds.append(("tm", "time_machine"))
+    return kinds
 
 
 def _pythonpath(root: Path) -> str:
@@ -223,6 +249,131 @@ def _golem_enter_exit_us(number: int = 2000) -> float:
     return statistics.median(runs)
 
 
+def report_mixed(mixed: list[dict[str, float]]) -> float:
+    """Print the interleaved figures (each kind's median per-test protocol time minus
+    the plain test's, per process; their median and range over the processes) and
+    return the golem fixture's median cost in ms."""
+    med = statistics.median
+    plain = [m["plain"] for m in mixed]
+    cost = {k: [m[k] - m["plain"] for m in mixed] for k in mixed[0] if k != "plain"}
+    names = {"golem": "golem fixture", "noop": "bare yield fixture",
+             "ret": "bare return fixture", "dep": "fixture depending on golem",
+             "tm": "time_machine fixture"}
+    print(f"interleaved in one process (test_mixed.py, {len(mixed)} processes; median "
+          f"per-test protocol time, minus the plain test's): plain {med(plain):.1f} µs "
+          f"(runs {min(plain):.1f}-{max(plain):.1f})")
+    for k, v in cost.items():
+        print(f"  {names.get(k, k):28} +{med(v):6.1f} µs  (runs {min(v):+.1f} to {max(v):+.1f}; "
+              f"test time ratio to plain {med(m[k] / m['plain'] for m in mixed):.2f})")
+    golem = cost["golem"]
+    for base in ("ret", "noop", "tm"):
+        if base in cost:
+            ratios = [g / b for g, b in zip(golem, cost[base])]
+            print(f"  golem cost / {names[base]} cost, same process: median {med(ratios):.2f} "
+                  f"(runs {min(ratios):.2f}-{max(ratios):.2f})")
+    mixed_ms = med(golem) / 1e3
+    print(f"  golem fixture budget {FIXTURE_BUDGET_MS} ms: "
+          f"{'OK' if mixed_ms <= FIXTURE_BUDGET_MS else 'OVER'}")
+    return mixed_ms
+
+
+def main_mixed(n: int = 1000, repeat: int = 7) -> float:
+    """Only the interleaved figure (``--mixed-only``): ``repeat`` processes of
+    ``test_mixed.py``, the figure that is usable on a loaded machine."""
+    with tempfile.TemporaryDirectory(prefix="golem-bench-fixture-") as tmp:
+        root = Path(tmp)
+        make_project(root, n)
+        run_mixed(root)  # warm the binding cache and the OS caches
+        mixed = [run_mixed(root) for _ in range(repeat)]
+    return report_mixed(mixed)
+
+
+_COLLECTED = re.compile(r"Collected : (\d+)")
+
+#: Loaded with ``-p`` in the instruction counts: runs pytest's run-test loop through
+#: ``operator.call``, the C function callgrind is told to count inside
+#: (``--toggle-collect=_operator_call``), so the count is the loop's alone.
+LOOP_COUNTER_PLUGIN = '''
+import operator
+import pytest
+from _pytest.main import pytest_runtestloop as _loop
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session):
+    return operator.call(_loop, session)
+'''
+
+
+def count_instructions(root: Path, file: str, phase: str) -> int:
+    """Instructions (valgrind callgrind) of one pytest process on ``file``: of its
+    run-test loop alone (``phase="loop"``), or of the whole ``--collect-only`` process
+    (``phase="collect"``: start-up, bindings install, collection)."""
+    env = _env(PYTHONPATH=_pythonpath(root), PYTHONHASHSEED="0")
+    cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
+    args = [*BASE_ARGS, file]
+    if phase == "loop":
+        cmd += ["--collect-atstart=no", "--toggle-collect=_operator_call"]
+        args += ["-p", "loop_counter"]
+    else:
+        args.append("--collect-only")
+    proc = subprocess.run([*cmd, sys.executable, "-m", "pytest", *args], cwd=root, env=env,
+                          capture_output=True, text=True)
+    m = _COLLECTED.search(proc.stderr)
+    if proc.returncode != 0 or m is None:
+        raise SystemExit(f"callgrind run of {file} ({phase}) failed:\n{proc.stdout[-2000:]}\n"
+                         f"{proc.stderr[-2000:]}")
+    return int(m.group(1))
+
+
+def main_instructions(n: int = 200, kinds: list[str] | None = None) -> dict[str, float]:
+    """Instructions per test of each kind of ``test_mixed.py`` (``--instructions N``),
+    counted by callgrind: a process on ``2N`` tests of the kind minus one on ``N``
+    (what every run does once cancels: start-up, the first use of each module),
+    divided by ``N``; once for the run-test loop alone and once for ``--collect-only``
+    (collection, where the plugin plans each test). Repeatable to a few hundred
+    instructions whatever else the machine does, so it tells apart variants the
+    timings cannot; an instruction count is not a time (allocations and cache misses
+    cost more than their instructions)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    if shutil.which("valgrind") is None:
+        raise SystemExit("--instructions needs valgrind (Debian: apt-get install valgrind)")
+    chosen = [(k, a) for k, a in mixed_kinds() if kinds is None or k in kinds or k == "plain"]
+    with tempfile.TemporaryDirectory(prefix="golem-bench-fixture-") as tmp:
+        root = Path(tmp)
+        make_project(root, 1)
+        (root / "loop_counter.py").write_text(LOOP_COUNTER_PLUGIN)
+        jobs = []
+        for kind, arg in chosen:
+            for size in (n, 2 * n):
+                name = f"test_count_{kind}_{size}.py"
+                (root / name).write_text(MIXED_HEADER + "".join(
+                    f"def test_{kind}_{i}({arg}):\n    pass\n\n" for i in range(size)))
+                jobs += [(name, "loop"), (name, "collect")]
+        run_loop(root, "test_fixture.py", 1)  # warm the binding cache
+        with ThreadPoolExecutor(2) as pool:
+            counts = dict(zip(jobs, pool.map(lambda j: count_instructions(root, *j), jobs)))
+
+    def per(kind: str, phase: str) -> float:
+        return (counts[(f"test_count_{kind}_{2 * n}.py", phase)]
+                - counts[(f"test_count_{kind}_{n}.py", phase)]) / n
+
+    out: dict[str, float] = {}
+    print(f"instructions per test (callgrind; {2 * n} minus {n} tests of each kind):")
+    print(f"  {'kind':6} {'run-test loop':>14} {'over plain':>11} {'collection':>11} "
+          f"{'over plain':>11}")
+    for kind, _ in chosen:
+        loop, coll = per(kind, "loop"), per(kind, "collect")
+        out[kind], out[kind + " collect"] = loop, coll
+        print(f"  {kind:6} {loop:14.0f} {loop - per('plain', 'loop'):+11.0f} {coll:11.0f} "
+              f"{coll - per('plain', 'collect'):+11.0f}")
+    cost = {k: out[k] - out["plain"] for k, _ in chosen}
+    for base in ("ret", "noop", "tm"):
+        if base in cost and "golem" in cost:
+            print(f"  run-test loop: golem cost / {base} cost: {cost['golem'] / cost[base]:.2f}")
+    return out
+
+
 def main(n: int = 1000, repeat: int = 7) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="golem-bench-fixture-") as tmp:
         root = Path(tmp)
@@ -275,16 +426,7 @@ def main(n: int = 1000, repeat: int = 7) -> dict[str, float]:
           f"fixture {(c_noop - c_plain) / n * 1e3:.4f} ms (ratio fixture/plain "
           f"{c_fixture / c_plain:.2f}); budget {FIXTURE_BUDGET_MS} ms: "
           f"{'OK' if cpu_ms <= FIXTURE_BUDGET_MS else 'OVER'}")
-    m_plain = [m["plain"] for m in mixed]
-    m_golem = [m["golem"] - m["plain"] for m in mixed]
-    m_noop = [m["noop"] - m["plain"] for m in mixed]
-    mixed_ms = med(m_golem) / 1e3
-    print(f"interleaved in one process (test_mixed.py, median per-test protocol time): "
-          f"plain {med(m_plain):.1f} µs; golem fixture +{med(m_golem):.1f} µs "
-          f"(runs: {', '.join(f'{x:.1f}' for x in m_golem)}); a bare yield fixture "
-          f"+{med(m_noop):.1f} µs; golem over the bare yield fixture "
-          f"+{med(m_golem) - med(m_noop):.1f} µs; budget {FIXTURE_BUDGET_MS} ms: "
-          f"{'OK' if mixed_ms <= FIXTURE_BUDGET_MS else 'OVER'}")
+    mixed_ms = report_mixed(mixed)
     print(f"{'pytest --collect-only (' + str(n) + ' tests)':34} {'ms':>9} {'':>12} {'ratio':>7}")
     print(f"{'baseline: -p no:golem':34} {off * 1e3:9.1f} {'':>12} {1.0:7.2f}")
     print(f"{'golem plugin enabled':34} {on * 1e3:9.1f} {'':>12} {on / off:7.2f}")
@@ -304,5 +446,17 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tests", type=int, default=1000)
     ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--mixed-only", action="store_true",
+                    help="only the interleaved test_mixed.py figure (repeat processes)")
+    ap.add_argument("--instructions", type=int, default=0, metavar="N",
+                    help="count instructions per test of each kind with callgrind "
+                         "(2N minus N tests) instead of timing")
+    ap.add_argument("--kinds", default="", help="with --instructions: only these kinds "
+                    "(comma-separated; plain is always counted)")
     a = ap.parse_args()
-    main(a.tests, a.repeat)
+    if a.instructions:
+        main_instructions(a.instructions, a.kinds.split(",") if a.kinds else None)
+    elif a.mixed_only:
+        main_mixed(a.tests, a.repeat)
+    else:
+        main(a.tests, a.repeat)

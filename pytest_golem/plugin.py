@@ -33,6 +33,7 @@ the command that reproduces it.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
@@ -326,7 +327,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """A test with the ``golem`` marker gets the ``golem`` fixture without naming it
     (as time-machine's marker does). Every test that uses the fixture gets its plan
     (marker options, seed, component) worked out here, once, so that the fixture does
-    no marker lookups or seed derivation per test (see :func:`_plan`)."""
+    no marker lookups or seed derivation per test (see :func:`_plan`), and, when
+    nothing can tell, its set-up without pytest's fixture machinery
+    (:func:`_setup_fast`)."""
+    fast: bool | None = None
     for item in items:
         names = getattr(item, "fixturenames", None)
         if names is None:
@@ -337,6 +341,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             names.insert(0, "golem")
             _resolve_fixture_now(item)
         item.stash[_plan_key] = _plan(item)
+        if fast is None:
+            fast = _fast_setup_allowed(item.config)
+        if fast and _is_plugin_golem(item):
+            # an instance attribute: SetupState calls item.setup() (see _setup_fast)
+            item.setup = partial(_setup_fast, item)
 
 
 #: What the fixture needs for one test: ``(seed, seed came from the marker, Golem
@@ -424,14 +433,33 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     _setup_item = item
 
 
+#: The test's Golem (the fixture's value) from its set-up to its teardown.
+_golem_key = pytest.StashKey["Golem"]()
+
+
 @pytest.fixture
-def golem() -> Iterator["Golem"]:
+def golem() -> "Golem":
     """A fresh :class:`golem_fakes.Golem`, current for the test: the test body runs
     inside an invocation of a fresh worker (default ``worker-1`` of the installed
     component), as Golem only runs worker code inside invocations. Configure it with
     ``@pytest.mark.golem(...)``. Its seed derives from the global seed
-    (``--golem-seed``) and the test's node id unless the marker gives one."""
-    item = _setup_item
+    (``--golem-seed``) and the test's node id unless the marker gives one.
+
+    Not a generator: the teardown is a finalizer of the test item, registered where a
+    ``yield`` fixture's is (:func:`_golem_for`), which saves pytest's generator
+    handling; most tests do not run this function at all (:func:`_setup_fast`)."""
+    return _golem_for(_setup_item)
+
+
+def _golem_for(item: Any) -> "Golem":
+    """The test's Golem: made, configured and entered on the first request (the
+    fixture's or :func:`_setup_fast`'s), with its teardown (:func:`_end_golem`)
+    registered on the item at that moment, so it runs in the place a ``yield``
+    fixture's would: after the fixtures set up later (those using ``golem``), before
+    those set up earlier."""
+    g = item.stash.get(_golem_key, None)
+    if g is not None:
+        return g
     plan = item.stash.get(_plan_key, None)
     if plan is None:  # e.g. request.getfixturevalue("golem"): not planned at collection
         plan = _plan(item)
@@ -454,14 +482,30 @@ def golem() -> Iterator["Golem"]:
     if files:
         # the component's initial files (Golem's component metadata `files`)
         g.add_component(options["component"], files=files)
-    for other, (module, where) in item.config.stash.get(_other_code_key, {}).items():
-        # the application's other components (golem.yaml wasm-rpc targets), with code
-        if other != options["component"]:
-            g.add_component(other, code=module, path=where)
+    other_code = item.config.stash.get(_other_code_key, None)
+    if other_code:
+        for other, (module, where) in other_code.items():
+            # the application's other components (golem.yaml wasm-rpc targets), with code
+            if other != options["component"]:
+                g.add_component(other, code=module, path=where)
     if workers:
         _add_workers(g, workers, item.nodeid)
-    with g:
-        yield g
+    g.__enter__()
+    try:
+        item.addfinalizer(partial(_end_golem, item, g))
+    except BaseException:
+        g.__exit__(None, None, None)
+        raise
+    item.stash[_golem_key] = g
+    return g
+
+
+def _end_golem(item: Any, g: "Golem") -> None:
+    """The fixture's teardown: leave the Golem (``with golem:``'s exit: the block's
+    invocation completes), then the strict HTTP checks."""
+    if item.stash.get(_golem_key, None) is g:
+        del item.stash[_golem_key]
+    g.__exit__(None, None, None)
     http = g.__dict__.get("_http")
     if http is not None:
         # strict HTTP stubbing (as pytest-httpx): unmatched requests and routes never
@@ -471,6 +515,65 @@ def golem() -> Iterator["Golem"]:
             pytest.fail("golem.http: " + "\n".join(problems) + "\n(relax with "
                         "@pytest.mark.golem(http_strict=False) / http_assert_all_called=False)",
                         pytrace=False)
+
+
+def _setup_fast(item: Any) -> None:
+    """``Function.setup`` (``TopRequest._fillfixtures``) for a test whose ``golem`` is
+    this plugin's fixture: the same loop over the test's fixture names in the same
+    order, but ``golem`` comes from :func:`_golem_for` directly instead of through
+    pytest's fixture machinery (a sub-request, three finalizers, the
+    ``pytest_fixture_setup`` hook: ≈ 2/3 of the fixture's cost per test). A fixture
+    that depends on ``golem``, or ``request.getfixturevalue("golem")``, still goes
+    through pytest and gets the same Golem. Only used when nothing can observe the
+    difference (:func:`_fast_setup_allowed`)."""
+    request = item._request
+    funcargs = item.funcargs
+    for argname in item.fixturenames:
+        if argname not in funcargs:
+            funcargs[argname] = _golem_for(item) if argname == "golem" else \
+                request.getfixturevalue(argname)
+
+
+#: Plugins whose ``pytest_fixture_setup`` / ``pytest_fixture_post_finalizer`` hooks do
+#: nothing for the ``golem`` fixture (a plain function fixture, no option of theirs
+#: set): pytest's own, and anyio's (async fixtures only).
+_FIXTURE_HOOK_PLUGINS = frozenset({"_pytest.fixtures", "_pytest.setuponly",
+                                   "_pytest.setupplan", "anyio.pytest_plugin"})
+
+
+def _fast_setup_allowed(config: pytest.Config) -> bool:
+    """Whether :func:`_setup_fast` is unobservable in this session: no
+    ``--setup-show`` / ``--setup-only`` / ``--setup-plan`` (they print each fixture's
+    set-up), and no plugin or conftest watching fixture set-up or teardown through
+    ``pytest_fixture_setup`` / ``pytest_fixture_post_finalizer`` other than those of
+    :data:`_FIXTURE_HOOK_PLUGINS`."""
+    option = config.option
+    if any(getattr(option, name, False) for name in ("setupshow", "setuponly", "setupplan")):
+        return False
+    hook = config.pluginmanager.hook
+    for name in ("pytest_fixture_setup", "pytest_fixture_post_finalizer"):
+        for impl in getattr(hook, name).get_hookimpls():
+            if getattr(impl.plugin, "__name__", None) not in _FIXTURE_HOOK_PLUGINS:
+                return False
+    return True
+
+
+def _is_plugin_golem(item: Any) -> bool:
+    """Whether ``golem`` resolves, for ``item``, to this plugin's fixture (not one a
+    conftest or module overrides it with, nor a ``parametrize`` argument) and the
+    item sets up as a plain ``pytest.Function``."""
+    if type(item).setup is not pytest.Function.setup:
+        return False
+    try:
+        defs = item._fixtureinfo.name2fixturedefs.get("golem")
+        item._request, item.funcargs  # noqa: B018 - the attributes _setup_fast uses
+    except AttributeError:  # pragma: no cover - other pytest versions
+        return False
+    if not defs:
+        return False
+    func = getattr(defs[-1], "func", None)
+    return (getattr(func, "__module__", None) == __name__
+            and getattr(func, "__name__", None) == "golem" and defs[-1].baseid == "")
 
 
 _golem_module: Any = None
@@ -500,16 +603,28 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
-@pytest.hookimpl(wrapper=True, trylast=True)
-def pytest_runtest_call(item: pytest.Item) -> Any:
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item: pytest.Item) -> None:
     """pytest swaps ``sys.stdout`` / ``sys.stderr`` between test phases (its output
     capture); inside the call phase, wrap them again in golem-fakes' ``print()`` tee if a
     Golem is entered (the fixture's), so worker code's ``print`` reaches the worker's
-    stdout as it would inside a component (``golem_fakes/state/stdio.py``)."""
+    stdout as it would inside a component (``golem_fakes/state/stdio.py``).
+
+    The first plain implementation: it runs after every wrapper's set-up (pytest's
+    capture has put its streams in place) and before the test function, as a
+    ``trylast`` wrapper did, without a generator per test."""
+    (_ensure_tee or _import_ensure_tee())()
+
+
+_ensure_tee: Any = None
+
+
+def _import_ensure_tee() -> Any:
+    global _ensure_tee
     from golem_fakes.state.stdio import ensure_tee
 
-    ensure_tee()
-    return (yield)
+    _ensure_tee = ensure_tee
+    return ensure_tee
 
 
 # --- databases (golem:rdbms) ---------------------------------------------------------

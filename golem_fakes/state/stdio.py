@@ -175,7 +175,11 @@ def untee_streams() -> None:
 
 def ensure_tee() -> None:
     """Wrap the streams again if a Golem is entered and something (pytest's capture,
-    between test phases) replaced them; a no-op otherwise."""
+    between test phases) replaced them; a no-op otherwise (without the lock: called
+    for every test, and a Golem entered meanwhile by another thread wraps the streams
+    itself)."""
+    if not _DEPTH:
+        return
     with _LOCK:
         if _DEPTH:
             _wrap("stdout")
