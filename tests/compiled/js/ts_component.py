@@ -79,6 +79,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from typing import Callable
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -338,12 +339,38 @@ def build(sources: Path = HERE, componentizer: Path | None = None) -> Path:
         versions.update({f"componentizer {name}": version for name, version
                          in tool_versions(componentizer, node, LATEST_TOOLS).items()})
     key = content_key(files, versions)
-    root = cache_root() / "ts-components"
+
+    def steps(directory: Path, tmp: Path) -> list[tuple[str, list[str]]]:
+        return [
+            ("jco guest-types", [node, _bin(tools, "jco"), "guest-types", str(directory / "wit"),
+                                 "-n", WORLD, "-o", str(directory / "types"), "-q"]),
+            ("tsc", [node, _bin(tools, "tsc"), "-p", str(directory / "tsconfig.json")]),
+            ("componentize-js",
+             [node, _bin(componentizer or tools, "componentize-js"),
+              str(directory / "dist" / f"{ENTRY}.js"), "--wit", str(directory / "wit"),
+              "-n", WORLD, "-d", *DISABLED_FEATURES, "-o", str(tmp)]),
+        ]
+
+    out = cached_build("ts-components", key, files, steps, {"npm ci": install_s}, last_build)
+    prune_components(keep=key)
+    return out
+
+
+def cached_build(kind: str, key: str, files: list[tuple[str, Path]],
+                 steps: Callable[[Path, Path], list[tuple[str, list[str]]]],
+                 timings: dict[str, float], record: dict[str, float]) -> Path:
+    """``$GOLEM_FAKES_CACHE/<kind>/<key>.wasm``, built if missing (under the ``kind``
+    lock): the inputs ``files`` copied into ``<kind>/<key>/``, then each ``(step,
+    command)`` of ``steps(directory, tmp)`` run there, the last writing ``tmp``, which is
+    renamed into place. ``record`` (the builder's ``last_build``) is cleared, and filled
+    with ``timings`` plus each step's seconds when a build ran. Shared by this builder
+    and the Rust one (``tests/compiled/rust/rust_component.py``)."""
+    root = cache_root() / kind
     out = root / f"{key}.wasm"
-    last_build.clear()
+    record.clear()
     if out.exists():
         return out
-    with _locked("ts-components"):
+    with _locked(kind):
         if out.exists():
             return out
         root.mkdir(parents=True, exist_ok=True)
@@ -354,29 +381,18 @@ def build(sources: Path = HERE, componentizer: Path | None = None) -> Path:
             target = directory / name
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target)
-        timings = {"npm ci": install_s}
-        steps = [
-            ("jco guest-types", [node, _bin(tools, "jco"), "guest-types", str(directory / "wit"),
-                                 "-n", WORLD, "-o", str(directory / "types"), "-q"]),
-            ("tsc", [node, _bin(tools, "tsc"), "-p", str(directory / "tsconfig.json")]),
-        ]
         tmp = out.with_name(f"{out.name}.{os.getpid()}.tmp")
-        steps.append(("componentize-js",
-                      [node, _bin(componentizer or tools, "componentize-js"),
-                       str(directory / "dist" / f"{ENTRY}.js"), "--wit", str(directory / "wit"),
-                       "-n", WORLD, "-d", *DISABLED_FEATURES, "-o", str(tmp)]))
         try:
-            for step, cmd in steps:
+            for step, cmd in steps(directory, tmp):
                 started = time.perf_counter()
                 _run(cmd, directory, step)
                 timings[step] = time.perf_counter() - started
             if not tmp.exists():
-                raise BuildError(f"componentize-js exited 0 but wrote no {tmp}")
+                raise BuildError(f"{step} exited 0 but wrote no {tmp}")
             os.replace(tmp, out)
         finally:
             tmp.unlink(missing_ok=True)
-        last_build.update(timings)
-    prune_components(keep=key)
+        record.update(timings)
     return out
 
 

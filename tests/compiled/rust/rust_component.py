@@ -69,7 +69,7 @@ if str(JS) not in sys.path:
     sys.path.insert(0, str(JS))
 
 import ts_component  # noqa: E402  (the npm toolchain: jco)
-from ts_component import BuildError, _hash_files, _locked, _prune, cache_root  # noqa: E402
+from ts_component import BuildError, _hash_files, _prune, cache_root  # noqa: E402
 
 __all__ = ["BuildError", "ToolchainUnavailable", "build", "rustc_executable", "RUSTC",
            "TARGET", "RUSTC_FLAGS", "source_files", "content_key", "last_build"]
@@ -174,8 +174,6 @@ def commands(rustc: str, node: str, jco: str, directory: Path, out: Path) -> lis
     ]
 
 
-#: runs one step (``ts_component._run``: a :class:`BuildError` with the tool's output)
-_run = ts_component._run
 
 #: seconds each step of the last build in this process took ({} when it was cached)
 last_build: dict[str, float] = {}
@@ -207,36 +205,11 @@ def build(sources: Path = HERE) -> Path:
     versions.update(rust_versions(rustc))
     files = source_files(sources)
     key = content_key(files, versions)
-    root = cache_root() / "rust-components"
-    out = root / f"{key}.wasm"
-    last_build.clear()
-    if out.exists():
-        return out
-    with _locked("rust-components"):
-        if out.exists():
-            return out
-        root.mkdir(parents=True, exist_ok=True)
-        directory = root / key
-        if directory.exists():  # a build that failed or was killed part-way
-            shutil.rmtree(directory)
-        for name, path in files:
-            target = directory / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, target)
-        timings = {"npm ci": install_s}
-        tmp = out.with_name(f"{out.name}.{os.getpid()}.tmp")
-        jco = ts_component._bin(tools, "jco")
-        try:
-            for step, cmd in commands(rustc, node, jco, directory, tmp):
-                started = time.perf_counter()
-                _run(cmd, directory, step)
-                timings[step] = time.perf_counter() - started
-            if not tmp.exists():
-                raise BuildError(f"jco new exited 0 but wrote no {tmp}")
-            os.replace(tmp, out)
-        finally:
-            tmp.unlink(missing_ok=True)
-        last_build.update(timings)
+    jco = ts_component._bin(tools, "jco")
+    out = ts_component.cached_build(
+        "rust-components", key, files,
+        lambda directory, tmp: list(commands(rustc, node, jco, directory, tmp)),
+        {"npm ci": install_s}, last_build)
     prune_components(keep=key)
     return out
 
