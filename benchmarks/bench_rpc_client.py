@@ -30,38 +30,9 @@ REPO = Path(__file__).resolve().parents[1]
 WIT = REPO / "tests" / "parity" / "worlds" / "rpcclient"
 TARGET, CALLER = "bench:target", "bench:caller"
 
-COMPONENT = '''
-from wit_world import exports
-
-stock = {"apple": 3}
-
-
-class Api(exports.Api):
-    def total(self):
-        return sum(stock.values())
-
-    def add(self, name, qty): return 0
-    def echo(self, v): return v
-    def classify(self, k): return k
-    def maybe(self, ok): return 0
-    def boom(self, msg): return 0
-    def note(self, x): return None
-    def notes(self): return []
-
-
-class WitWorld:
-    def ping(self):
-        return "pong"
-'''
-
-RESOURCES = '''
-class Counter:
-    def __init__(self, start): self.n = start
-    def add(self, n): return n
-    def get(self): return self.n
-    @staticmethod
-    def make(start): return Counter(start)
-'''
+# the target: bench_rpc.py's component (its `env_of`/`forward` are not exported by this
+# world's target; componentize-py looks up only the exports) and resource
+from bench_rpc import COMPONENT, RESOURCES  # noqa: E402
 
 
 def _target_world():

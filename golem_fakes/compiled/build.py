@@ -49,7 +49,8 @@ from golem_fakes.discovery import (DiscoveryError, _build_commands, _render_temp
                                    componentize_py_pin, discover, find_app,
                                    parse_componentize_command)
 
-__all__ = ["BuildError", "build_app_component", "componentize_py", "built_root"]
+__all__ = ["BuildError", "build_app_component", "componentize_py", "built_root",
+           "prune_cache"]
 
 
 class BuildError(RuntimeError):
@@ -60,6 +61,38 @@ class BuildError(RuntimeError):
 def built_root() -> Path:
     """``$GOLEM_FAKES_CACHE/built`` (default ``~/.cache/golem-fakes/built``)."""
     return importer.cache_root() / "built"
+
+
+def prune_cache(root: Path, keep: str, newest: int = 3, min_age: float = 3600.0) -> None:
+    """Delete old builds in ``root``: the entries named ``<24 hex>`` / ``<24 hex>.*``
+    (a content key, and its files or directories) but ``keep``, the ``newest`` few, and
+    any touched within ``min_age`` seconds (another checkout may use them). The test
+    suites' component builders (probes, TypeScript and Rust workers) prune with it."""
+    import time
+
+    if not root.is_dir():
+        return
+    keys: dict[str, float] = {}
+    for p in root.iterdir():
+        k = p.name.split(".", 1)[0]
+        if len(k) == 24 and all(c in "0123456789abcdef" for c in k):
+            try:
+                keys[k] = max(keys.get(k, 0.0), p.stat().st_mtime)
+            except OSError:
+                continue
+    recent = set(sorted(keys, key=keys.__getitem__, reverse=True)[:newest])
+    now = time.time()
+    for k, mtime in keys.items():
+        if k == keep or k in recent or now - mtime < min_age:
+            continue
+        for p in root.glob(f"{k}*"):
+            if p.is_dir():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                try:
+                    p.unlink()
+                except OSError:
+                    pass
 
 
 def componentize_py() -> str | None:

@@ -242,14 +242,14 @@ class ExportedHandles:
 
 
 class _CheckingHandles:
+    """:meth:`ExportedHandles.check`'s view: a handle is looked up, never moved."""
+
     __slots__ = ("table",)
 
-    def __init__(self, table: ExportedHandles | None) -> None:
+    def __init__(self, table: ExportedHandles) -> None:
         self.table = table
 
     def give(self, handle: Any, key: str) -> Any:
-        if self.table is None:
-            return _NO_HANDLES.lend(handle, key)
         self.table._get(handle, key)
         return None
 

@@ -464,13 +464,16 @@ def enqueue(golem: "Golem", component: Any, name: str, fn: "Callable[..., Any] |
 
 def _resolve_export(golem: "Golem", component: Any, fn: str, name: str | None = None) -> Any:
     cname = getattr(component, "name", component)
-    # the .wasm of the version worker `name` runs (its exports may differ between
-    # versions); a worker not made yet will be made at the component's latest version
-    version = golem._code_version(cname, name) if name else None
-    if version is None and name:
-        comp = golem.registry.components.get(cname)
-        version = comp.version if comp is not None else None
-    compiled = golem._wasm_of(cname, version)
+    compiled = None
+    d = golem.__dict__
+    if d.get("_wasms") or d.get("_version_wasms"):  # some component is a .wasm
+        # the .wasm of the version worker `name` runs (its exports may differ between
+        # versions); a worker not made yet will be made at the component's latest
+        version = golem._code_version(cname, name) if name else None
+        if version is None and name:
+            comp = golem.registry.components.get(cname)
+            version = comp.version if comp is not None else None
+        compiled = golem._wasm_of(cname, version)
     if compiled is not None:  # a built component: its own exports (golem_fakes.compiled)
         return compiled.exports.lookup(fn)
     table = export_table_or_error(cname)

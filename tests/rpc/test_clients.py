@@ -9,6 +9,7 @@ target's world; the target component ``test:target`` runs real code."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import sys
 from pathlib import Path
@@ -31,67 +32,10 @@ WIT = REPO / "tests" / "parity" / "worlds" / "rpcclient"
 TARGET, CALLER = "test:target", "test:caller"
 CLIENT = "golem-fakes:target-client/target-world-client"
 
-TARGET_CODE = '''
-from wit_world import exports
-from wit_world.exports import api as api_types
-from wit_world.imports import host
-from componentize_py_types import Err
-
-stock = {}
-noted = []
-
-
-class Api(exports.Api):
-    def add(self, name, qty):
-        host.get_oplog_index()
-        stock[name] = stock.get(name, 0) + qty
-        return sum(stock.values())
-
-    def total(self):
-        return sum(stock.values())
-
-    def echo(self, v):
-        return api_types.Item(v.name.upper(), v.qty + 1)
-
-    def classify(self, k):
-        return api_types.Kind.VEG if k == api_types.Kind.FRUIT else api_types.Kind.FRUIT
-
-    def maybe(self, ok):
-        if not ok:
-            raise Err("no stock")
-        return 7
-
-    def boom(self, msg):
-        raise RuntimeError(msg)
-
-    def note(self, x):
-        noted.append(x)
-
-    def notes(self):
-        return list(noted)
-
-
-class WitWorld:
-    def ping(self):
-        return "pong"
-'''
-
-RESOURCES = '''
-class Counter:
-    def __init__(self, start):
-        self.n = start
-
-    def add(self, n):
-        self.n += n
-        return self.n
-
-    def get(self):
-        return self.n
-
-    @staticmethod
-    def make(start):
-        return Counter(start * 10)
-'''
+# The target's code: test_wasm_rpc's inventory component (its `forward` and `env_of` are
+# not exported by this world's target, and componentize-py looks up only the exports)
+# and its exported resource `counter`.
+from test_wasm_rpc import COMPONENT as TARGET_CODE, RESOURCES  # noqa: E402
 
 
 def target_world() -> Any:
@@ -104,17 +48,26 @@ def target_world() -> Any:
     return load(tmp).world("target-world")
 
 
-@pytest.fixture(scope="module")
-def src(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+@contextlib.contextmanager
+def caller_sources(tmp_path_factory: pytest.TempPathFactory, wit: Path,
+                   client_def: Any) -> Iterator[Path]:
+    """The caller world's sources (``wit``), the client ``client_def`` linked onto
+    golem:rpc, and the target's exports declared, for the duration."""
     before = component_exports()
-    with component_sources(tmp_path_factory, WIT, "caller-world",
+    with component_sources(tmp_path_factory, wit, "caller-world",
                            {"target": TARGET_CODE, "api": RESOURCES}) as d:
-        stubgen.link(stubgen.client_def(target_world(), TARGET))
+        stubgen.link(client_def)
         set_component_exports({TARGET: {"golem-fakes:target/api", ""}, CALLER: set()})
         try:
             yield d
         finally:
             set_component_exports(before)
+
+
+@pytest.fixture(scope="module")
+def src(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    with caller_sources(tmp_path_factory, WIT, stubgen.client_def(target_world(), TARGET)) as d:
+        yield d
 
 
 @pytest.fixture

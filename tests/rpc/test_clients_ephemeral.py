@@ -15,14 +15,12 @@ import pytest
 import golem_fakes
 from golem_fakes.bindings.runtime import Trap
 from golem_fakes.rpc import stubgen
-from golem_fakes.worker.executor import component_exports, set_component_exports
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "worker"))
 sys.path.insert(0, str(HERE))
 from test_clients import (  # noqa: E402
-    CALLER, RESOURCES, TARGET, TARGET_CODE, WIT, client, target_world)
-from worker_world import component_sources  # noqa: E402
+    CALLER, TARGET, WIT, caller_sources, client, target_world)
 
 
 @pytest.fixture(scope="module")
@@ -36,15 +34,8 @@ def src(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
             (wit / "deps" / entry.name).symlink_to(entry.resolve())
     (wit / "deps" / "target-client").mkdir()
     (wit / "deps" / "target-client" / "client.wit").write_text(client.text)
-    before = component_exports()
-    with component_sources(tmp_path_factory, wit, "caller-world",
-                           {"target": TARGET_CODE, "api": RESOURCES}) as d:
-        stubgen.link(client)
-        set_component_exports({TARGET: {"golem-fakes:target/api", ""}, CALLER: set()})
-        try:
-            yield d
-        finally:
-            set_component_exports(before)
+    with caller_sources(tmp_path_factory, wit, client) as d:
+        yield d
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ from pathlib import Path
 from golem_fakes.bindings.importer import cache_root
 from golem_fakes.compiled.build import _componentize_py_version as componentize_py_version
 from golem_fakes.compiled.build import componentize_py as find_componentize_py
+from golem_fakes.compiled.build import prune_cache
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -135,30 +136,7 @@ def build() -> Path:
 def prune(keep: str, newest: int = 3, min_age: float = 3600.0) -> None:
     """Delete old builds (each is tens of MB): all but the ``newest`` few and ``keep``,
     and only those untouched for ``min_age`` seconds (another checkout may use them)."""
-    import time
-
-    root = cache_dir()
-    keys: dict[str, float] = {}
-    for p in root.iterdir():
-        k = p.name.split(".", 1)[0]
-        if len(k) == 24 and all(c in "0123456789abcdef" for c in k):
-            try:
-                keys[k] = max(keys.get(k, 0.0), p.stat().st_mtime)
-            except OSError:
-                continue
-    recent = sorted(keys, key=keys.__getitem__, reverse=True)[:newest]
-    now = time.time()
-    for k, mtime in keys.items():
-        if k == keep or k in recent or now - mtime < min_age:
-            continue
-        for p in root.glob(f"{k}*"):
-            if p.is_dir():
-                shutil.rmtree(p, ignore_errors=True)
-            else:
-                try:
-                    p.unlink()
-                except OSError:
-                    pass
+    prune_cache(cache_dir(), keep, newest, min_age)
 
 
 if __name__ == "__main__":

@@ -79,11 +79,11 @@ import shutil
 import subprocess
 import tempfile
 import time
-from typing import Callable
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from golem_fakes.bindings.importer import cache_root
+from golem_fakes.compiled.build import prune_cache
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent.parent
@@ -396,28 +396,8 @@ def cached_build(kind: str, key: str, files: list[tuple[str, Path]],
     return out
 
 
-def _prune(root: Path, keep: str, newest: int, min_age: float) -> None:
-    """Delete the entries of ``root`` named ``<24 hex>`` / ``<24 hex>.*`` but ``keep``, the
-    ``newest`` few, and any touched within ``min_age`` seconds (another checkout's)."""
-    if not root.is_dir():
-        return
-    keys: dict[str, float] = {}
-    for p in root.iterdir():
-        k = p.name.split(".", 1)[0]
-        if len(k) == 24 and all(c in "0123456789abcdef" for c in k):
-            with contextlib.suppress(OSError):
-                keys[k] = max(keys.get(k, 0.0), p.stat().st_mtime)
-    recent = set(sorted(keys, key=keys.__getitem__, reverse=True)[:newest])
-    now = time.time()
-    for k, mtime in keys.items():
-        if k == keep or k in recent or now - mtime < min_age:
-            continue
-        for p in root.glob(f"{k}*"):
-            if p.is_dir():
-                shutil.rmtree(p, ignore_errors=True)
-            else:
-                with contextlib.suppress(OSError):
-                    p.unlink()
+#: old builds and installs go (the shared pruning of the test builders)
+_prune = prune_cache
 
 
 def prune_components(keep: str) -> None:
