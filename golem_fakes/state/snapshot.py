@@ -265,6 +265,7 @@ def _special_classes() -> dict[type, Callable[[_Cloner, Any], Any]]:
         c.keep.append(x)
         # entries (and raw records) are never changed once appended: shared
         y._log = list(x._log)
+        y.append_raw = y._log.append
         y._raw_from = x._raw_from
         y._commits = list(x._commits)
         y.deleted_regions = list(x.deleted_regions)

@@ -62,6 +62,7 @@ from golem_fakes.bindings.runtime import Trap, current_environment
 from golem_fakes.state.oplog import (
     _RAW_LAZY,
     _RAW_OK,
+    _RAW_OK_COMMIT,
     HINT_KINDS,
     NO_GUEST,
     SAME,
@@ -370,7 +371,7 @@ class Replay:
                     same = False
                 if same:
                     g = item[6]
-                    if item[0] == _RAW_OK:
+                    if item[0] == _RAW_OK or item[0] == _RAW_OK_COMMIT:
                         if g is SAME:
                             g = item[4]
                         elif type(g) is FromResponse:
@@ -514,6 +515,16 @@ class ReplayingOplog:
                          guest: Any = SAME) -> None:
         self.record_ok(function_name, request, value, dtype, guest)
         self.commit()
+
+    def append_raw(self, raw: tuple[Any, ...]) -> None:
+        """:attr:`Oplog.append_raw` in replay: ``raw`` is a ``(RAW_OK, timestamp,
+        function_name, request, ...)`` record, read as :meth:`record_ok` reads (not
+        forwarded to the real oplog's list by ``__getattr__``)."""
+        rp = self.replay
+        if rp.live:
+            self.real.append_raw(raw)
+        elif rp.rt.persistence_level != PERSIST_NOTHING:
+            rp.take_call(raw[2], raw[3])
 
     def commit(self) -> None:
         if self.replay.live:

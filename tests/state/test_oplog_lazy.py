@@ -119,3 +119,55 @@ def test_append_lazy_builds_the_payload_once_with_index_and_call_time() -> None:
                                                          {"at": 2, "ts": 110})
     assert log[3].timestamp == 120 and log.kinds()[1] == "exported-function-invoked"
     assert calls == [(2, 110)]                           # built once
+
+
+def test_a_record_committed_with_it_commits_the_oplog_up_to_it() -> None:
+    """``record_ok_commit`` (and the hot path's ``append_raw((RAW_OK_COMMIT, ...))``)
+    carries its commit in the record: ``committed_index`` sees it before anything
+    materialised the oplog, a crash's ``truncate(committed_index)`` keeps it, and the
+    entry reads as ``record_ok``'s."""
+    from golem_fakes.state.oplog import RAW_OK_COMMIT
+
+    log = Oplog(_ticks())
+    log.append("create", worker_id="w")
+    log.commit()
+    log.record_ok("get", ("b", "k"), None, "read-remote")
+    log.record_ok_commit("set", ("b", "k", 1), None, "write-remote")
+    assert log.committed_index == 3
+    log.record_ok("get", ("b", "k"), None, "read-remote")          # not committed
+    log.append_raw((RAW_OK_COMMIT, log.now(), "set", ("b", "j", 2), None, "write-remote",
+                    None))
+    log.record_ok("get", ("b", "j"), None, "read-remote")          # not committed
+    assert log.committed_index == 5
+    log.truncate(log.committed_index)
+    assert [e.payload["function_name"] for e in log.entries[1:]] == ["get", "set", "get", "set"]
+    assert log.entries[2].payload["response"] == Ok(None)
+    assert log.committed_index == 5
+    log.record_ok("get", ("b", "k"), None, "read-remote")
+    log.truncate(log.committed_index)                              # nothing new committed
+    assert len(log) == 5
+
+
+def test_a_copied_golems_oplog_records_into_the_copy() -> None:
+    """``Oplog.append_raw`` is the oplog's own list's ``append``: a copied Golem's
+    worker records its hot host calls (keyvalue, clocks) into the copy's oplog only."""
+    golem_fakes.install()
+    from wit_world.imports import eventual, monotonic_clock, wasi_keyvalue_types as types
+
+    g = golem_fakes.Golem(seed=3)
+    with g:
+        monotonic_clock.now()
+    copy = g.copy()
+    before = len(g.oplog())
+    with copy:
+        out = types.OutgoingValue.new_outgoing_value()
+        out.outgoing_value_write_body_sync(b"v")
+        eventual.set(types.Bucket.open_bucket("b"), "k", out)
+        eventual.get(types.Bucket.open_bucket("b"), "k")
+        monotonic_clock.now()
+    assert len(g.oplog()) == before
+    names = [e.payload.get("function_name") for e in copy.oplog().entries]
+    assert names.count("golem keyvalue::eventual::set") == 1
+    assert names.count("golem keyvalue::eventual::get") == 1
+    assert names.count("monotonic_clock::now") == 2
+    assert copy.keyvalue["b"]["k"] == b"v" and "b" not in g.keyvalue

@@ -24,6 +24,7 @@ from golem_fakes.interfaces import crash_tick, current_runtime, durable_call
 from golem_fakes.interfaces.wasi_clocks import MONOTONIC_CLOCK, READ_LOCAL, clock_of
 from golem_fakes.state.clock import MONOTONIC_RESOLUTION_NS, U64_MAX, ClockPollable
 from golem_fakes.state.invocation import Invocation, current_invocation
+from golem_fakes.state.oplog import RAW_OK, SAME
 
 __all__ = ["now", "resolution", "subscribe_instant", "subscribe_duration"]
 
@@ -48,7 +49,8 @@ def now(env: Any) -> int:
         rt = inv.runtime
         if rt.replay is not None and rt.persistence_level != "persist-nothing":
             return rt.replay.replayed(_NOW, None, READ_LOCAL)  # type: ignore[no-any-return]
-        rt.oplog.record_ok(_NOW, None, value, READ_LOCAL)
+        oplog = rt.oplog  # Oplog.record_ok's record, appended without its frame
+        oplog.append_raw((RAW_OK, oplog.now(), _NOW, None, value, READ_LOCAL, SAME))
         if rt.crash_in is not None:
             crash_tick(rt)
     return value

@@ -19,6 +19,7 @@ from golem_fakes.interfaces import crash_tick, durable_call
 from golem_fakes.interfaces.wasi_clocks import READ_LOCAL, WALL_CLOCK, clock_of
 from golem_fakes.state.clock import WALL_RESOLUTION_NS
 from golem_fakes.state.invocation import Invocation, current_invocation
+from golem_fakes.state.oplog import RAW_OK, SAME
 
 __all__ = ["now", "resolution"]
 
@@ -54,7 +55,8 @@ def now(env: Any) -> Any:
             return rt.replay.replayed(_NOW, None, READ_LOCAL)
         # the entry's timestamp is this reading: the oplog is timestamped by this
         # Golem's clock (Golem.runtime: Oplog(clock.wall_ms)), read once for both
-        rt.oplog.record_ok_at(ns // 1_000_000, _NOW, None, value, READ_LOCAL)
+        # (Oplog.record_ok_at's record, appended without its frame)
+        rt.oplog.append_raw((RAW_OK, ns // 1_000_000, _NOW, None, value, READ_LOCAL, SAME))
         if rt.crash_in is not None:
             crash_tick(rt)
     return value

@@ -32,7 +32,7 @@ from golem_fakes.interfaces.wasi_keyvalue import (
     store,
 )
 from golem_fakes.state.invocation import Invocation, current_invocation
-from golem_fakes.state.oplog import FromResponse
+from golem_fakes.state.oplog import RAW_OK, RAW_OK_COMMIT, FromResponse
 
 EVENTUAL = "wasi:keyvalue/eventual@0.1.0"
 
@@ -66,7 +66,8 @@ def get(env: Any, bucket: BucketRep, key: str) -> Any:
         # KeyValueStore.get written out (two lock-free dict lookups, its module doc)
         data = kv._data.get((bucket.project, name))
         value = None if data is None else data.get(key)
-        rt.oplog.record_ok(_GET, (name, key), value, READ_REMOTE, _GET_GUEST)
+        oplog = rt.oplog  # Oplog.record_ok's record, appended without its frame
+        oplog.append_raw((RAW_OK, oplog.now(), _GET, (name, key), value, READ_REMOTE, _GET_GUEST))
         if rt.crash_in is not None:
             crash_tick(rt)
     else:
@@ -130,11 +131,21 @@ def set_(env: Any, bucket: BucketRep, key: str, outgoing_value: OutgoingValueRep
             return replay.replayed(_SET, (bucket.name, key, len(value)), WRITE_REMOTE)
         if rt.idempotent and replay is None:  # no begin/end-remote-write bracket (§0.1)
             kv.put(bucket.project, bucket.name, key, value)
-            rt.oplog.record_ok_commit(_SET, (bucket.name, key, len(value)), None,
-                                      WRITE_REMOTE, OK_NONE)
+            # Oplog.record_ok_commit's record (committed with it), without its frame
+            oplog = rt.oplog
+            oplog.append_raw((RAW_OK_COMMIT, oplog.now(), _SET, (bucket.name, key, len(value)),
+                              None, WRITE_REMOTE, OK_NONE))
             if rt.crash_in is not None:
                 crash_tick(rt)
             return OK_NONE
+    return _set_durable(env, kv, bucket, key, value)
+
+
+def _set_durable(env: Any, kv: Any, bucket: BucketRep, key: str, value: bytes) -> Any:
+    """``set`` through the full ``Durability`` wrapper (a failure may be injected, or the
+    ``begin/end-remote-write`` bracket applies). A separate function so that ``set``
+    itself captures nothing: a closure there would make its captured variables cells,
+    allocated on every call, the fast path included."""
 
     def run() -> tuple[Any, Any]:
         kv.put(bucket.project, bucket.name, key, value)
