@@ -695,7 +695,10 @@ class _GlueNamer:
 
 class _ExportGen(lowering._Gen):
     """The lowering generator with handles of *exported* resources going through the
-    invoker's :class:`ResourceTable` (``_golem_e`` in the glue is that table)."""
+    invoker's :class:`ResourceTable` (``_golem_e`` in the glue is that table).
+    Records are lifted by their helpers (the glue looks classes up at call time)."""
+
+    inline_records = False
 
     def __init__(self, namer: Any, resource_key: Callable[[TypeDef], str | None]) -> None:
         super().__init__(namer)

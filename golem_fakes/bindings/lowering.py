@@ -38,6 +38,10 @@ over type trees at call time (componentize-py 0.19–0.25.1 semantics, see
    own handle table; the behaviour always gets the environment itself).
 4. Lift the return value (strict checks: a wrong value raises ``FakeBug``); an
    outermost ``result`` returns the ok value or raises ``Err(e)`` of the module's class.
+   Named types go through ``_golem_lift_*`` footer helpers, except a small record of
+   primitives (``wall-clock``'s ``datetime``), whose helper body is written out in
+   place (``_Gen._lift_record_inline``: the same checks and messages, one call frame
+   fewer on the clocks' hot path).
 
 Values behaviours may return (lifting):
   ints (not bool) in range; ``bool``; float/int for f32/f64 (f32 rounded); ``str``;
@@ -131,6 +135,18 @@ def _resource_name(td: TypeDef) -> str:
     return f"_golem_R_{naming.snake(td.name)}_{_hash(_owner_id(td) + '#' + td.name)}"
 
 
+#: Records of at most this many primitive fields are lifted inline (no helper call).
+_INLINE_RECORD_FIELDS = 4
+
+
+def _inline_record(td: TypeDef) -> bool:
+    """Whether :meth:`_Gen.lift` writes ``td``'s lifting out inline: a record of 1 to
+    :data:`_INLINE_RECORD_FIELDS` fields, each a primitive (no nested helpers)."""
+    k = td.kind
+    return (isinstance(k, Record) and 0 < len(k.fields) <= _INLINE_RECORD_FIELDS
+            and all(isinstance(_resolve(f.type), Primitive) for f in k.fields))
+
+
 def _class_name(resource_site_name: str) -> str:
     return "_golem_C_" + resource_site_name[len("_golem_R_"):]
 
@@ -185,12 +201,19 @@ class _Gen:
     """Emits lowering/lifting code. Collects the named types and resources the code
     refers to, so the footer can define their helpers."""
 
+    #: lift small records inline (:meth:`_lift_record_inline`); a generator whose
+    #: module does not emit :func:`emit_module_footer`'s ``_golem_RC_*`` bindings keeps
+    #: the helpers
+    inline_records = True
+
     def __init__(self, namer: TypeNamer) -> None:
         self.namer = namer
         self.n = 0
         self.lower_types: dict[str, TypeDef] = {}
         self.lift_types: dict[str, TypeDef] = {}
         self.resources: dict[str, TypeDef] = {}
+        #: the record classes lifted inline (``_golem_RC_<key>``, bound in the footer)
+        self.record_classes: dict[str, TypeDef] = {}
 
     def fresh(self, stem: str) -> str:
         self.n += 1
@@ -411,10 +434,46 @@ class _Gen:
             out.append(f"{ind}{v} = {w}")
         elif isinstance(t, TypeDef):
             key = _type_key(t)
+            if self.inline_records and _inline_record(t):
+                self._lift_record_inline(key, t, v, out, ind)
+                return
             self.lift_types[key] = t
             out.append(f"{ind}{v} = _golem_lift_{key}({v}, _golem_e)")
         else:  # pragma: no cover
             raise TypeError(f"cannot lift {t!r}")
+
+    def _lift_record_inline(self, key: str, td: TypeDef, v: str, out: list[str],
+                            ind: str) -> None:
+        """:meth:`lift_helper`'s record body written out where the record is lifted
+        (a small record of primitives, e.g. ``wall-clock.now``'s ``datetime``): the same
+        checks, conversions and error paths without a helper's call frame. The class
+        is bound in the footer (``_golem_RC_<key>``: a parameter cannot shadow it)."""
+        k = td.kind
+        assert isinstance(k, Record)
+        self.record_classes[key] = td
+        names = [self.fresh("f") for _ in k.fields]
+        pys = tuple(_py(f.name) for f in k.fields)
+        slow = f"{', '.join(names)}, = _golem_rt.fields({v}, {pys!r})"
+        out.append(f"{ind}if _golem_type({v}) is _golem_dict:")
+        out.append(f"{ind}    try:")
+        for nm, py in zip(names, pys):
+            out.append(f"{ind}        {nm} = {v}[{py!r}]")
+        out.append(f"{ind}    except _golem_KeyError:")
+        out.append(f"{ind}        {slow}")
+        out.append(f"{ind}else:")
+        out.append(f"{ind}    {slow}")
+        for i, f in enumerate(k.fields):
+            err = self.fresh("x")
+            out.append(f"{ind}try:")
+            self.lift(f.type, names[i], out, ind + "    ")
+            out.append(f"{ind}except _golem_Exception as {err}:")
+            out.append(f"{ind}    raise _golem_rt.at({err}, '.{pys[i]}', {wit_type_str(f.type)!r}, "
+                       f"{names[i]}) from None")
+        o = self.fresh("r")
+        out.append(f"{ind}{o} = _golem_new(_golem_RC_{key})")
+        for nm, py in zip(names, pys):
+            out.append(f"{ind}{o}.{py} = {nm}")
+        out.append(f"{ind}{v} = {o}")
 
     def _lift_result_side(self, side: Type | None, p: str, out: list[str], ind: str) -> None:
         if side is None:
@@ -774,6 +833,8 @@ def emit_module_footer(functions: list[tuple[Function, str]], namer: TypeNamer,
         out.append(f"{name} = _golem_rt.resource_site({_owner_id(td)!r}, {td.name!r}, "
                    f"__name__ + {('.' + cls)!r})")
         out.append(f"{_class_name(name)} = {cls}")
+    for key, td in sorted(gen.record_classes.items()):
+        out.append(f"_golem_RC_{key} = {namer.class_expr(td)}")
     out.extend(tables)
     out.extend(helpers)
     return out

@@ -600,3 +600,18 @@ def test_a_lifted_tuple_is_a_plain_tuple_kept_when_unchanged(env: Any) -> None:
     env.implement(KITCHEN, "tup", lambda e, t: (Big(7), -1))
     r = K.tup((3, "abc", 1.5))
     assert type(r) is tuple and type(r[0]) is int and r == (7, -1)
+
+
+def test_a_small_record_of_primitives_is_lifted_inline(env: Any) -> None:
+    """``echo-point`` returns ``point { x: s32, y: s32, label: string }``: its lifting is
+    written out in the function (no ``_golem_lift_point_*`` call frame), with the class
+    bound in the footer, and gives the generated dataclass from a dict or an object."""
+    names = E.echo_point.__code__.co_names
+    assert not any(n.startswith("_golem_lift_point") for n in names), names
+    assert any(n.startswith("_golem_RC_point_") for n in names), names
+    assert any(n.startswith("_golem_RC_point_") and getattr(E, n) is K.Point for n in dir(E))
+    env.implement(ECHO, "echo-point", lambda e, v: {"x": 3, "y": -4, "label": "q"})
+    assert E.echo_point(K.Point(1, 2, "a")) == K.Point(3, -4, "q")
+    env.implement(ECHO, "echo-point", lambda e, v: v)
+    out = E.echo_point(K.Point(1, 2, "a"))
+    assert type(out) is K.Point and out == K.Point(1, 2, "a")
