@@ -219,7 +219,7 @@ def input_stream_read(env: Any, rep: InputStreamRep, n: int) -> Any:
     """Up to ``n`` available bytes, ``[]`` if none yet, ``closed`` after the end."""
     if getattr(rep, "intercept", None) is None:
         return read_input(rep, n, "[method]input-stream.read")
-    return _intercepted(rep, "read", lambda: read_input(rep, n, "[method]input-stream.read"))
+    return _intercepted_read(rep, "read", read_input, n, "[method]input-stream.read")
 
 
 @implements(STREAMS, "[method]input-stream.blocking-read")
@@ -227,8 +227,16 @@ def input_stream_blocking_read(env: Any, rep: InputStreamRep, n: int) -> Any:
     """Like ``read`` but waits for at least one byte (or the end)."""
     if getattr(rep, "intercept", None) is None:
         return blocking_read_input(rep, n, "[method]input-stream.blocking-read")
-    return _intercepted(rep, "blocking-read", lambda: blocking_read_input(
-        rep, n, "[method]input-stream.blocking-read"))
+    return _intercepted_read(rep, "blocking-read", blocking_read_input, n,
+                             "[method]input-stream.blocking-read")
+
+
+def _intercepted_read(rep: InputStreamRep, name: str, read: Any, n: int, where: str) -> Any:
+    """``read(rep, n, where)`` through the stream's interceptor. A function of its own:
+    a ``lambda`` in ``read``/``blocking-read`` would make ``rep`` and ``n`` cells,
+    allocated on every call of those hot functions, the uninterceptable path
+    included."""
+    return _intercepted(rep, name, lambda: read(rep, n, where))
 
 
 def _skip(rep: InputStreamRep, n: int) -> Any:
