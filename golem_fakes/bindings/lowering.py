@@ -451,7 +451,20 @@ class _Gen:
         k = td.kind
         assert isinstance(k, Record)
         self.record_classes[key] = td
-        names = [self.fresh("f") for _ in k.fields]
+        o = self.fresh("r")
+        self._record_lift(v, k, [self.fresh("f") for _ in k.fields], f"_golem_RC_{key}", o,
+                          out, ind)
+        out.append(f"{ind}{v} = {o}")
+
+    def _record_lift(self, v: str, k: Record, names: list[str], cls: str, target: str,
+                     out: list[str], ind: str) -> None:
+        """The lifting of a record value ``v`` with at least one field into a new
+        ``cls`` object in ``target``, its fields read into ``names``: a dict (what
+        behaviours return) read inline; anything else, or a missing key, through
+        ``runtime.fields`` (which explains a mismatch); each field lifted with its path
+        in the error; then the dataclass's ``__init__`` written out (it only sets the
+        fields, in order: no Python frame for it). Shared by :meth:`lift_helper` and
+        :meth:`_lift_record_inline`."""
         pys = tuple(_py(f.name) for f in k.fields)
         slow = f"{', '.join(names)}, = _golem_rt.fields({v}, {pys!r})"
         out.append(f"{ind}if _golem_type({v}) is _golem_dict:")
@@ -469,11 +482,9 @@ class _Gen:
             out.append(f"{ind}except _golem_Exception as {err}:")
             out.append(f"{ind}    raise _golem_rt.at({err}, '.{pys[i]}', {wit_type_str(f.type)!r}, "
                        f"{names[i]}) from None")
-        o = self.fresh("r")
-        out.append(f"{ind}{o} = _golem_new(_golem_RC_{key})")
+        out.append(f"{ind}{target} = _golem_new({cls})")
         for nm, py in zip(names, pys):
-            out.append(f"{ind}{o}.{py} = {nm}")
-        out.append(f"{ind}{v} = {o}")
+            out.append(f"{ind}{target}.{py} = {nm}")
 
     def _lift_result_side(self, side: Type | None, p: str, out: list[str], ind: str) -> None:
         if side is None:
@@ -541,34 +552,10 @@ class _Gen:
         k = td.kind
         out = [f"def _golem_lift_{key}(_golem_v, _golem_e):"]
         if isinstance(k, Record):
-            names = [f"_golem_f{i}" for i in range(len(k.fields))]
-            pys = tuple(_py(f.name) for f in k.fields)
-            if names:
-                # a dict (what behaviours return) read inline; anything else, or a
-                # missing key, through runtime.fields (which explains a mismatch)
-                slow = f"{', '.join(names)}, = _golem_rt.fields(_golem_v, {pys!r})"
-                out.append("    if _golem_type(_golem_v) is _golem_dict:")
-                out.append("        try:")
-                for nm, py in zip(names, pys):
-                    out.append(f"            {nm} = _golem_v[{py!r}]")
-                out.append("        except _golem_KeyError:")
-                out.append(f"            {slow}")
-                out.append("    else:")
-                out.append(f"        {slow}")
-            for i, f in enumerate(k.fields):
-                body: list[str] = []
-                self.lift(f.type, names[i], body, "        ")
-                err = self.fresh("x")
-                out.append("    try:")
-                out.extend(body)
-                out.append(f"    except _golem_Exception as {err}:")
-                out.append(f"        raise _golem_rt.at({err}, '.{pys[i]}', {wit_type_str(f.type)!r}, {names[i]}) from None")
-            if names:
-                # the dataclass's __init__ written out (it only sets the fields, in
-                # order): no Python frame for the generated __init__
-                out.append(f"    _golem_o = _golem_new({self.namer.class_expr(td)})")
-                for nm, py in zip(names, pys):
-                    out.append(f"    _golem_o.{py} = {nm}")
+            if k.fields:
+                names = [f"_golem_f{i}" for i in range(len(k.fields))]
+                self._record_lift("_golem_v", k, names, self.namer.class_expr(td), "_golem_o",
+                                  out, "    ")
                 out.append("    return _golem_o")
             else:
                 out.append(f"    return {self.namer.class_expr(td)}()")

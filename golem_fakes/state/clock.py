@@ -144,8 +144,8 @@ class VirtualClock:
     Moving: :meth:`advance`, :meth:`set`, :attr:`frozen`. Observing: :attr:`skips`.
     """
 
-    __slots__ = ("golem", "start_ns", "_wall", "_wall_ms", "_floor", "_frozen", "_origin", "skips",
-                 "suspend_after_ns", "on_move", "__weakref__")
+    __slots__ = ("golem", "start_ns", "_wall", "_wall_ms", "_floor", "_frozen", "_origin",
+                 "skips", "suspend_after_ns", "on_move", "__weakref__")
 
     def __init__(self, golem: "Golem | None" = None, *, start: Any = None) -> None:
         self.golem = golem

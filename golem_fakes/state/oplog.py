@@ -270,13 +270,6 @@ class Oplog:
         the guest got ``value`` itself unless ``guest`` says otherwise."""
         self._log.append((_RAW_OK, self.now(), function_name, request, value, dtype, guest))
 
-    def record_ok_at(self, timestamp: int, function_name: str, request: Any, value: Any,
-                     dtype: str, guest: Any = SAME) -> None:
-        """:meth:`record_ok` timestamped ``timestamp`` (epoch ms) instead of now: for a
-        clock call that has just read the clock this oplog is timestamped by (one
-        reading for the value and the entry)."""
-        self._log.append((_RAW_OK, timestamp, function_name, request, value, dtype, guest))
-
     def record_ok_commit(self, function_name: str, request: Any, value: Any, dtype: str,
                          guest: Any = SAME) -> None:
         """:meth:`record_ok` and commit the oplog up to this entry, in one step (a

@@ -503,14 +503,6 @@ class ReplayingOplog:
         elif rp.rt.persistence_level != PERSIST_NOTHING:
             rp.take_call(function_name, request)
 
-    def record_ok_at(self, timestamp: int, function_name: str, request: Any, value: Any,
-                     dtype: str, guest: Any = SAME) -> None:
-        rp = self.replay
-        if rp.live:
-            self.real.record_ok_at(timestamp, function_name, request, value, dtype, guest)
-        elif rp.rt.persistence_level != PERSIST_NOTHING:
-            rp.take_call(function_name, request)
-
     def record_ok_commit(self, function_name: str, request: Any, value: Any, dtype: str,
                          guest: Any = SAME) -> None:
         self.record_ok(function_name, request, value, dtype, guest)

@@ -53,9 +53,9 @@ def now(env: Any) -> Any:
         rt = inv.runtime
         if rt.replay is not None and rt.persistence_level != "persist-nothing":
             return rt.replay.replayed(_NOW, None, READ_LOCAL)
-        # the entry's timestamp is this reading: the oplog is timestamped by this
-        # Golem's clock (Golem.runtime: Oplog(clock.wall_ms)), read once for both
-        # (Oplog.record_ok_at's record, appended without its frame)
+        # Oplog.record_ok's record, appended without its frame. Its timestamp is this
+        # reading: the oplog is timestamped by this Golem's clock (Golem.runtime:
+        # Oplog(clock.wall_ms)), read once for both.
         rt.oplog.append_raw((RAW_OK, ns // 1_000_000, _NOW, None, value, READ_LOCAL, SAME))
         if rt.crash_in is not None:
             crash_tick(rt)
