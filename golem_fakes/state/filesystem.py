@@ -171,7 +171,10 @@ class Node:
 
     def __init__(self, kind: str, now: int) -> None:
         self.kind = kind
-        self.data: bytearray | None = bytearray() if kind == FILE else None
+        #: a file's contents: ``bytes`` until the file is first changed in place (what
+        #: the test seeded, the component's initial files: a read slices it with one
+        #: copy), then the ``bytearray`` that every write changes (:func:`writable_data`)
+        self.data: bytes | bytearray | None = b"" if kind == FILE else None
         self.entries: dict[str, Node] | None = {} if kind == DIR else None
         self.target = ""
         self.nlink = 2 if kind == DIR else 1
@@ -266,6 +269,18 @@ def metadata_hash(mtime_seconds: int | None, mtime_nanoseconds: int, size: int) 
 # --------------------------------------------------------------------------- paths
 
 _ZERO_CHUNK = bytes(64 * 1024)
+
+
+def writable_data(node: "Node") -> bytearray:
+    """A file node's contents as the ``bytearray`` that writes change in place: a file
+    holds ``bytes`` until its first change (see :attr:`Node.data`), converted here once.
+    Every in-place change of a file's contents goes through this function (a ``bytes``
+    left in place would make such a change fail loudly, never go stale)."""
+    data = node.data
+    if type(data) is not bytearray:
+        assert data is not None
+        node.data = data = bytearray(data)
+    return data
 
 
 def _zero_extend(buf: bytearray, n: int) -> None:
@@ -501,6 +516,7 @@ class FileSystem:
                                                 f"{MAX_FILE_SIZE} bytes (MAX_FILE_SIZE)")
         if n == 0:
             return 0
+        buf = writable_data(node)
         size = len(buf)
         if offset > size:
             _zero_extend(buf, offset - size)
@@ -520,7 +536,7 @@ class FileSystem:
         out = buf[offset:offset + n]
         if node.atime <= node.mtime:  # Linux relatime
             node.atime = self.now_ns()
-        return bytes(out)
+        return out if type(out) is bytes else bytes(out)
 
     def set_size(self, node: Node, size: int) -> None:
         """``ftruncate``."""
@@ -533,9 +549,9 @@ class FileSystem:
             if size > MAX_FILE_SIZE:
                 raise FsError("insufficient-space", f"golem-fakes keeps files in memory, at "
                                                     f"most {MAX_FILE_SIZE} bytes (MAX_FILE_SIZE)")
-            _zero_extend(buf, size - cur)
+            _zero_extend(writable_data(node), size - cur)
         elif size < cur:
-            del buf[size:]
+            del writable_data(node)[size:]
         node.mtime = node.ctime = self.now_ns()
 
     # ------------------------------------------------------------------ test-side API
@@ -582,7 +598,7 @@ class FileSystem:
                 self.unlink_from(d, name)
             node = self.new_node(FILE)
             self.link_into(d, name, node)
-        node.data[:] = content  # type: ignore[index]
+        node.data = bytes(content)  # kept as bytes until first changed (Node.data)
         node.mtime = node.ctime = self.now_ns()
         node.read_only = read_only
         if read_only:

@@ -383,31 +383,34 @@ def read(env: Any, rep: DescriptorRep, length: int, offset: int) -> Any:
 
     The checks of ``_guard``/``_file`` written out (a hot call: no wrapper frame), and
     the ``Ok`` built without its ``__init__`` frame (the same object)."""
-    if rep.is_dir:
+    node = rep.node
+    if node.kind == DIR:  # rep.is_dir without the property's frame
         return Err("bad-descriptor")
-    if rep.read and length >= HOST_ADDRESS_SPACE:
+    readable = rep.read
+    if readable and length >= HOST_ADDRESS_SPACE:
         trap = host_buffer_trap(length, "wasmtime 33 crates/wasi/src/p2/host/filesystem.rs "
                                 "read: vec![0; len]", TYPES, "[method]descriptor.read")
         if trap is not None:
             raise trap
-    n = length
-    if offset > OFF_MAX or offset + n > OFF_MAX:
+    # offset > OFF_MAX is implied: the binding checked both are u64s, so offset <= offset + length
+    if offset + length > OFF_MAX:
         return Err("invalid")
-    if not rep.read:
+    if not readable:
         return Err("bad-descriptor")
     # FileSystem.read_at written out (its offset checks are the ones above)
-    node = rep.node
     buf = node.data
-    if offset >= len(buf) or n <= 0:
+    if offset >= len(buf) or not length:
         data = b""
     else:
-        out = buf[offset:offset + n]
+        # one copy while the file holds bytes (never written since seeded: Node.data)
+        data = buf[offset:offset + length]
+        if type(data) is not bytes:
+            data = bytes(data)
         if node.atime <= node.mtime:  # Linux relatime
             # FileSystem.now_ns's common case written out: the Golem's clock, once made
             g = rep.fs._golem
             clock = None if g is None else g.__dict__.get("_clock")
             node.atime = rep.fs.now_ns() if clock is None else clock.wall_ns()
-        data = bytes(out)
     ok = _new(Ok)
     ok.value = (data, not data)
     return ok

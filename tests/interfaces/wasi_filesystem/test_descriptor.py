@@ -399,3 +399,44 @@ def test_odd_names(t: Any, root: Any, open_: Any, code: Any) -> None:
     assert code(lambda: open_(root, "a\0b")) == "invalid"
     assert code(lambda: root.symlink_at("a\0b", "l")) == "invalid"
     open_(root, "h\u00e9llo \u2603.txt", C, W)
+
+
+# ------------------------------------------ contents kept as bytes until first changed
+
+
+def test_a_seeded_file_changes_through_every_write_path(t: Any, root: Any, open_: Any,
+                                                        fs: Any, g: Any) -> None:
+    # A seeded file keeps its contents as `bytes` until first changed (one copy per
+    # read): every way of changing it must still change it, and a value read before
+    # must not change with it.
+    rw = t.DescriptorFlags.READ | t.DescriptorFlags.WRITE
+    fs["/seeded.txt"] = b"0123456789"
+    f = open_(root, "seeded.txt", t.OpenFlags(0), rw)
+    before, _ = f.read(100, 0)
+    assert type(before) is bytes and before == b"0123456789"
+    assert f.write(b"ab", 2) == 2                                   # pwrite
+    assert f.read(100, 0) == (b"01ab456789", False)
+    fs["/seeded.txt"] = b"fresh"                                   # reseeded: bytes again
+    assert f.read(100, 0) == (b"fresh", False)
+    f.set_size(7)                                                  # ftruncate grows
+    assert f.read(100, 0) == (b"fresh\0\0", False)
+    fs["/seeded.txt"] = b"fresh"
+    f.set_size(2)                                                  # ftruncate shrinks
+    assert fs["/seeded.txt"] == b"fr"
+    fs["/seeded.txt"] = b"fresh"
+    w = f.append_via_stream()                                      # stream append
+    w.blocking_write_and_flush(b"!")
+    del w
+    assert fs["/seeded.txt"] == b"fresh!"
+    fs["/seeded.txt"] = b"fresh"
+    w = f.write_via_stream(7)                                      # stream past the end
+    w.blocking_write_and_flush(b"?")
+    del w
+    assert fs["/seeded.txt"] == b"fresh\0\0?"
+    fs["/seeded.txt"] = b"fresh"
+    open_(root, "seeded.txt", t.OpenFlags.TRUNCATE, rw)            # O_TRUNC
+    assert fs["/seeded.txt"] == b""
+    assert before == b"0123456789"
+    s = open_(root, "seeded.txt", t.OpenFlags(0), rw).read_via_stream(0)
+    fs["/seeded.txt"] = b"via stream"
+    assert s.blocking_read(100) == b"via stream"
