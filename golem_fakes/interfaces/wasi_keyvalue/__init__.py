@@ -68,7 +68,9 @@ class IncomingValueRep:
     """An ``incoming-value``: the value's bytes, drained by ``consume-sync`` and by its
     async body streams alike (§1.2)."""
 
-    buffer: bytearray
+    #: the value's bytes not read yet: the store's own ``bytes`` as ``get`` returned
+    #: them (immutable: not copied), a ``bytearray`` from the first partial read on
+    buffer: bytes | bytearray
     past_end_reads: int = 0
     #: the bytes as read from the store, for replay (:meth:`__golem_replay__`)
     recorded: bytes | None = field(default=None, repr=False)
@@ -80,9 +82,17 @@ class IncomingValueRep:
         return IncomingValueRep(bytearray(data), recorded=data)
 
     def take(self, n: int) -> bytes:
-        """Remove and return up to ``n`` leading bytes."""
-        out = bytes(self.buffer[:n])
-        del self.buffer[:n]
+        """Remove and return up to ``n`` leading bytes. A ``bytes`` buffer taken whole is
+        returned as it is (``consume-sync``: no copy); a partial read first makes it the
+        ``bytearray`` it is read from (one copy, then each read is O(n))."""
+        buf = self.buffer
+        if type(buf) is bytes:
+            if n >= len(buf):
+                self.buffer = b""
+                return buf
+            self.buffer = buf = bytearray(buf)
+        out = bytes(buf[:n])
+        del buf[:n]
         return out
 
     def read_padded(self, n: int) -> bytes:

@@ -75,7 +75,9 @@ def get(env: Any, bucket: BucketRep, key: str) -> Any:
     if value is None:
         return OK_NONE
     rep = _new(IncomingValueRep)
-    rep.buffer = bytearray(value)
+    # the store's bytes themselves (immutable; IncomingValueRep.take copies on a partial
+    # read); anything else is copied
+    rep.buffer = value if type(value) is bytes else bytearray(value)
     ok = _new(Ok)
     ok.value = rep
     return ok
@@ -88,7 +90,7 @@ def _incoming(value: bytes | None) -> Any:
     if value is None:
         return OK_NONE
     rep = _new(IncomingValueRep)  # as the live path builds it (no __init__ frame)
-    rep.buffer = bytearray(value)
+    rep.buffer = value if type(value) is bytes else bytearray(value)
     ok = _new(Ok)
     ok.value = rep
     return ok

@@ -25,6 +25,20 @@ def test_incoming_reads_are_exactly_len_zero_padded_and_drain_the_value():
     assert rep.buffer == bytearray()
 
 
+def test_an_incoming_value_holding_the_stores_bytes_reads_like_a_copy():
+    # `get` hands the store's bytes to the incoming-value without copying them: reads
+    # must drain the value as before and never touch the bytes they came from
+    stored = b"hello world"
+    rep = IncomingValueRep(stored)
+    assert rep.read_padded(5) == b"hello"        # a partial read: now its own copy
+    assert rep.take(100) == b" world"
+    assert rep.take(1) == b""
+    assert stored == b"hello world"
+    whole = IncomingValueRep(stored)
+    assert whole.take(len(stored)) is stored      # consume-sync of the whole: no copy
+    assert whole.take(5) == b"" and len(whole.buffer) == 0
+
+
 def test_reading_past_the_end_forever_fails_the_test_with_the_reason():
     rep = IncomingValueRep(bytearray(b"x"))
     rep.read_padded(4)
@@ -100,3 +114,16 @@ def test_read_until_closed_loop_is_stopped_with_the_reason(kv, g):
         while True:                                  # "until closed": never ends on Golem
             got += s.blocking_read(2)
     assert got.startswith(b"abc\x00")
+
+
+def test_values_got_twice_are_independent_and_leave_the_store_alone(kv, g):
+    g.keyvalue["b"]["k"] = b"abcdef"
+    b = kv.types.Bucket.open_bucket("b")
+    v1, v2 = kv.eventual.get(b, "k"), kv.eventual.get(b, "k")
+    assert v1.incoming_value_consume_sync() == b"abcdef"
+    assert v1.incoming_value_consume_sync() == b""
+    assert v1.incoming_value_size() == 0
+    assert v2.incoming_value_size() == 6
+    assert v2.incoming_value_consume_async().blocking_read(4) == b"abcd"
+    assert v2.incoming_value_consume_sync() == b"ef"
+    assert g.keyvalue["b"]["k"] == b"abcdef"
