@@ -69,6 +69,7 @@ from golem_fakes.state.filesystem import (
     FILE,
     LINK,
     OFF_MAX,
+    RELATIME_DAY_S,
     FsError,
     Node,
     _strip_dir_suffix,
@@ -159,20 +160,40 @@ def _stat_value(node: Node) -> dict[str, Any]:
     }
 
 
-def _recorded_stat(env: Any, function_name: str, path: str,
-                   run: Callable[[], Node]) -> Any:
-    """Golem's durable stat: the local stat, recorded as its two times (or the error)."""
+def _recorded_stat(env: Any, fs: Any, function_name: str, path: str,
+                   run: Callable[[], Node], at_path: Callable[[], Node]) -> Any:
+    """Golem's durable ``stat`` / ``stat-at`` (``golem-worker-executor/src/durable_host/
+    filesystem/types.rs``, the same at v1.3.0-dev.25 and v1.3.1).
 
-    def compute() -> tuple[Any, Any]:
-        try:
-            node = run()
-        except FsError as e:
-            return Err(e.code), Err(e.code)
-        st = _stat_value(node)
-        return Ok(st), Ok({"data_access_timestamp": st["data_access_timestamp"],
-                           "data_modification_timestamp": st["data_modification_timestamp"]})
-
-    return durable_call(env, function_name, "read-local", path, compute)
+    The local stat (``run``) runs first, in replay too. A failure returns at once: its
+    ``?`` comes before ``persist``, so nothing is recorded. Then the two times are
+    recorded; in replay the recorded ones are used. They are written back to the path
+    with ``set_symlink_times``. That call does not follow a final symbolic link
+    (``at_path``: ``stat-at`` with ``symlink-follow`` of a link gives the link the
+    target's times), and like any ``utimensat`` it sets the node's ctime to now (which
+    Linux relatime then sees). The stat is returned with those times."""
+    try:
+        node = run()
+    except FsError as e:
+        return Err(e.code)
+    st = _stat_value(node)
+    times = {"data_access_timestamp": st["data_access_timestamp"],
+             "data_modification_timestamp": st["data_modification_timestamp"]}
+    recorded = durable_call(env, function_name, "read-local", path,
+                            lambda: (Ok(times), Ok(dict(times))))
+    if type(recorded) is not Ok:
+        return recorded
+    times = recorded.value
+    try:
+        target = at_path()
+    except FsError as e:  # set_symlink_times(..)?
+        return Err(e.code)
+    a, m = times["data_access_timestamp"], times["data_modification_timestamp"]
+    target.atime = a["seconds"] * _NS + a["nanoseconds"]
+    target.mtime = m["seconds"] * _NS + m["nanoseconds"]
+    target.ctime = fs.now_ns()
+    st.update(times)
+    return Ok(st)
 
 
 def _dir(rep: DescriptorRep) -> None:
@@ -398,19 +419,25 @@ def read(env: Any, rep: DescriptorRep, length: int, offset: int) -> Any:
     if not readable:
         return Err("bad-descriptor")
     # FileSystem.read_at written out (its offset checks are the ones above)
-    buf = node.data
-    if offset >= len(buf) or not length:
+    if not length:
         data = b""
     else:
-        # one copy while the file holds bytes (never written since seeded: Node.data)
-        data = buf[offset:offset + length]
-        if type(data) is not bytes:
-            data = bytes(data)
-        if node.atime <= node.mtime:  # Linux relatime
-            # FileSystem.now_ns's common case written out: the Golem's clock, once made
-            g = rep.fs._golem
-            clock = None if g is None else g.__dict__.get("_clock")
-            node.atime = rep.fs.now_ns() if clock is None else clock.wall_ns()
+        # FileSystem.accessed written out (relatime_update; a read at or past the end
+        # updates atime too), FileSystem.now_ns's common case: the Golem's clock, once made
+        g = rep.fs._golem
+        clock = None if g is None else g.__dict__.get("_clock")
+        now = rep.fs.now_ns() if clock is None else clock.wall_ns()
+        a = node.atime
+        if node.mtime >= a or node.ctime >= a or now // _NS - a // _NS >= RELATIME_DAY_S:
+            node.atime = now
+        buf = node.data
+        if offset >= len(buf):
+            data = b""
+        else:
+            # one copy while the file holds bytes (never written since seeded: Node.data)
+            data = buf[offset:offset + length]
+            if type(data) is not bytes:
+                data = bytes(data)
     ok = _new(Ok)
     ok.value = (data, not data)
     return ok
@@ -433,8 +460,11 @@ def write(env: Any, rep: DescriptorRep, buffer: Any, offset: int) -> Any:
 @implements(TYPES, "[method]descriptor.read-directory")
 @_guard
 def read_directory(env: Any, rep: DescriptorRep) -> Any:
-    """The directory's entries (no ``.``/``..``), sorted by name (Golem)."""
+    """The directory's entries (no ``.``/``..``), sorted by name (Golem). Listing it is
+    an access of the directory (Linux ``iterate_dir`` → ``file_accessed``: wasmtime
+    reads the whole directory at this call)."""
     _dir(rep)
+    rep.fs.accessed(rep.node)
     entries = rep.node.entries or {}
     return Ok(DirectoryEntriesRep([{"type": entries[name].kind, "name": name}
                                    for name in sorted(entries)]))
@@ -455,11 +485,21 @@ def create_directory_at(env: Any, rep: DescriptorRep, path: str) -> Any:
     return Ok(None)
 
 
+def _at_host_path(fs: Any, path: str) -> Node:
+    """What Golem's ``set_symlink_times`` after a stat changes: the node at the path it
+    keeps for the descriptor (the path it was opened at, joined with ``stat-at``'s
+    path), resolved again from the root with the last symbolic link not followed. A
+    file unlinked or renamed since it was opened is not found there (the stat fails,
+    after it was recorded)."""
+    rel = path.lstrip("/")
+    return fs.root if rel == "" else fs.lookup(fs.root, rel, follow=False)
+
+
 @implements(TYPES, "[method]descriptor.stat")
 def stat(env: Any, rep: DescriptorRep) -> Any:
     """Type, link count, size, access/modification times; recorded by Golem."""
-    return _recorded_stat(env, "filesystem::types::descriptor::stat", rep.path,
-                          lambda: rep.node)
+    return _recorded_stat(env, rep.fs, "filesystem::types::descriptor::stat", rep.path,
+                          lambda: rep.node, lambda: _at_host_path(rep.fs, rep.path))
 
 
 def _stat_at_node(rep: DescriptorRep, path_flags: Any, path: str) -> Node:
@@ -470,9 +510,10 @@ def _stat_at_node(rep: DescriptorRep, path_flags: Any, path: str) -> Node:
 @implements(TYPES, "[method]descriptor.stat-at")
 def stat_at(env: Any, rep: DescriptorRep, path_flags: Any, path: str) -> Any:
     """``stat``/``lstat`` of ``path`` (per ``symlink-follow``); recorded by Golem."""
-    return _recorded_stat(env, "filesystem::types::descriptor::stat_at",
-                          rep.path.rstrip("/") + "/" + path,
-                          lambda: _stat_at_node(rep, path_flags, path))
+    full = rep.path.rstrip("/") + "/" + path
+    return _recorded_stat(env, rep.fs, "filesystem::types::descriptor::stat_at", full,
+                          lambda: _stat_at_node(rep, path_flags, path),
+                          lambda: _at_host_path(rep.fs, full))
 
 
 @implements(TYPES, "[method]descriptor.set-times-at")
@@ -584,10 +625,12 @@ def _entry_at(rep: "DescriptorRep", path: str, *, dot_error: str) -> tuple[Any, 
 @implements(TYPES, "[method]descriptor.readlink-at")
 @_guard
 def readlink_at(env: Any, rep: DescriptorRep, path: str) -> Any:
-    """The target of a symbolic link (``invalid`` if not a link)."""
+    """The target of a symbolic link (``invalid`` if not a link); an access of the link
+    (Linux ``do_readlinkat`` → ``touch_atime``)."""
     _, _, node = _entry_at(rep, path, dot_error="invalid")
     if node.kind != LINK:
         raise FsError("invalid")
+    rep.fs.accessed(node)
     return Ok(node.target)
 
 
