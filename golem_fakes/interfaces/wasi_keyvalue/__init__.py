@@ -50,6 +50,12 @@ class BucketRep:
 
     name: str
     project: str
+    #: ``(project, name)``: the bucket's key in the store, made once (``get`` looks the
+    #: bucket up with it, without a tuple per call)
+    ns: tuple[str, str] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.ns = (self.project, self.name)
 
 
 @dataclass(eq=False)

@@ -64,7 +64,7 @@ def get(env: Any, bucket: BucketRep, key: str) -> Any:
             return rt.replay.replayed(_GET, (bucket.name, key), READ_REMOTE)
         name = bucket.name
         # KeyValueStore.get written out (two lock-free dict lookups, its module doc)
-        data = kv._data.get((bucket.project, name))
+        data = kv._data.get(bucket.ns)
         value = None if data is None else data.get(key)
         oplog = rt.oplog  # Oplog.record_ok's record, appended without its frame
         oplog.append_raw((RAW_OK, oplog.now(), _GET, (name, key), value, READ_REMOTE, _GET_GUEST))
