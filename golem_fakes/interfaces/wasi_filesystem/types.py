@@ -424,9 +424,10 @@ def read(env: Any, rep: DescriptorRep, length: int, offset: int) -> Any:
     else:
         # FileSystem.accessed written out (relatime_update; a read at or past the end
         # updates atime too), FileSystem.now_ns's common case: the Golem's clock, once made
-        g = rep.fs._golem
-        clock = None if g is None else g.__dict__.get("_clock")
-        now = rep.fs.now_ns() if clock is None else clock.wall_ns()
+        try:
+            now = rep.fs._golem._clock.wall_ns()
+        except AttributeError:  # no Golem, or its clock not made yet
+            now = rep.fs.now_ns()
         a = node.atime
         if node.mtime >= a or node.ctime >= a or now // _NS - a // _NS >= RELATIME_DAY_S:
             node.atime = now
