@@ -38,6 +38,10 @@ def probe_file_reads(out: list[str]) -> None:
     after("read(10, 10000) past the end", T_ACCESS, lambda: f.read(10, 10_000))
     after("read(1, 0), atime in the future", T_FUTURE, lambda: f.read(1, 0))
     after("stream blocking-read(1)", T_ACCESS, lambda: f.read_via_stream(0).blocking_read(1))
+    after("stream blocking-read(1) at the end", T_ACCESS,
+          lambda: attempt(out, "  read at the end", lambda: f.read_via_stream(13).blocking_read(1)))
+    after("stream blocking-read(0)", T_ACCESS,
+          lambda: attempt(out, "  read of 0", lambda: f.read_via_stream(0).blocking_read(0)))
 
 
 def probe_directory_and_link(out: list[str]) -> None:
