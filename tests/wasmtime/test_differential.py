@@ -46,6 +46,7 @@ failure message):
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -490,6 +491,7 @@ def test_probe_names_agree(probe_build: Path, fake_results: dict[str, Any],
     assert fake_results["names"] == PROBE_NAMES
 
 
+@functools.cache
 def _temp_dir_atime_rule() -> str:
     """How the file system of the real side's temporary directory (probe_wasmtime.py:
     ``tempfile.TemporaryDirectory``) updates access times: ``relatime`` (Linux's
